@@ -1,0 +1,43 @@
+# Peixun: `make run` serves the app on an embedded default; `make test` runs the whole suite.
+SHELL := /bin/bash
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+PY := $(BIN)/python
+DEV_ENV := DEBUG=1
+
+.PHONY: run test serve lint bench migrate demo clean e2e-deps
+
+$(BIN)/activate: requirements.txt
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.txt
+	@touch $(BIN)/activate
+
+venv: $(BIN)/activate
+
+run: venv
+	$(DEV_ENV) $(PY) manage.py migrate --noinput
+	$(DEV_ENV) $(PY) manage.py load_demo
+	@echo "打开 http://127.0.0.1:8000 （Ctrl+C 停止）"
+	$(DEV_ENV) $(PY) manage.py runserver 127.0.0.1:8000
+
+test: venv
+	@if [ -z "$$DATABASE_URL" ]; then echo "未设置 DATABASE_URL：测试使用 SQLite，Celery 任务在进程内执行（CI 使用 PostgreSQL 和 Redis）"; \
+	else echo "测试数据库：$${DATABASE_URL%%\?*}；消息队列：$${CELERY_BROKER_URL:-无（进程内执行）}"; fi
+	$(BIN)/ruff check .
+	$(DEV_ENV) $(PY) manage.py makemigrations --check --dry-run
+	$(DEV_ENV) $(PY) -m pytest $(PYTEST_ARGS)
+
+lint: venv
+	$(BIN)/ruff check .
+
+# Production shape on one machine: gunicorn + Celery worker + beat against PostgreSQL and Redis.
+serve: venv
+	scripts/serve.sh
+
+bench: venv
+	$(PY) bench/run.py $(BENCH_ARGS)
+
+clean:
+	rm -rf var .pytest_cache

@@ -1,0 +1,17 @@
+from django import forms
+from django.conf import settings
+from django.utils.translation import gettext_lazy as _
+
+
+class ImportUploadForm(forms.Form):
+    file = forms.FileField(label=_("Excel 文件（.xlsx）"))
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > settings.IMPORT_MAX_BYTES:
+            raise forms.ValidationError(
+                _("文件过大（上限 %(mb)s MB）"), params={"mb": settings.IMPORT_MAX_BYTES // (1024 * 1024)}
+            )
+        if upload.size == 0:
+            raise forms.ValidationError(_("文件为空"))
+        return upload

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# The production shape on one machine: gunicorn + Celery worker + Celery beat against PostgreSQL and
+# Redis, static files through whitenoise. Stops all three on Ctrl+C.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BIN=.venv/bin
+
+export DEBUG=0
+export DATABASE_URL="${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/peixun}"
+export CELERY_BROKER_URL="${CELERY_BROKER_URL:-redis://127.0.0.1:6379/0}"
+export REDIS_URL="${REDIS_URL:-redis://127.0.0.1:6379/1}"
+export SECRET_KEY="${SECRET_KEY:-$(cat var/secret_key 2>/dev/null || (mkdir -p var && $BIN/python -c 'import secrets;print(secrets.token_urlsafe(50))' | tee var/secret_key))}"
+export ALLOWED_HOSTS="${ALLOWED_HOSTS:-127.0.0.1,localhost}"
+export HTTPS="${HTTPS:-0}"  # plain HTTP on loopback; put a TLS proxy in front and set HTTPS=1 for real use
+PORT="${PORT:-8000}"
+
+db_name="${DATABASE_URL##*/}"; db_name="${db_name%%\?*}"
+psql "${DATABASE_URL%/*}/postgres" -tAc "SELECT 1 FROM pg_database WHERE datname='${db_name}'" | grep -q 1 \
+  || psql "${DATABASE_URL%/*}/postgres" -qc "CREATE DATABASE ${db_name}"
+
+$BIN/python manage.py migrate --noinput
+$BIN/python manage.py collectstatic --noinput -v0
+$BIN/python manage.py load_demo
+
+pids=()
+trap 'kill "${pids[@]}" 2>/dev/null; wait' INT TERM EXIT
+$BIN/celery -A config worker --loglevel=INFO --concurrency=2 & pids+=($!)
+$BIN/celery -A config beat --loglevel=INFO --schedule var/celerybeat-schedule & pids+=($!)
+$BIN/gunicorn config.wsgi:application --bind "127.0.0.1:${PORT}" --workers "${WEB_WORKERS:-3}" --access-logfile - & pids+=($!)
+echo "Peixun 生产模式已启动：http://127.0.0.1:${PORT}"
+wait -n

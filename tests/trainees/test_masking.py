@@ -1,0 +1,34 @@
+from django.urls import reverse
+
+from tests.xlsx import read_xlsx
+
+
+def test_staff_see_masked_id_numbers_in_the_list(client_for, world):
+    html = client_for(world.staff_x).get(reverse("teacher_list")).content.decode()
+    assert world.teacher_a.id_number not in html
+    assert world.teacher_a.masked_id_number in html
+
+
+def test_administrators_see_full_id_numbers(client_for, world):
+    html = client_for(world.admin_x).get(reverse("teacher_list")).content.decode()
+    assert world.teacher_a.id_number in html
+
+
+def test_the_teacher_detail_is_masked_for_the_coordinator(client_for, world):
+    html = client_for(world.coord_a).get(reverse("teacher_detail", args=[world.teacher_a.pk])).content.decode()
+    assert world.teacher_a.id_number not in html
+
+
+def test_the_export_is_masked_for_staff_and_full_for_administrators(client_for, world):
+    rows = read_xlsx(client_for(world.staff_x).get(reverse("teacher_list"), {"format": "xlsx"}).content)
+    assert rows[0][:2] == ("姓名", "身份证号")
+    assert {r[1] for r in rows[1:]} == {world.teacher_a.masked_id_number, world.teacher_b.masked_id_number}
+    rows = read_xlsx(client_for(world.admin_x).get(reverse("teacher_list"), {"format": "xlsx"}).content)
+    assert world.teacher_a.id_number in {r[1] for r in rows[1:]}
+
+
+def test_the_export_neutralises_formula_names(client_for, world):
+    world.teacher_a.name = '=HYPERLINK("x")'
+    world.teacher_a.save(update_fields=["name"])
+    rows = read_xlsx(client_for(world.staff_x).get(reverse("teacher_list"), {"format": "xlsx"}).content)
+    assert all(not str(cell).startswith("=") for row in rows for cell in row if cell is not None)

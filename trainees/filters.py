@@ -1,0 +1,44 @@
+import django_filters
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from .models import School, Teacher
+
+
+class TeacherFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(label=_("搜索（姓名/身份证号/手机号）"), method="search")
+    school = django_filters.ModelChoiceFilter(label=_("学校"), queryset=School.objects.none())
+    township = django_filters.NumberFilter(label=_("乡镇"), field_name="school__township")
+    stage = django_filters.ChoiceFilter(label=_("学段"), choices=Teacher.Stage.choices)
+    subject = django_filters.CharFilter(label=_("学科"), lookup_expr="exact")
+    is_rural = django_filters.BooleanFilter(label=_("乡村教师"))
+
+    class Meta:
+        model = Teacher
+        fields = ["q", "school", "township", "stage", "subject", "is_rural"]
+
+    def __init__(self, *args, schools=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if schools is not None:
+            self.filters["school"].queryset = schools
+
+    def search(self, queryset, name, value):
+        value = value.strip()
+        if not value:
+            return queryset
+        return queryset.filter(Q(name__icontains=value) | Q(id_number__icontains=value) | Q(phone__icontains=value))
+
+
+class SchoolFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(label=_("搜索（代码/名称）"), method="search")
+    township = django_filters.NumberFilter(label=_("乡镇"), field_name="township")
+    kind = django_filters.ChoiceFilter(label=_("类型"), choices=School.Kind.choices)
+    area = django_filters.ChoiceFilter(label=_("城乡"), choices=School.Area.choices)
+
+    class Meta:
+        model = School
+        fields = ["q", "township", "kind", "area"]
+
+    def search(self, queryset, name, value):
+        value = value.strip()
+        return queryset.filter(Q(name__icontains=value) | Q(code__icontains=value)) if value else queryset

@@ -1,0 +1,68 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from .idcard import normalize_id_number, parse_id_number
+from .models import Region, School, Teacher
+
+
+class RegionForm(forms.Form):
+    name = forms.CharField(label=_("乡镇名称"), max_length=64)
+    parent = forms.ModelChoiceField(label=_("所属县区"), queryset=Region.objects.none())
+    code = forms.CharField(label=_("行政区划代码"), max_length=12, required=False)
+
+    def __init__(self, *args, counties, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["parent"].queryset = counties
+
+
+class SchoolForm(forms.ModelForm):
+    class Meta:
+        model = School
+        fields = ["code", "name", "county", "township", "kind", "area"]
+
+    def __init__(self, *args, counties, townships, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["county"].queryset = counties
+        self.fields["township"].queryset = townships
+
+
+class TeacherForm(forms.ModelForm):
+    class Meta:
+        model = Teacher
+        fields = [
+            "name",
+            "id_number",
+            "phone",
+            "school",
+            "stage",
+            "subject",
+            "title",
+            "post",
+            "is_rural",
+            "is_special_post",
+            "entry_year",
+            "education",
+        ]
+
+    def __init__(self, *args, schools, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["school"].queryset = schools
+        if self.instance.pk:
+            # The ID number identifies the person; a wrong one is corrected by an administrator in admin.
+            self.fields["id_number"].disabled = True
+
+    def clean_id_number(self):
+        if self.instance.pk:
+            return self.instance.id_number
+        number = normalize_id_number(self.cleaned_data["id_number"])
+        parse_id_number(number)
+        return number
+
+
+class TransferForm(forms.Form):
+    to_school = forms.ModelChoiceField(label=_("调入学校"), queryset=School.objects.none())
+    note = forms.CharField(label=_("说明"), max_length=200, required=False)
+
+    def __init__(self, *args, schools, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["to_school"].queryset = schools

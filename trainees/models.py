@@ -1,0 +1,171 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from .idcard import mask_id_number, validate_id_number
+
+
+class Region(models.Model):
+    """A node of the administrative tree: province → city → county/district → township."""
+
+    class Level(models.TextChoices):
+        PROVINCE = "province", _("省")
+        CITY = "city", _("市")
+        COUNTY = "county", _("县区")
+        TOWNSHIP = "township", _("乡镇")
+
+    PARENT_LEVEL = {
+        Level.CITY: Level.PROVINCE,
+        Level.COUNTY: Level.CITY,
+        Level.TOWNSHIP: Level.COUNTY,
+    }
+
+    name = models.CharField(_("名称"), max_length=64)
+    level = models.CharField(_("级别"), max_length=16, choices=Level.choices)
+    parent = models.ForeignKey(
+        "self", verbose_name=_("上级"), null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+    )
+    code = models.CharField(_("行政区划代码"), max_length=12, blank=True)
+
+    class Meta:
+        verbose_name = _("行政区域")
+        verbose_name_plural = _("行政区域")
+        ordering = ["level", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["parent", "name"], name="region_unique_name_in_parent"),
+            models.UniqueConstraint(fields=["name"], condition=Q(parent__isnull=True), name="region_unique_root_name"),
+            models.CheckConstraint(
+                condition=Q(level="province", parent__isnull=True) | (~Q(level="province") & Q(parent__isnull=False)),
+                name="region_only_provinces_are_roots",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class School(models.Model):
+    class Kind(models.TextChoices):
+        URBAN = "urban", _("县城学校")
+        TOWNSHIP_CENTRAL = "central", _("乡镇中心校")
+        VILLAGE = "village", _("村小")
+        TEACHING_POINT = "point", _("教学点")
+        KINDERGARTEN = "kindergarten", _("幼儿园")
+        SPECIAL = "special", _("特殊教育学校")
+        VOCATIONAL = "vocational", _("中职")
+        PRIVATE = "private", _("民办/外来务工人员子弟学校")
+        MIDDLE = "middle", _("中学")
+
+    class Area(models.TextChoices):
+        URBAN = "urban", _("城区")
+        RURAL = "rural", _("乡村")
+
+    code = models.CharField(_("学校代码"), max_length=32, unique=True)
+    name = models.CharField(_("学校名称"), max_length=128)
+    county = models.ForeignKey(
+        Region,
+        verbose_name=_("县区"),
+        on_delete=models.PROTECT,
+        related_name="schools",
+        limit_choices_to={"level": "county"},
+    )
+    township = models.ForeignKey(
+        Region,
+        verbose_name=_("乡镇"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="township_schools",
+        limit_choices_to={"level": "township"},
+    )
+    kind = models.CharField(_("类型"), max_length=16, choices=Kind.choices)
+    area = models.CharField(_("城乡"), max_length=8, choices=Area.choices)
+
+    class Meta:
+        verbose_name = _("学校")
+        verbose_name_plural = _("学校")
+        ordering = ["code"]
+        constraints = [models.UniqueConstraint(fields=["county", "name"], name="school_unique_name_in_county")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Teacher(models.Model):
+    class Gender(models.TextChoices):
+        MALE = "M", _("男")
+        FEMALE = "F", _("女")
+
+    class Stage(models.TextChoices):
+        KINDERGARTEN = "kindergarten", _("幼儿园")
+        PRIMARY = "primary", _("小学")
+        JUNIOR = "junior", _("初中")
+        SENIOR = "senior", _("高中")
+        VOCATIONAL = "vocational", _("中职")
+        SPECIAL = "special", _("特教")
+
+    class Post(models.TextChoices):
+        TEACHER = "teacher", _("教师")
+        HEAD_TEACHER = "head_teacher", _("班主任")
+        PRINCIPAL = "principal", _("校长")
+        VICE_PRINCIPAL = "vice_principal", _("副校长")
+        DEAN = "dean", _("教导主任")
+        RESEARCHER = "researcher", _("教研员")
+
+    name = models.CharField(_("姓名"), max_length=64)
+    id_number = models.CharField(_("身份证号"), max_length=18, unique=True, validators=[validate_id_number])
+    gender = models.CharField(_("性别"), max_length=1, choices=Gender.choices)
+    birth_date = models.DateField(_("出生日期"))
+    phone = models.CharField(_("手机号"), max_length=20, blank=True)
+    school = models.ForeignKey(School, verbose_name=_("学校"), on_delete=models.PROTECT, related_name="teachers")
+    stage = models.CharField(_("学段"), max_length=16, choices=Stage.choices, blank=True)
+    subject = models.CharField(_("学科"), max_length=32, blank=True)
+    title = models.CharField(_("职称"), max_length=32, blank=True)
+    post = models.CharField(_("岗位"), max_length=16, choices=Post.choices, default=Post.TEACHER)
+    is_rural = models.BooleanField(_("乡村教师"), default=False)
+    is_special_post = models.BooleanField(_("特岗教师"), default=False)
+    entry_year = models.PositiveSmallIntegerField(_("入职年份"), null=True, blank=True)
+    education = models.CharField(_("学历"), max_length=32, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("教师")
+        verbose_name_plural = _("教师")
+        ordering = ["school_id", "name", "id"]
+        indexes = [models.Index(fields=["name"]), models.Index(fields=["phone"])]
+        constraints = [
+            models.CheckConstraint(condition=Q(id_number__regex=r"^[0-9]{17}[0-9X]$"), name="teacher_id_number_format"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def masked_id_number(self) -> str:
+        return mask_id_number(self.id_number)
+
+
+class TeacherTransfer(models.Model):
+    """A teacher's move between schools; the trail stays with the teacher."""
+
+    teacher = models.ForeignKey(Teacher, on_delete=models.CASCADE, related_name="transfers")
+    from_school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="+", verbose_name=_("原学校"))
+    to_school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="+", verbose_name=_("新学校"))
+    moved_at = models.DateTimeField(_("调动时间"))
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    note = models.CharField(_("说明"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("调动记录")
+        verbose_name_plural = _("调动记录")
+        ordering = ["-moved_at", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(from_school=models.F("to_school")), name="transfer_changes_school"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.teacher}: {self.from_school} → {self.to_school}"

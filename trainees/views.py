@@ -1,0 +1,182 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+
+from core.excel import xlsx_response
+from core.forms_util import apply_validation_error
+from core.scoping import SELF, can_see_full_id_numbers, require_county_level, require_school_or_county, scope_of
+
+from . import selectors, services
+from .exports import teachers_workbook
+from .forms import RegionForm, SchoolForm, TeacherForm, TransferForm
+
+
+def _page(request, qs, size=50):
+    return Paginator(qs, size).get_page(request.GET.get("page"))
+
+
+@login_required
+def region_list(request):
+    require_county_level(request.user)
+    counties = selectors.county_choices(user=request.user)
+    form = RegionForm(request.POST or None, counties=counties)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.region_create(level="township", **form.cleaned_data)
+        except ValidationError as exc:
+            apply_validation_error(form, exc)
+        else:
+            messages.success(request, _("乡镇已添加"))
+            return redirect("region_list")
+    return render(
+        request, "trainees/region_list.html", {"regions": selectors.region_list(user=request.user), "form": form}
+    )
+
+
+@login_required
+def school_list(request):
+    require_school_or_county(request.user)
+    flt, qs = selectors.school_list(user=request.user, params=request.GET)
+    return render(request, "trainees/school_list.html", {"filter": flt, "page": _page(request, qs)})
+
+
+@login_required
+def school_detail(request, pk: int):
+    school = selectors.school_get(user=request.user, pk=pk)
+    return render(request, "trainees/school_detail.html", {"school": school})
+
+
+def _school_form(request, instance=None):
+    return SchoolForm(
+        request.POST or None,
+        instance=instance,
+        counties=selectors.county_choices(user=request.user),
+        townships=selectors.township_choices(user=request.user),
+    )
+
+
+@login_required
+def school_create(request):
+    require_county_level(request.user)
+    form = _school_form(request)
+    if request.method == "POST" and form.is_valid():
+        try:
+            school = services.school_create(**form.cleaned_data)
+        except ValidationError as exc:
+            apply_validation_error(form, exc)
+        else:
+            messages.success(request, _("学校已创建"))
+            return redirect("school_detail", pk=school.pk)
+    return render(request, "trainees/school_form.html", {"form": form, "title": _("新建学校")})
+
+
+@login_required
+def school_edit(request, pk: int):
+    school = selectors.school_get(user=request.user, pk=pk)
+    require_county_level(request.user)
+    form = _school_form(request, instance=school)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.school_update(school=selectors.school_get(user=request.user, pk=pk), **form.cleaned_data)
+        except ValidationError as exc:
+            apply_validation_error(form, exc)
+        else:
+            messages.success(request, _("学校已保存"))
+            return redirect("school_detail", pk=pk)
+    return render(request, "trainees/school_form.html", {"form": form, "title": _("编辑学校"), "school": school})
+
+
+@login_required
+def teacher_list(request):
+    require_school_or_county(request.user)
+    flt, qs = selectors.teacher_list(user=request.user, params=request.GET)
+    if request.GET.get("format") == "xlsx":
+        return xlsx_response(teachers_workbook(teachers=qs, user=request.user), "教师名单.xlsx")
+    return render(
+        request,
+        "trainees/teacher_list.html",
+        {"filter": flt, "page": _page(request, qs), "full_ids": can_see_full_id_numbers(request.user)},
+    )
+
+
+@login_required
+def teacher_detail(request, pk: int):
+    teacher = selectors.teacher_get(user=request.user, pk=pk)
+    return render(
+        request,
+        "trainees/teacher_detail.html",
+        {
+            "teacher": teacher,
+            "transfers": selectors.teacher_transfers(teacher=teacher),
+            "full_ids": can_see_full_id_numbers(request.user),
+            "can_edit": scope_of(request.user).kind != SELF,
+        },
+    )
+
+
+def _teacher_form(request, instance=None):
+    return TeacherForm(
+        request.POST or None,
+        instance=instance,
+        schools=selectors.school_queryset(user=request.user).order_by("code"),
+    )
+
+
+@login_required
+def teacher_create(request):
+    require_school_or_county(request.user)
+    form = _teacher_form(request)
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        try:
+            teacher = services.teacher_create(actor=request.user, **data)
+        except ValidationError as exc:
+            apply_validation_error(form, exc)
+        else:
+            messages.success(request, _("教师已登记"))
+            return redirect("teacher_detail", pk=teacher.pk)
+    return render(request, "trainees/teacher_form.html", {"form": form, "title": _("登记教师")})
+
+
+@login_required
+def teacher_edit(request, pk: int):
+    teacher = selectors.teacher_get(user=request.user, pk=pk)
+    require_school_or_county(request.user)
+    form = _teacher_form(request, instance=teacher)
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        data.pop("id_number")
+        # The ModelForm has already copied the new values onto `teacher`; the service gets a fresh
+        # row so it can see a change of school and record the transfer.
+        try:
+            services.teacher_update(teacher=selectors.teacher_get(user=request.user, pk=pk), actor=request.user, **data)
+        except ValidationError as exc:
+            apply_validation_error(form, exc)
+        else:
+            messages.success(request, _("教师信息已保存"))
+            return redirect("teacher_detail", pk=pk)
+    return render(request, "trainees/teacher_form.html", {"form": form, "title": _("编辑教师"), "teacher": teacher})
+
+
+@login_required
+def teacher_transfer(request, pk: int):
+    teacher = selectors.teacher_get(user=request.user, pk=pk)
+    require_county_level(request.user)
+    form = TransferForm(request.POST or None, schools=selectors.school_queryset(user=request.user).order_by("code"))
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.teacher_transfer(
+                teacher=teacher,
+                to_school=form.cleaned_data["to_school"],
+                note=form.cleaned_data["note"],
+                actor=request.user,
+            )
+        except ValidationError as exc:
+            apply_validation_error(form, exc, field="to_school")
+        else:
+            messages.success(request, _("调动已登记"))
+            return redirect("teacher_detail", pk=pk)
+    return render(request, "trainees/teacher_transfer.html", {"form": form, "teacher": teacher})
