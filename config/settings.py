@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "accounts",
     "trainees",
     "programs",
+    "attendance",
     "outreach",
     "assessment",
     "reports",

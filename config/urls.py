@@ -5,6 +5,11 @@ urlpatterns = [
     path("", include("core.urls")),
     path("accounts/", include("accounts.urls")),
     path("registry/", include("trainees.urls")),
+    path("programs/", include("programs.urls")),
+    path("attendance/", include("attendance.urls")),
+    path("outreach/", include("outreach.urls")),
+    path("assessment/", include("assessment.urls")),
+    path("reports/", include("reports.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("django-admin/", admin.site.urls),
 ]

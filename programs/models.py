@@ -1,1 +1,264 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
 
+
+class Level(models.TextChoices):
+    NATIONAL = "national", _("国家级")
+    PROVINCIAL = "provincial", _("省级")
+    MUNICIPAL = "municipal", _("市级")
+    COUNTY = "county", _("县级")
+    SCHOOL = "school", _("校本")
+
+
+class CreditCategory(models.TextChoices):
+    CENTRALIZED = "centralized", _("集中培训")
+    ONLINE = "online", _("网络培训")
+    SCHOOL_BASED = "school_based", _("校本研训")
+
+
+class Category(models.Model):
+    """A managed list (示范性项目, 中西部项目, …): administrators add more, nothing is hard-coded."""
+
+    name = models.CharField(_("类别名称"), max_length=64, unique=True)
+    is_active = models.BooleanField(_("启用"), default=True)
+    sort_order = models.PositiveSmallIntegerField(_("排序"), default=100)
+
+    class Meta:
+        verbose_name = _("项目类别")
+        verbose_name_plural = _("项目类别")
+        ordering = ["sort_order", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Program(models.Model):
+    class Status(models.TextChoices):
+        PLANNING = "planning", _("筹备中")
+        ENROLLING = "enrolling", _("报名中")
+        RUNNING = "running", _("进行中")
+        FINISHED = "finished", _("已结束")
+
+    county = models.ForeignKey(
+        "trainees.Region", verbose_name=_("县区"), on_delete=models.PROTECT, related_name="programs"
+    )
+    year = models.PositiveSmallIntegerField(_("年度"))
+    level = models.CharField(_("级别"), max_length=16, choices=Level.choices)
+    category = models.ForeignKey(Category, verbose_name=_("类别"), on_delete=models.PROTECT, related_name="programs")
+    name = models.CharField(_("项目名称"), max_length=128)
+    issuer = models.CharField(_("发文单位"), max_length=128, blank=True)
+    status = models.CharField(_("状态"), max_length=16, choices=Status.choices, default=Status.PLANNING)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("培训项目")
+        verbose_name_plural = _("培训项目")
+        ordering = ["-year", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["year", "name", "county"], name="program_unique_year_name_county"),
+            models.CheckConstraint(condition=Q(year__gte=2000, year__lte=2100), name="program_year_range"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.year} {self.name}"
+
+
+class SubProject(models.Model):
+    class Kind(models.TextChoices):
+        OUTREACH = "outreach", _("送教下乡")
+        WORKSHOP = "workshop", _("教师工作坊研修")
+        TRAINING_TEAM = "training_team", _("培训团队研修")
+        VISIT_SCHOOLS = "visit_schools", _("访名校")
+        BACKBONE = "backbone", _("骨干教师培训")
+        PRINCIPAL = "principal", _("校长提高培训")
+        REPLACEMENT = "replacement", _("置换脱产研修")
+        SHORT_CENTRALIZED = "short", _("短期集中培训")
+        ONLINE = "online", _("网络研修")
+        SCHOOL_BASED = "school_based", _("校本研修")
+        OTHER = "other", _("其他")
+
+    class Modality(models.TextChoices):
+        CENTRALIZED = "centralized", _("集中")
+        ONLINE = "online", _("网络")
+        BLENDED = "blended", _("混合")
+        SHADOWING = "shadowing", _("跟岗")
+        OUTREACH = "outreach", _("送教")
+        SCHOOL_BASED = "school_based", _("校本")
+
+    # Modalities whose dates tie a teacher down in person; overlapping ones cannot both be attended.
+    FACE_TO_FACE = (Modality.CENTRALIZED, Modality.BLENDED, Modality.SHADOWING)
+
+    program = models.ForeignKey(Program, verbose_name=_("项目"), on_delete=models.CASCADE, related_name="subprojects")
+    name = models.CharField(_("子项目名称"), max_length=128)
+    kind = models.CharField(_("子项目类型"), max_length=16, choices=Kind.choices, default=Kind.OTHER)
+    institution = models.CharField(_("承办机构"), max_length=128, blank=True)
+    modality = models.CharField(_("形式"), max_length=16, choices=Modality.choices, default=Modality.CENTRALIZED)
+    start_date = models.DateField(_("开始日期"), null=True, blank=True)
+    end_date = models.DateField(_("结束日期"), null=True, blank=True)
+    hours = models.DecimalField(_("学时"), max_digits=6, decimal_places=1, default=0)
+    credit_category = models.CharField(
+        _("学分类别"), max_length=16, choices=CreditCategory.choices, default=CreditCategory.CENTRALIZED
+    )
+    quota = models.PositiveIntegerField(_("名额"), default=0)
+    budget = models.DecimalField(_("预算（元）"), max_digits=12, decimal_places=2, null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("子项目")
+        verbose_name_plural = _("子项目")
+        ordering = ["program", "start_date", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["program", "name"], name="subproject_unique_name_in_program"),
+            models.CheckConstraint(
+                condition=Q(start_date__isnull=True) | Q(end_date__isnull=True) | Q(end_date__gte=F("start_date")),
+                name="subproject_dates_ordered",
+            ),
+            models.CheckConstraint(condition=Q(hours__gte=0), name="subproject_hours_non_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Session(models.Model):
+    """A dated activity of a sub-project; attendance, outreach visits and workshop activities hang on it."""
+
+    class Kind(models.TextChoices):
+        LECTURE = "lecture", _("集中授课")
+        PRACTICE = "practice", _("实践研修")
+        OUTREACH_VISIT = "outreach_visit", _("送教活动")
+        WORKSHOP_OFFLINE = "workshop_offline", _("工作坊线下研修")
+        SCHOOL_BASED = "school_based", _("校本研修活动")
+        ONLINE_LIVE = "online_live", _("网络直播")
+        OTHER = "other", _("其他")
+
+    subproject = models.ForeignKey(
+        SubProject, verbose_name=_("子项目"), on_delete=models.CASCADE, related_name="sessions"
+    )
+    title = models.CharField(_("主题"), max_length=128, blank=True)
+    date = models.DateField(_("日期"))
+    start_time = models.TimeField(_("开始时间"))
+    end_time = models.TimeField(_("结束时间"))
+    place = models.CharField(_("地点"), max_length=128, blank=True)
+    host_school = models.ForeignKey(
+        "trainees.School",
+        verbose_name=_("承办学校"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="hosted_sessions",
+    )
+    hours = models.DecimalField(_("学时"), max_digits=4, decimal_places=1, default=0)
+    kind = models.CharField(_("类型"), max_length=20, choices=Kind.choices, default=Kind.LECTURE)
+
+    class Meta:
+        verbose_name = _("培训活动")
+        verbose_name_plural = _("培训活动")
+        ordering = ["date", "start_time", "pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(end_time__gt=F("start_time")), name="session_times_ordered"),
+            models.CheckConstraint(condition=Q(hours__gte=0), name="session_hours_non_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.date:%Y-%m-%d} {self.title or self.subproject.name}"
+
+
+class SchoolQuota(models.Model):
+    subproject = models.ForeignKey(SubProject, on_delete=models.CASCADE, related_name="school_quotas")
+    school = models.ForeignKey(
+        "trainees.School", verbose_name=_("学校"), on_delete=models.PROTECT, related_name="quotas"
+    )
+    quota = models.PositiveIntegerField(_("名额"))
+
+    class Meta:
+        verbose_name = _("学校名额")
+        verbose_name_plural = _("学校名额")
+        constraints = [models.UniqueConstraint(fields=["subproject", "school"], name="quota_unique_school")]
+
+    def __str__(self) -> str:
+        return f"{self.subproject} / {self.school}: {self.quota}"
+
+
+class Enrolment(models.Model):
+    class Status(models.TextChoices):
+        NOMINATED = "nominated", _("已提名")
+        CONFIRMED = "confirmed", _("已确认")
+        COMPLETED = "completed", _("已完成")
+        REJECTED = "rejected", _("未通过")
+        WITHDRAWN = "withdrawn", _("已退出")
+        SUBSTITUTED = "substituted", _("已换人")
+
+    # Statuses that hold a place; a teacher may hold at most one place per sub-project.
+    ACTIVE = (Status.NOMINATED, Status.CONFIRMED, Status.COMPLETED)
+    # Statuses that count as taking part (参训人次).
+    PARTICIPATING = (Status.CONFIRMED, Status.COMPLETED)
+
+    subproject = models.ForeignKey(
+        SubProject, verbose_name=_("子项目"), on_delete=models.PROTECT, related_name="enrolments"
+    )
+    teacher = models.ForeignKey(
+        "trainees.Teacher", verbose_name=_("教师"), on_delete=models.PROTECT, related_name="enrolments"
+    )
+    # The school at the time of enrolment: quotas and rosters stay right when the teacher moves later.
+    school = models.ForeignKey(
+        "trainees.School", verbose_name=_("学校"), on_delete=models.PROTECT, related_name="enrolments"
+    )
+    status = models.CharField(_("状态"), max_length=16, choices=Status.choices, default=Status.NOMINATED)
+    replaces = models.OneToOneField(
+        "self", verbose_name=_("替换"), null=True, blank=True, on_delete=models.PROTECT, related_name="replaced_by"
+    )
+    reason = models.CharField(_("原因"), max_length=200, blank=True)
+    created_at = models.DateTimeField(_("提名时间"), auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    changed_at = models.DateTimeField(_("状态变更时间"), auto_now=True)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("报名")
+        verbose_name_plural = _("报名")
+        ordering = ["subproject", "school", "teacher"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["subproject", "teacher"],
+                condition=Q(status__in=["nominated", "confirmed", "completed"]),
+                name="enrolment_one_active_place_per_teacher",
+            ),
+            models.CheckConstraint(condition=~Q(replaces=F("id")), name="enrolment_not_replacing_itself"),
+        ]
+        indexes = [models.Index(fields=["subproject", "status"]), models.Index(fields=["teacher", "status"])]
+
+    def __str__(self) -> str:
+        return f"{self.teacher} @ {self.subproject}"
+
+
+class Notice(models.Model):
+    """What a teacher was told (enrolled, substituted, withdrawn…): stored, shown in the app, e-mailed."""
+
+    class Kind(models.TextChoices):
+        ENROLLED = "enrolled", _("报名确认")
+        SUBSTITUTED = "substituted", _("换人参训")
+        WITHDRAWN = "withdrawn", _("退出培训")
+        OTHER = "other", _("其他")
+
+    teacher = models.ForeignKey("trainees.Teacher", on_delete=models.CASCADE, related_name="notices")
+    enrolment = models.ForeignKey(Enrolment, null=True, blank=True, on_delete=models.CASCADE, related_name="notices")
+    kind = models.CharField(_("类型"), max_length=16, choices=Kind.choices)
+    subject = models.CharField(_("标题"), max_length=200)
+    body = models.TextField(_("内容"))
+    created_at = models.DateTimeField(auto_now_add=True)
+    emailed_at = models.DateTimeField(null=True, blank=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("通知")
+        verbose_name_plural = _("通知")
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return self.subject
