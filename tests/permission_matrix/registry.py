@@ -1,0 +1,73 @@
+from core.models import ImportUpload
+
+from .spec import ROLES, Case, county_only, expect
+
+
+def _upload(world):
+    from django.core.files.base import ContentFile
+
+    from tests.xlsx import make_xlsx
+
+    record = ImportUpload(kind="teachers", original_name="t.xlsx", size=1, uploaded_by=world.staff_x)
+    record.file.save("t.xlsx", ContentFile(make_xlsx([["姓名", "身份证号", "学校"]])), save=True)
+    return ["teachers", record.pk]
+
+
+ALL_200 = expect(teacher=200, coord_a=200, coord_b=200, staff_x=200, staff_y=200, admin_x=200)
+SCHOOL_OR_COUNTY = expect(teacher=403, coord_a=200, coord_b=200, staff_x=200, staff_y=200, admin_x=200)
+
+ENTRIES = {
+    "home": Case(ALL_200),
+    "login": Case(
+        {"anonymous": 200, **{r: 302 for r in ("teacher", "coord_a", "coord_b", "staff_x", "staff_y", "admin_x")}}
+    ),
+    "logout": Case({role: 405 for role in ROLES}),
+    "password_change": Case(ALL_200),
+    "password_change_done": Case(ALL_200),
+    "user_list": Case(expect(teacher=403, coord_a=403, coord_b=403, staff_x=403, staff_y=403, admin_x=200)),
+    "user_create": Case(expect(teacher=403, coord_a=403, coord_b=403, staff_x=403, staff_y=403, admin_x=200)),
+    "user_edit": Case(
+        expect(teacher=403, coord_a=403, coord_b=403, staff_x=403, staff_y=403, admin_x=200),
+        setup=lambda w: [w.coord_a.pk],
+    ),
+    "user_password": Case(
+        expect(teacher=403, coord_a=403, coord_b=403, staff_x=403, staff_y=403, admin_x=200),
+        setup=lambda w: [w.coord_a.pk],
+    ),
+    "region_list": Case(county_only()),
+    "school_list": Case(SCHOOL_OR_COUNTY),
+    "school_create": Case(county_only()),
+    "school_detail": Case(
+        expect(teacher=404, coord_a=200, coord_b=404, staff_x=200, staff_y=404, admin_x=200),
+        setup=lambda w: [w.school_a.pk],
+    ),
+    "school_edit": Case(
+        expect(teacher=404, coord_a=403, coord_b=404, staff_x=200, staff_y=404, admin_x=200),
+        setup=lambda w: [w.school_a.pk],
+    ),
+    "teacher_list": Case(SCHOOL_OR_COUNTY),
+    "teacher_create": Case(SCHOOL_OR_COUNTY),
+    "teacher_detail": Case(
+        expect(teacher=200, coord_a=200, coord_b=404, staff_x=200, staff_y=404, admin_x=200),
+        setup=lambda w: [w.teacher_a.pk],
+    ),
+    "teacher_edit": Case(
+        expect(teacher=403, coord_a=200, coord_b=404, staff_x=200, staff_y=404, admin_x=200),
+        setup=lambda w: [w.teacher_a.pk],
+    ),
+    "teacher_transfer": Case(
+        expect(teacher=403, coord_a=403, coord_b=404, staff_x=200, staff_y=404, admin_x=200),
+        setup=lambda w: [w.teacher_a.pk],
+    ),
+    "import_upload": Case(county_only(), setup=lambda w: ["teachers"]),
+    "import_template": Case(county_only(), setup=lambda w: ["teachers"]),
+    "import_preview": Case(
+        expect(teacher=403, coord_a=403, coord_b=403, staff_x=200, staff_y=404, admin_x=404),
+        setup=_upload,
+    ),
+    "import_confirm": Case(
+        # POST-only: a GET is refused before anything is looked up
+        expect(teacher=405, coord_a=405, coord_b=405, staff_x=405, staff_y=405, admin_x=405),
+        setup=_upload,
+    ),
+}
