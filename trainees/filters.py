@@ -2,25 +2,34 @@ import django_filters
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from .models import School, Teacher
+from .models import Region, School, Teacher
+
+YES_NO = (("1", _("是")), ("0", _("否")))
 
 
 class TeacherFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(label=_("搜索（姓名/身份证号/手机号）"), method="search")
     school = django_filters.ModelChoiceFilter(label=_("学校"), queryset=School.objects.none())
-    township = django_filters.NumberFilter(label=_("乡镇"), field_name="school__township")
+    township = django_filters.ModelChoiceFilter(
+        label=_("乡镇"), field_name="school__township", queryset=Region.objects.none()
+    )
     stage = django_filters.ChoiceFilter(label=_("学段"), choices=Teacher.Stage.choices)
     subject = django_filters.CharFilter(label=_("学科"), lookup_expr="exact")
-    is_rural = django_filters.BooleanFilter(label=_("乡村教师"))
+    is_rural = django_filters.ChoiceFilter(label=_("乡村教师"), choices=YES_NO, empty_label=_("全部"), method="rural")
 
     class Meta:
         model = Teacher
         fields = ["q", "school", "township", "stage", "subject", "is_rural"]
 
-    def __init__(self, *args, schools=None, **kwargs):
+    def __init__(self, *args, schools=None, townships=None, **kwargs):
         super().__init__(*args, **kwargs)
         if schools is not None:
             self.filters["school"].queryset = schools
+        if townships is not None:
+            self.filters["township"].queryset = townships
+
+    def rural(self, queryset, name, value):
+        return queryset.filter(is_rural=value == "1")
 
     def search(self, queryset, name, value):
         value = value.strip()
@@ -31,13 +40,18 @@ class TeacherFilter(django_filters.FilterSet):
 
 class SchoolFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(label=_("搜索（代码/名称）"), method="search")
-    township = django_filters.NumberFilter(label=_("乡镇"), field_name="township")
+    township = django_filters.ModelChoiceFilter(label=_("乡镇"), queryset=Region.objects.none())
     kind = django_filters.ChoiceFilter(label=_("类型"), choices=School.Kind.choices)
     area = django_filters.ChoiceFilter(label=_("城乡"), choices=School.Area.choices)
 
     class Meta:
         model = School
         fields = ["q", "township", "kind", "area"]
+
+    def __init__(self, *args, townships=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if townships is not None:
+            self.filters["township"].queryset = townships
 
     def search(self, queryset, name, value):
         value = value.strip()

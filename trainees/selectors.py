@@ -36,7 +36,7 @@ def school_queryset(*, user: Any) -> QuerySet[School]:
 
 def school_list(*, user: Any, params: Any = None) -> tuple[SchoolFilter, QuerySet[School]]:
     qs = school_queryset(user=user).select_related("county", "township").annotate(teacher_count=Count("teachers"))
-    flt = SchoolFilter(params, queryset=qs)
+    flt = SchoolFilter(params, queryset=qs, townships=township_choices(user=user))
     return flt, flt.qs.order_by("code")
 
 
@@ -50,7 +50,12 @@ def teacher_queryset(*, user: Any) -> QuerySet[Teacher]:
 
 def teacher_list(*, user: Any, params: Any = None) -> tuple[TeacherFilter, QuerySet[Teacher]]:
     qs = teacher_queryset(user=user).select_related("school", "school__township")
-    flt = TeacherFilter(params, queryset=qs, schools=school_queryset(user=user).order_by("code"))
+    flt = TeacherFilter(
+        params,
+        queryset=qs,
+        schools=school_queryset(user=user).order_by("code"),
+        townships=township_choices(user=user),
+    )
     return flt, flt.qs.order_by("school__code", "name", "pk")
 
 

@@ -137,3 +137,14 @@ def test_teacher_search_by_phone_and_filter_by_school(client_for, world):
     assert [t.name for t in client.get(reverse("teacher_list"), {"school": world.school_a.pk}).context["page"]] == [
         "张三"
     ]
+
+
+def test_teacher_list_filters_by_township_and_rural_flag(client_for, world):
+    Teacher.objects.filter(pk=world.teacher_a.pk).update(is_rural=True)
+    client = client_for(world.staff_x)
+    rural = client.get(reverse("teacher_list"), {"is_rural": "1"}).context["page"]
+    assert [t.name for t in rural] == ["张三"]
+    urban = client.get(reverse("teacher_list"), {"is_rural": "0"}).context["page"]
+    assert [t.name for t in urban] == ["李四"]
+    in_township = client.get(reverse("teacher_list"), {"township": world.township_x.pk}).context["page"]
+    assert {t.name for t in in_township} == {"张三", "李四"}
