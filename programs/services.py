@@ -4,6 +4,7 @@ Enrolment changes run inside `pghistory.context(user=...)` so the database trigg
 each change; every change also stores a Notice for the teacher and e-mails it after the commit.
 """
 
+import contextlib
 import datetime as dt
 from collections.abc import Iterable
 from typing import Any
@@ -12,7 +13,7 @@ import pghistory
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -83,7 +84,13 @@ def _user(actor: Any) -> Any:
 
 
 def history_context(actor: Any, action: str) -> Any:
-    """The pghistory context every enrolment write runs in: who and what."""
+    """The pghistory context every enrolment write runs in: who and what.
+
+    The history triggers exist only on PostgreSQL; on the SQLite used by `make run` there is nothing
+    to attach the context to (and pghistory's SQL wrapper cannot run there).
+    """
+    if connection.vendor != "postgresql":
+        return contextlib.nullcontext()
     return pghistory.context(user=getattr(actor, "pk", None), action=action)
 
 
