@@ -341,7 +341,7 @@ def notice_build(*, enrolment: Enrolment, event: str, reason: str = "") -> Notic
     )
 
 
-def _notify(notices: list[Notice]) -> list[Notice]:
+def notify(notices: list[Notice]) -> list[Notice]:
     """Store the notices now; e-mail them once the transaction that made the change commits."""
     from .tasks import send_notices
 
@@ -398,7 +398,7 @@ def enrolment_nominate(*, subproject: SubProject, teacher: Teacher, actor: Any) 
         )
         enrolment.full_clean()
         enrolment.save()
-    _notify([notice_build(enrolment=enrolment, event="nominated")])
+    notify([notice_build(enrolment=enrolment, event="nominated")])
     return enrolment
 
 
@@ -417,7 +417,7 @@ def enrolment_confirm(*, enrolment: Enrolment, actor: Any) -> Enrolment:
     _require_county_actor(actor, enrolment)
     _transition(enrolment, (Enrolment.Status.NOMINATED,))
     _change_status(enrolment, status=Enrolment.Status.CONFIRMED, actor=actor, reason="", action="enrolment.confirm")
-    _notify([notice_build(enrolment=enrolment, event="confirmed")])
+    notify([notice_build(enrolment=enrolment, event="confirmed")])
     return enrolment
 
 
@@ -427,7 +427,7 @@ def enrolment_reject(*, enrolment: Enrolment, actor: Any, reason: str = "") -> E
     _require_county_actor(actor, enrolment)
     _transition(enrolment, (Enrolment.Status.NOMINATED,))
     _change_status(enrolment, status=Enrolment.Status.REJECTED, actor=actor, reason=reason, action="enrolment.reject")
-    _notify([notice_build(enrolment=enrolment, event="rejected", reason=reason)])
+    notify([notice_build(enrolment=enrolment, event="rejected", reason=reason)])
     return enrolment
 
 
@@ -441,7 +441,7 @@ def enrolment_withdraw(*, enrolment: Enrolment, actor: Any, reason: str) -> Enro
     _change_status(
         enrolment, status=Enrolment.Status.WITHDRAWN, actor=actor, reason=reason.strip(), action="enrolment.withdraw"
     )
-    _notify([notice_build(enrolment=enrolment, event="withdrawn", reason=reason.strip())])
+    notify([notice_build(enrolment=enrolment, event="withdrawn", reason=reason.strip())])
     return enrolment
 
 
@@ -480,7 +480,7 @@ def enrolment_substitute(*, enrolment: Enrolment, replacement: Teacher, reason: 
         )
         new.full_clean()
         new.save()
-    _notify(
+    notify(
         [
             notice_build(enrolment=enrolment, event="substituted", reason=reason),
             notice_build(enrolment=new, event="replacement", reason=reason),
