@@ -25,7 +25,7 @@ from core.scoping import ALL, is_admin, is_county_level, scope_of
 from trainees.idcard import mask_id_number, parse_id_number
 from trainees.models import Region, Teacher
 
-from .models import Category, CreditCategory, Enrolment, Level, Program, SubProject
+from .models import Category, CreditCategory, Enrolment, Level, Notice, Program, SubProject
 from .services import ERR_SUBPROJECT_FULL, history_context, notice_build, notify, overlap_message
 
 ERR_CATEGORY_UNKNOWN = "类别“{value}”不存在（管理员可在“项目类别”中添加，或使用 --create-categories）"
@@ -272,7 +272,7 @@ class ProgramImporter(Importer):
 # Enrolments --------------------------------------------------------------------------------------
 
 
-@dataclass
+@dataclass(slots=True)
 class EnrolmentRow:
     row: int
     subproject: SubProject
@@ -479,39 +479,51 @@ class EnrolmentImporter(Importer):
     def write(self, cleaned: list[EnrolmentRow]) -> tuple[int, int]:
         now = timezone.now()
         actor = self.actor if getattr(self.actor, "pk", None) else None
-        new: list[tuple[EnrolmentRow, Enrolment]] = []
-        to_status: dict[str, list[int]] = defaultdict(list)
-        changed_rows: list[tuple[EnrolmentRow, int]] = []
-        for item in cleaned:
-            known = self.existing.get((item.subproject.pk, item.teacher_id))
-            if known is None or (known[1] not in Enrolment.ACTIVE and item.status in Enrolment.ACTIVE):
-                enrolment = Enrolment(
-                    subproject=item.subproject,
-                    teacher_id=item.teacher_id,
-                    school_id=item.school_id,
-                    status=item.status,
-                    created_at=now,
-                    changed_at=now,
-                    created_by=actor,
-                    changed_by=actor,
-                )
-                new.append((item, enrolment))
-            elif known[1] != item.status:
-                to_status[item.status].append(known[0])
-                changed_rows.append((item, known[0]))
+        created = updated = 0
+        self._texts: dict[tuple[int, str], Notice] = {}
         with history_context(self.actor, "import.enrolments"):
-            Enrolment.objects.bulk_create([e for _i, e in new], batch_size=self.batch_size)
-            for status, ids in to_status.items():
-                for start in range(0, len(ids), self.chunk):
-                    Enrolment.objects.filter(pk__in=ids[start : start + self.chunk]).update(
-                        status=status, changed_at=now, changed_by=actor
-                    )
-        notices = [notice_build(enrolment=e, event=_notice_event(i.status)) for i, e in new]
-        for item, pk in changed_rows:
-            enrolment = Enrolment(pk=pk, subproject=item.subproject, teacher_id=item.teacher_id)
-            notices.append(notice_build(enrolment=enrolment, event=_notice_event(item.status)))
-        notify(notices)
-        return len(new), len(changed_rows)
+            # In chunks, so a 300,000-row file never holds every model instance in memory at once.
+            for start in range(0, len(cleaned), self.chunk):
+                new: list[Enrolment] = []
+                to_status: dict[str, list[int]] = defaultdict(list)
+                told: list[tuple[int, int, SubProject, str]] = []  # enrolment, teacher, sub-project, event
+                for item in cleaned[start : start + self.chunk]:
+                    known = self.existing.get((item.subproject.pk, item.teacher_id))
+                    if known is None or (known[1] not in Enrolment.ACTIVE and item.status in Enrolment.ACTIVE):
+                        new.append(
+                            Enrolment(
+                                subproject=item.subproject,
+                                teacher_id=item.teacher_id,
+                                school_id=item.school_id,
+                                status=item.status,
+                                created_at=now,
+                                changed_at=now,
+                                created_by=actor,
+                                changed_by=actor,
+                            )
+                        )
+                    elif known[1] != item.status:
+                        to_status[item.status].append(known[0])
+                        told.append((known[0], item.teacher_id, item.subproject, item.status))
+                Enrolment.objects.bulk_create(new, batch_size=self.batch_size)
+                for status, ids in to_status.items():
+                    Enrolment.objects.filter(pk__in=ids).update(status=status, changed_at=now, changed_by=actor)
+                told.extend((e.pk, e.teacher_id, e.subproject, e.status) for e in new)
+                notify([self._notice(*args) for args in told])
+                created += len(new)
+                updated += len(told) - len(new)
+        return created, updated
+
+    def _notice(self, enrolment_id: int, teacher_id: int, subproject: SubProject, status: str) -> Notice:
+        """The notice for one changed enrolment; its text is built once per sub-project and event."""
+        event = _notice_event(status)
+        text = self._texts.get((subproject.pk, event))
+        if text is None:
+            text = notice_build(enrolment=Enrolment(subproject=subproject), event=event)
+            self._texts[(subproject.pk, event)] = text
+        return Notice(
+            teacher_id=teacher_id, enrolment_id=enrolment_id, kind=text.kind, subject=text.subject, body=text.body
+        )
 
     def preview_row(self, item: EnrolmentRow) -> dict[str, Any]:
         return {
