@@ -421,10 +421,13 @@ class EnrolmentImporter(Importer):
 
     def _check_overlaps(self, cleaned: list[EnrolmentRow], errors: list[RowError]) -> None:
         """Face-to-face dates of a teacher's active enrolments after the import may not overlap."""
-        face = [i for i in cleaned if i.subproject.modality in SubProject.FACE_TO_FACE and i.subproject.start_date]
-        if not face:
+
+        def dated_face_to_face(sub: SubProject) -> bool:
+            return sub.modality in SubProject.FACE_TO_FACE and bool(sub.start_date and sub.end_date)
+
+        teacher_ids = sorted({i.teacher_id for i in cleaned if dated_face_to_face(i.subproject)})
+        if not teacher_ids:
             return
-        teacher_ids = sorted({i.teacher_id for i in face})
         # (teacher, sub) -> (start, end, sub, row or None); the file's rows override the database.
         spans: dict[tuple[int, int], tuple] = {}
         for start in range(0, len(teacher_ids), self.chunk):
@@ -434,18 +437,16 @@ class EnrolmentImporter(Importer):
                 subproject__modality__in=SubProject.FACE_TO_FACE,
                 subproject__start_date__isnull=False,
                 subproject__end_date__isnull=False,
-            ).select_related("subproject")
-            for e in rows.iterator(self.chunk):
-                spans[(e.teacher_id, e.subproject_id)] = (
-                    e.subproject.start_date,
-                    e.subproject.end_date,
-                    e.subproject,
-                    None,
-                )
+            ).values_list(
+                "teacher_id", "subproject_id", "subproject__start_date", "subproject__end_date", "subproject__name"
+            )
+            for teacher_id, sub_id, begin, end, name in rows.iterator(self.chunk):
+                sub = SubProject(pk=sub_id, name=name, start_date=begin, end_date=end)
+                spans[(teacher_id, sub_id)] = (begin, end, sub, None)
         for item in cleaned:
             key = (item.teacher_id, item.subproject.pk)
             sub = item.subproject
-            if item.status in Enrolment.ACTIVE and item in face and sub.end_date:
+            if item.status in Enrolment.ACTIVE and dated_face_to_face(sub):
                 spans[key] = (sub.start_date, sub.end_date, sub, item.row)
             else:
                 spans.pop(key, None)
