@@ -166,3 +166,28 @@ def test_imported_changes_are_in_the_history_with_the_user(world, subproject):
     enrolment = Enrolment.objects.get()
     events = [(e.pgh_label, e.status, e.pgh_context.metadata["user"]) for e in enrolment.events.order_by("pgh_id")]
     assert events == [("insert", "nominated", world.staff_x.pk), ("update", "confirmed", world.admin_x.pk)]
+
+
+def test_the_browser_flow_previews_then_imports(client_for, world, subproject, django_capture_on_commit_callbacks):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.urls import reverse
+
+    client = client_for(world.staff_x)
+    upload = SimpleUploadedFile("名单.xlsx", make_xlsx([HEADER, line(world.teacher_a)]))
+    response = client.post(reverse("import_upload", args=["enrolments"]), {"file": upload})
+    assert response.status_code == 302
+    preview = client.get(response.url)
+    assert "新增 1" in preview.content.decode() and not Enrolment.objects.exists()
+    with django_capture_on_commit_callbacks(execute=True):
+        done = client.post(response.url + "confirm/")
+    assert done.status_code == 200
+    assert Enrolment.objects.get().teacher == world.teacher_a
+    assert Notice.objects.filter(teacher=world.teacher_a).exists()
+
+
+def test_the_browser_import_cannot_enrol_into_another_countys_sub_project(world, subproject):
+    importer = EnrolmentImporter.for_user(world.staff_y)
+    result = run_import(importer, io.BytesIO(make_xlsx([HEADER, line(world.teacher_a)])))
+    # Neither county X's sub-project nor its teacher exists for county Y's staff.
+    assert [e.column for e in result.errors] == ["子项目名称", "身份证号"]
+    assert not Enrolment.objects.exists()
