@@ -1,3 +1,4 @@
+import pghistory
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
@@ -181,6 +182,11 @@ class SchoolQuota(models.Model):
         return f"{self.subproject} / {self.school}: {self.quota}"
 
 
+# Database triggers record every insert and update, bulk ones included; services and imports wrap
+# their writes in pghistory.context(user=...) so each event says who made it. Statement-level
+# triggers: a row-level one attaches the context once per row (a subtransaction each), which made a
+# 20,000-row import 25x slower than the same insert without history.
+@pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent(), level=pghistory.Statement)
 class Enrolment(models.Model):
     class Status(models.TextChoices):
         NOMINATED = "nominated", _("已提名")

@@ -1,0 +1,97 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from trainees.models import Region, School, Teacher
+
+from .models import Category, Program, Session, SubProject
+from .services import SESSION_FIELDS, SUBPROJECT_FIELDS
+
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+TIME = forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
+
+
+class CategoryForm(forms.ModelForm):
+    class Meta:
+        model = Category
+        fields = ["name", "sort_order", "is_active"]
+
+
+class ProgramForm(forms.ModelForm):
+    county = forms.ModelChoiceField(label=_("县区"), queryset=Region.objects.none())
+
+    class Meta:
+        model = Program
+        fields = ["county", "year", "level", "category", "name", "issuer", "status"]
+
+    def __init__(self, *args, counties, categories, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["category"].queryset = categories
+        if self.instance.pk:
+            # A program stays with its county; moving it would move its enrolments' scope too.
+            del self.fields["county"]
+        else:
+            self.fields["county"].queryset = counties
+            only = list(counties[:2])
+            if len(only) == 1:
+                self.fields["county"].initial = only[0]
+
+
+class SubProjectForm(forms.ModelForm):
+    class Meta:
+        model = SubProject
+        fields = list(SUBPROJECT_FIELDS)
+        widgets = {"start_date": DATE, "end_date": DATE}
+
+
+class SessionForm(forms.ModelForm):
+    class Meta:
+        model = Session
+        fields = list(SESSION_FIELDS)
+        widgets = {"date": DATE, "start_time": TIME, "end_time": TIME}
+
+    def __init__(self, *args, schools, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["host_school"].queryset = schools
+
+
+class QuotaForm(forms.Form):
+    """One number per school of the county; a blank leaves the school without a quota."""
+
+    def __init__(self, *args, rows, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.rows = rows
+        for row in rows:
+            self.fields[f"school_{row.school.pk}"] = forms.IntegerField(
+                label=row.school.name, min_value=0, required=False, initial=row.quota
+            )
+
+    def changed_quotas(self) -> list[tuple[School, int]]:
+        changed = []
+        for row in self.rows:
+            value = self.cleaned_data.get(f"school_{row.school.pk}")
+            if value is not None and value != row.quota:
+                changed.append((row.school, value))
+        return changed
+
+
+class NominateForm(forms.Form):
+    teacher = forms.ModelChoiceField(label=_("教师"), queryset=Teacher.objects.none())
+
+    def __init__(self, *args, candidates, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["teacher"].queryset = candidates
+        self.fields["teacher"].label_from_instance = lambda t: f"{t.school.name} · {t.name}（{t.masked_id_number}）"
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(label=_("原因"), max_length=200, required=False)
+
+
+class SubstituteForm(forms.Form):
+    replacement = forms.ModelChoiceField(label=_("替换教师"), queryset=Teacher.objects.none())
+    reason = forms.CharField(label=_("换人原因"), max_length=200)
+
+    def __init__(self, *args, candidates, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["replacement"].queryset = candidates
+        self.fields["replacement"].label_from_instance = lambda t: f"{t.school.name} · {t.name}（{t.masked_id_number}）"

@@ -1,0 +1,211 @@
+"""Every read of programs a view or export needs, already scoped through core.scoping.
+
+Programs, sub-projects and sessions are county records: coordinators see their county's through
+`school_sees_county`. Enrolments belong to a school and a teacher: coordinators see their school's,
+teachers their own.
+"""
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from attendance.models import ATTENDED, AttendanceRecord
+from core.scoping import get_visible_or_404, visible
+from trainees.models import School, Teacher
+
+from .filters import ProgramFilter, TraineeFilter
+from .models import Category, Enrolment, Notice, Program, SchoolQuota, Session, SubProject
+
+PROGRAM_PATHS = {"county": "county", "school_sees_county": True}
+SUBPROJECT_PATHS = {"county": "program__county", "school_sees_county": True}
+SESSION_PATHS = {"county": "subproject__program__county", "school_sees_county": True}
+ENROLMENT_PATHS = {"county": "subproject__program__county", "school": "school", "teacher": "teacher"}
+SCHOOL_PATHS = {"county": "county", "school": "pk"}
+
+
+def _subquery_count(qs: QuerySet, outer: str) -> Subquery:
+    grouped = qs.order_by().values(outer).annotate(n=Count("pk")).values("n")
+    return Coalesce(Subquery(grouped, output_field=IntegerField()), Value(0))
+
+
+def category_list() -> QuerySet[Category]:
+    return Category.objects.annotate(program_count=Count("programs"))
+
+
+def category_choices() -> QuerySet[Category]:
+    return Category.objects.filter(is_active=True)
+
+
+def program_queryset(*, user: Any) -> QuerySet[Program]:
+    return visible(Program.objects.all(), user, **PROGRAM_PATHS)
+
+
+def program_list(*, user: Any, params: Any = None) -> tuple[ProgramFilter, QuerySet[Program]]:
+    subprojects = SubProject.objects.filter(program=OuterRef("pk"))
+    trainees = Enrolment.objects.filter(subproject__program=OuterRef("pk"), status__in=Enrolment.PARTICIPATING)
+    qs = (
+        program_queryset(user=user)
+        .select_related("county", "category")
+        .annotate(
+            subproject_count=_subquery_count(subprojects, "program"),
+            trainee_count=_subquery_count(trainees, "subproject__program"),
+        )
+    )
+    flt = ProgramFilter(params, queryset=qs)
+    return flt, flt.qs.order_by("-year", "name", "pk")
+
+
+def program_get(*, user: Any, pk: Any) -> Program:
+    return get_visible_or_404(Program.objects.select_related("county", "category"), user, pk=pk, **PROGRAM_PATHS)
+
+
+def program_subprojects(*, program: Program) -> QuerySet[SubProject]:
+    return program.subprojects.annotate(
+        trainee_count=_subquery_count(
+            Enrolment.objects.filter(subproject=OuterRef("pk"), status__in=Enrolment.PARTICIPATING), "subproject"
+        ),
+        nominated_count=_subquery_count(
+            Enrolment.objects.filter(subproject=OuterRef("pk"), status=Enrolment.Status.NOMINATED), "subproject"
+        ),
+        session_count=_subquery_count(Session.objects.filter(subproject=OuterRef("pk")), "subproject"),
+    ).order_by("start_date", "name", "pk")
+
+
+def subproject_get(*, user: Any, pk: Any) -> SubProject:
+    return get_visible_or_404(
+        SubProject.objects.select_related("program", "program__county", "program__category"),
+        user,
+        pk=pk,
+        **SUBPROJECT_PATHS,
+    )
+
+
+def subproject_sessions(*, subproject: SubProject) -> QuerySet[Session]:
+    return subproject.sessions.select_related("host_school").order_by("date", "start_time", "pk")
+
+
+def session_get(*, user: Any, pk: Any) -> Session:
+    return get_visible_or_404(
+        Session.objects.select_related("subproject", "subproject__program"), user, pk=pk, **SESSION_PATHS
+    )
+
+
+def school_choices(*, user: Any, county_id: int) -> QuerySet[School]:
+    return visible(School.objects.filter(county_id=county_id), user, **SCHOOL_PATHS).order_by("code")
+
+
+@dataclass
+class QuotaUse:
+    school: School
+    quota: int | None
+    active: int
+    participating: int
+    attended: int
+    sessions_held: int
+
+    @property
+    def remaining(self) -> int | None:
+        return None if self.quota is None else self.quota - self.active
+
+    @property
+    def participation_rate(self) -> float | None:
+        """Attended trainee-sessions over expected trainee-sessions, for sessions held so far."""
+        expected = self.participating * self.sessions_held
+        return self.attended / expected if expected else None
+
+    @property
+    def participation_percent(self) -> str:
+        rate = self.participation_rate
+        return "—" if rate is None else f"{rate:.1%}"
+
+
+def quota_use(*, user: Any, subproject: SubProject, all_schools: bool = False) -> list[QuotaUse]:
+    """Quota and places used per school in one query; schools without quota or trainees only if asked."""
+    enrolments = Enrolment.objects.filter(subproject=subproject, school=OuterRef("pk"))
+    schools = school_choices(user=user, county_id=subproject.program.county_id).annotate(
+        quota_value=Subquery(
+            SchoolQuota.objects.filter(subproject=subproject, school=OuterRef("pk")).values("quota")[:1]
+        ),
+        active=_subquery_count(enrolments.filter(status__in=Enrolment.ACTIVE), "school"),
+        participating=_subquery_count(enrolments.filter(status__in=Enrolment.PARTICIPATING), "school"),
+        attended=_subquery_count(
+            AttendanceRecord.objects.filter(
+                session__subproject=subproject, enrolment__school=OuterRef("pk"), status__in=ATTENDED
+            ),
+            "enrolment__school",
+        ),
+    )
+    if not all_schools:
+        schools = schools.filter(Q(quota_value__isnull=False) | Q(active__gt=0) | Q(participating__gt=0))
+    held = subproject.sessions.filter(date__lte=timezone.localdate()).count()
+    return [
+        QuotaUse(
+            school=s,
+            quota=s.quota_value,
+            active=s.active,
+            participating=s.participating,
+            attended=s.attended,
+            sessions_held=held,
+        )
+        for s in schools.select_related("township")
+    ]
+
+
+def enrolment_queryset(*, user: Any) -> QuerySet[Enrolment]:
+    return visible(Enrolment.objects.all(), user, **ENROLMENT_PATHS)
+
+
+def enrolment_get(*, user: Any, pk: Any) -> Enrolment:
+    return get_visible_or_404(
+        Enrolment.objects.select_related("subproject", "subproject__program", "teacher", "school"),
+        user,
+        pk=pk,
+        **ENROLMENT_PATHS,
+    )
+
+
+def roster(*, user: Any, subproject: SubProject, participating_only: bool = False) -> QuerySet[Enrolment]:
+    """The sub-project's enrolments the user may see, grouped by school."""
+    qs = enrolment_queryset(user=user).filter(subproject=subproject)
+    if participating_only:
+        qs = qs.filter(status__in=Enrolment.PARTICIPATING)
+    return qs.select_related("teacher", "school", "replaces__teacher", "changed_by").order_by(
+        "school__code", "teacher__name", "pk"
+    )
+
+
+def nomination_candidates(*, user: Any, subproject: SubProject) -> QuerySet[Teacher]:
+    """Teachers the user may nominate: their own school's (coordinator) or the county's (staff)."""
+    qs = visible(
+        Teacher.objects.filter(school__county_id=subproject.program.county_id),
+        user,
+        county="school__county",
+        school="school",
+    )
+    taken = Enrolment.objects.filter(subproject=subproject, status__in=Enrolment.ACTIVE).values("teacher_id")
+    return qs.exclude(pk__in=taken).select_related("school").order_by("school__code", "name", "pk")
+
+
+def school_trainees(*, user: Any, params: Any = None) -> tuple[TraineeFilter, QuerySet[Enrolment]]:
+    """A coordinator's "my school's trainees" (county staff see their county's)."""
+    qs = enrolment_queryset(user=user).select_related(
+        "teacher", "school", "subproject", "subproject__program", "replaces__teacher"
+    )
+    flt = TraineeFilter(params, queryset=qs)
+    return flt, flt.qs.order_by("-subproject__program__year", "-subproject__start_date", "teacher__name", "pk")
+
+
+def my_enrolments(*, user: Any) -> QuerySet[Enrolment]:
+    """A teacher's own enrolments (nothing for anyone else)."""
+    return (
+        visible(Enrolment.objects.all(), user, teacher="teacher")
+        .select_related("subproject", "subproject__program", "replaces__teacher")
+        .order_by("-subproject__program__year", "-subproject__start_date", "pk")
+    )
+
+
+def my_notices(*, user: Any) -> QuerySet[Notice]:
+    return visible(Notice.objects.all(), user, teacher="teacher").select_related("enrolment__subproject")

@@ -1,0 +1,489 @@
+"""Every write to programs: categories, programs, sub-projects, sessions, quotas, enrolments, notices.
+
+Enrolment changes run inside `pghistory.context(user=...)` so the database triggers record who made
+each change; every change also stores a Notice for the teacher and e-mails it after the commit.
+"""
+
+import contextlib
+import datetime as dt
+from collections.abc import Iterable
+from typing import Any
+
+import pghistory
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.mail import send_mail
+from django.db import connection, transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from core.scoping import ALL, COUNTY, SCHOOL, scope_of
+from trainees.models import Region, School, Teacher
+
+from .models import Category, Enrolment, Notice, Program, SchoolQuota, Session, SubProject
+
+ERR_DUPLICATE = "该教师已报名本子项目"
+ERR_OVERLAP = "该教师已报名“{name}”（{start} 至 {end}），与本子项目的面授日期重叠"
+ERR_NO_SCHOOL_QUOTA = "本校在该子项目没有分配名额"
+ERR_SCHOOL_QUOTA_FULL = "本校名额（{quota} 人）已用完"
+ERR_SUBPROJECT_FULL = "子项目名额（{quota} 人）已满"
+ERR_TEACHER_NOT_IN_COUNTY = "该教师不属于本项目所在县区"
+ERR_NOT_OWN_SCHOOL = "只能提名本校教师"
+ERR_BAD_TRANSITION = "当前状态为“{status}”，不能执行此操作"
+ERR_REASON_REQUIRED = "请填写原因"
+ERR_SAME_TEACHER = "替换人不能是原参训教师"
+ERR_SCHOOL_NOT_IN_COUNTY = "学校不属于本项目所在县区"
+ERR_QUOTA_SUM = "各校名额合计 {total} 超过子项目名额 {quota}"
+ERR_QUOTA_BELOW_USED = "该校已占用 {used} 个名额，名额不能少于已占用数"
+ERR_HOST_SCHOOL_NOT_IN_COUNTY = "承办学校不属于本项目所在县区"
+
+PROGRAM_FIELDS = ("year", "level", "category", "name", "issuer", "status")
+SUBPROJECT_FIELDS = (
+    "name",
+    "kind",
+    "institution",
+    "modality",
+    "start_date",
+    "end_date",
+    "hours",
+    "credit_category",
+    "quota",
+    "budget",
+)
+SESSION_FIELDS = ("title", "date", "start_time", "end_time", "place", "host_school", "hours", "kind")
+
+NOTICE_TEXT = {
+    "nominated": (
+        Notice.Kind.ENROLLED,
+        "培训报名通知：{sub}",
+        "您已被提名参加“{program} · {sub}”{dates}，待县培训中心确认。",
+    ),
+    "confirmed": (
+        Notice.Kind.ENROLLED,
+        "培训报名确认：{sub}",
+        "您参加“{program} · {sub}”{dates}的报名已确认，请按时参训。",
+    ),
+    "rejected": (Notice.Kind.OTHER, "培训报名未通过：{sub}", "您参加“{program} · {sub}”的报名未通过。{reason}"),
+    "withdrawn": (Notice.Kind.WITHDRAWN, "退出培训通知：{sub}", "您已退出“{program} · {sub}”。{reason}"),
+    "substituted": (
+        Notice.Kind.SUBSTITUTED,
+        "换人参训通知：{sub}",
+        "“{program} · {sub}”已由其他教师替换您参训。{reason}",
+    ),
+    "replacement": (
+        Notice.Kind.ENROLLED,
+        "培训报名确认（换人参训）：{sub}",
+        "您已替换其他教师参加“{program} · {sub}”{dates}，报名已确认，请按时参训。{reason}",
+    ),
+}
+
+
+def _user(actor: Any) -> Any:
+    return actor if getattr(actor, "pk", None) else None
+
+
+def history_context(actor: Any, action: str) -> Any:
+    """The pghistory context every enrolment write runs in: who and what.
+
+    The history triggers exist only on PostgreSQL; on the SQLite used by `make run` there is nothing
+    to attach the context to (and pghistory's SQL wrapper cannot run there).
+    """
+    if connection.vendor != "postgresql":
+        return contextlib.nullcontext()
+    return pghistory.context(user=getattr(actor, "pk", None), action=action)
+
+
+# Categories and programs -------------------------------------------------------------------------
+
+
+@transaction.atomic
+def category_create(*, name: str, sort_order: int = 100, is_active: bool = True) -> Category:
+    category = Category(name=name.strip(), sort_order=sort_order, is_active=is_active)
+    category.full_clean()
+    category.save()
+    return category
+
+
+@transaction.atomic
+def category_update(*, category: Category, **fields: Any) -> Category:
+    for key in fields:
+        if key not in ("name", "sort_order", "is_active"):
+            raise TypeError(f"unknown category field {key}")
+        setattr(category, key, fields[key])
+    category.full_clean()
+    category.save(update_fields=list(fields))
+    return category
+
+
+@transaction.atomic
+def program_create(*, county: Region, year: int, level: str, category: Category, name: str, **fields: Any) -> Program:
+    program = Program(county=county, year=year, level=level, category=category, name=name)
+    for key, value in fields.items():
+        if key not in PROGRAM_FIELDS:
+            raise TypeError(f"unknown program field {key}")
+        setattr(program, key, value)
+    program.full_clean()
+    program.save()
+    return program
+
+
+@transaction.atomic
+def program_update(*, program: Program, **fields: Any) -> Program:
+    for key, value in fields.items():
+        if key not in PROGRAM_FIELDS:
+            raise TypeError(f"unknown program field {key}")
+        setattr(program, key, value)
+    program.full_clean()
+    program.save(update_fields=list(fields))
+    return program
+
+
+@transaction.atomic
+def subproject_create(*, program: Program, name: str, **fields: Any) -> SubProject:
+    subproject = SubProject(program=program, name=name)
+    for key, value in fields.items():
+        if key not in SUBPROJECT_FIELDS:
+            raise TypeError(f"unknown sub-project field {key}")
+        setattr(subproject, key, value)
+    subproject.full_clean()
+    subproject.save()
+    return subproject
+
+
+@transaction.atomic
+def subproject_update(*, subproject: SubProject, **fields: Any) -> SubProject:
+    for key, value in fields.items():
+        if key not in SUBPROJECT_FIELDS:
+            raise TypeError(f"unknown sub-project field {key}")
+        setattr(subproject, key, value)
+    subproject.full_clean()
+    subproject.save(update_fields=list(fields))
+    return subproject
+
+
+def _check_host_school(subproject: SubProject, host_school: School | None) -> None:
+    if host_school is not None and host_school.county_id != subproject.program.county_id:
+        raise ValidationError({"host_school": _(ERR_HOST_SCHOOL_NOT_IN_COUNTY)})
+
+
+@transaction.atomic
+def session_create(
+    *, subproject: SubProject, date: dt.date, start_time: dt.time, end_time: dt.time, **fields: Any
+) -> Session:
+    session = Session(subproject=subproject, date=date, start_time=start_time, end_time=end_time)
+    for key, value in fields.items():
+        if key not in SESSION_FIELDS:
+            raise TypeError(f"unknown session field {key}")
+        setattr(session, key, value)
+    _check_host_school(subproject, session.host_school)
+    session.full_clean()
+    session.save()
+    return session
+
+
+@transaction.atomic
+def session_update(*, session: Session, **fields: Any) -> Session:
+    for key, value in fields.items():
+        if key not in SESSION_FIELDS:
+            raise TypeError(f"unknown session field {key}")
+        setattr(session, key, value)
+    _check_host_school(session.subproject, session.host_school)
+    session.full_clean()
+    session.save(update_fields=list(fields))
+    return session
+
+
+# Quotas ------------------------------------------------------------------------------------------
+
+
+def _active_count(subproject: SubProject, school: School | None = None) -> int:
+    qs = Enrolment.objects.filter(subproject=subproject, status__in=Enrolment.ACTIVE)
+    if school is not None:
+        qs = qs.filter(school=school)
+    return qs.count()
+
+
+@transaction.atomic
+def quota_set(*, subproject: SubProject, school: School, quota: int) -> SchoolQuota:
+    """Set one school's quota; the schools' total may not exceed the sub-project's own quota."""
+    subproject = SubProject.objects.select_for_update().select_related("program").get(pk=subproject.pk)
+    if school.county_id != subproject.program.county_id:
+        raise ValidationError({"school": _(ERR_SCHOOL_NOT_IN_COUNTY)})
+    used = _active_count(subproject, school)
+    if quota < used:
+        raise ValidationError({"quota": _(ERR_QUOTA_BELOW_USED).format(used=used)})
+    others = sum(
+        SchoolQuota.objects.filter(subproject=subproject).exclude(school=school).values_list("quota", flat=True)
+    )
+    if subproject.quota and others + quota > subproject.quota:
+        raise ValidationError({"quota": _(ERR_QUOTA_SUM).format(total=others + quota, quota=subproject.quota)})
+    row, _created = SchoolQuota.objects.update_or_create(
+        subproject=subproject, school=school, defaults={"quota": quota}
+    )
+    return row
+
+
+# Enrolment rules ---------------------------------------------------------------------------------
+
+
+def _dates(subproject: SubProject) -> str:
+    if subproject.start_date and subproject.end_date:
+        return f"（{subproject.start_date:%Y-%m-%d} 至 {subproject.end_date:%Y-%m-%d}）"
+    return ""
+
+
+def overlap_conflicts(*, teacher_ids: Iterable[int], subproject: SubProject) -> dict[int, SubProject]:
+    """For each teacher, another active face-to-face enrolment whose dates overlap `subproject`'s."""
+    if subproject.modality not in SubProject.FACE_TO_FACE or not (subproject.start_date and subproject.end_date):
+        return {}
+    clashes = (
+        Enrolment.objects.filter(
+            teacher_id__in=list(teacher_ids),
+            status__in=Enrolment.ACTIVE,
+            subproject__modality__in=SubProject.FACE_TO_FACE,
+            subproject__start_date__lte=subproject.end_date,
+            subproject__end_date__gte=subproject.start_date,
+        )
+        .exclude(subproject=subproject)
+        .select_related("subproject")
+        .order_by("subproject__start_date", "pk")
+    )
+    found: dict[int, SubProject] = {}
+    for enrolment in clashes:
+        found.setdefault(enrolment.teacher_id, enrolment.subproject)
+    return found
+
+
+def overlap_message(other: SubProject) -> str:
+    return _(ERR_OVERLAP).format(
+        name=other.name, start=f"{other.start_date:%Y-%m-%d}", end=f"{other.end_date:%Y-%m-%d}"
+    )
+
+
+def _check_can_take_place(subproject: SubProject, teacher: Teacher) -> None:
+    if Enrolment.objects.filter(subproject=subproject, teacher=teacher, status__in=Enrolment.ACTIVE).exists():
+        raise ValidationError(_(ERR_DUPLICATE))
+    other = overlap_conflicts(teacher_ids=[teacher.pk], subproject=subproject).get(teacher.pk)
+    if other is not None:
+        raise ValidationError(overlap_message(other))
+
+
+def _check_nominator(actor: Any, subproject: SubProject, teacher: Teacher) -> None:
+    scope = scope_of(actor)
+    if scope.kind == SCHOOL:
+        if teacher.school_id != scope.school_id:
+            raise PermissionDenied(_(ERR_NOT_OWN_SCHOOL))
+        if subproject.program.county_id != scope.county_id:
+            raise PermissionDenied
+    elif scope.kind == COUNTY:
+        if subproject.program.county_id != scope.county_id:
+            raise PermissionDenied
+    elif scope.kind != ALL:
+        raise PermissionDenied
+    if teacher.school.county_id != subproject.program.county_id:
+        raise ValidationError(_(ERR_TEACHER_NOT_IN_COUNTY))
+
+
+def _check_quota(actor: Any, subproject: SubProject, school: School) -> None:
+    if subproject.quota and _active_count(subproject) >= subproject.quota:
+        raise ValidationError(_(ERR_SUBPROJECT_FULL).format(quota=subproject.quota))
+    # The county sets the school quotas and may place a teacher beyond them; coordinators may not.
+    if scope_of(actor).kind != SCHOOL:
+        return
+    quota = SchoolQuota.objects.filter(subproject=subproject, school=school).values_list("quota", flat=True).first()
+    if not quota:
+        raise ValidationError(_(ERR_NO_SCHOOL_QUOTA))
+    if _active_count(subproject, school) >= quota:
+        raise ValidationError(_(ERR_SCHOOL_QUOTA_FULL).format(quota=quota))
+
+
+def _require_county_actor(actor: Any, enrolment: Enrolment) -> None:
+    scope = scope_of(actor)
+    if scope.kind == ALL:
+        return
+    if scope.kind != COUNTY or enrolment.subproject.program.county_id != scope.county_id:
+        raise PermissionDenied
+
+
+def _lock(enrolment: Enrolment) -> Enrolment:
+    return (
+        Enrolment.objects.select_for_update(of=("self",))
+        .select_related("subproject__program", "teacher")
+        .get(pk=enrolment.pk)
+    )
+
+
+def _transition(enrolment: Enrolment, allowed: tuple[str, ...]) -> None:
+    if enrolment.status not in allowed:
+        raise ValidationError(_(ERR_BAD_TRANSITION).format(status=enrolment.get_status_display()))
+
+
+# Notices -----------------------------------------------------------------------------------------
+
+
+def notice_build(*, enrolment: Enrolment, event: str, reason: str = "") -> Notice:
+    """An unsaved notice telling the enrolment's teacher about `event` (a key of NOTICE_TEXT)."""
+    kind, subject, body = NOTICE_TEXT[event]
+    sub = enrolment.subproject
+    values = {
+        "program": sub.program.name,
+        "sub": sub.name,
+        "dates": _dates(sub),
+        "reason": _("原因：{reason}").format(reason=reason) if reason else "",
+    }
+    return Notice(
+        teacher_id=enrolment.teacher_id,
+        enrolment=enrolment,
+        kind=kind,
+        subject=_(subject).format(**values),
+        body=_(body).format(**values),
+    )
+
+
+def notify(notices: list[Notice]) -> list[Notice]:
+    """Store the notices now; e-mail them once the transaction that made the change commits."""
+    from .tasks import send_notices
+
+    created = Notice.objects.bulk_create(notices, batch_size=2000)
+    ids = [n.pk for n in created]
+    for start in range(0, len(ids), 1000):
+        chunk = ids[start : start + 1000]
+        transaction.on_commit(lambda chunk=chunk: send_notices.delay(chunk))
+    return created
+
+
+def notices_email(*, notice_ids: list[int]) -> int:
+    """E-mail stored notices not yet sent to teachers with an account e-mail; return how many were sent."""
+    pending = (
+        Notice.objects.filter(pk__in=notice_ids, emailed_at__isnull=True)
+        .exclude(Q(teacher__user__isnull=True) | Q(teacher__user__email=""))
+        .select_related("teacher__user")
+    )
+    sent: list[int] = []
+    for notice in pending:
+        send_mail(
+            notice.subject, notice.body, settings.DEFAULT_FROM_EMAIL, [notice.teacher.user.email], fail_silently=False
+        )
+        sent.append(notice.pk)
+    Notice.objects.filter(pk__in=sent).update(emailed_at=timezone.now())
+    return len(sent)
+
+
+@transaction.atomic
+def notices_mark_read(*, teacher: Teacher) -> int:
+    return Notice.objects.filter(teacher=teacher, read_at__isnull=True).update(read_at=timezone.now())
+
+
+# Enrolment changes -------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def enrolment_nominate(*, subproject: SubProject, teacher: Teacher, actor: Any) -> Enrolment:
+    """A coordinator nominates a teacher of their school within its quota; county staff any of their county."""
+    # The row lock serialises nominations of one sub-project so two cannot both take the last place.
+    subproject = SubProject.objects.select_for_update().select_related("program").get(pk=subproject.pk)
+    teacher = Teacher.objects.select_related("school").get(pk=teacher.pk)
+    _check_nominator(actor, subproject, teacher)
+    _check_can_take_place(subproject, teacher)
+    _check_quota(actor, subproject, teacher.school)
+    with history_context(actor, "enrolment.nominate"):
+        enrolment = Enrolment(
+            subproject=subproject,
+            teacher=teacher,
+            school=teacher.school,
+            status=Enrolment.Status.NOMINATED,
+            created_by=_user(actor),
+            changed_by=_user(actor),
+        )
+        enrolment.full_clean()
+        enrolment.save()
+    notify([notice_build(enrolment=enrolment, event="nominated")])
+    return enrolment
+
+
+def _change_status(enrolment: Enrolment, *, status: str, actor: Any, reason: str, action: str) -> Enrolment:
+    enrolment.status = status
+    enrolment.reason = reason
+    enrolment.changed_by = _user(actor)
+    with history_context(actor, action):
+        enrolment.save(update_fields=["status", "reason", "changed_by", "changed_at"])
+    return enrolment
+
+
+@transaction.atomic
+def enrolment_confirm(*, enrolment: Enrolment, actor: Any) -> Enrolment:
+    enrolment = _lock(enrolment)
+    _require_county_actor(actor, enrolment)
+    _transition(enrolment, (Enrolment.Status.NOMINATED,))
+    _change_status(enrolment, status=Enrolment.Status.CONFIRMED, actor=actor, reason="", action="enrolment.confirm")
+    notify([notice_build(enrolment=enrolment, event="confirmed")])
+    return enrolment
+
+
+@transaction.atomic
+def enrolment_reject(*, enrolment: Enrolment, actor: Any, reason: str = "") -> Enrolment:
+    enrolment = _lock(enrolment)
+    _require_county_actor(actor, enrolment)
+    _transition(enrolment, (Enrolment.Status.NOMINATED,))
+    _change_status(enrolment, status=Enrolment.Status.REJECTED, actor=actor, reason=reason, action="enrolment.reject")
+    notify([notice_build(enrolment=enrolment, event="rejected", reason=reason)])
+    return enrolment
+
+
+@transaction.atomic
+def enrolment_withdraw(*, enrolment: Enrolment, actor: Any, reason: str) -> Enrolment:
+    if not reason.strip():
+        raise ValidationError({"reason": _(ERR_REASON_REQUIRED)})
+    enrolment = _lock(enrolment)
+    _require_county_actor(actor, enrolment)
+    _transition(enrolment, (Enrolment.Status.NOMINATED, Enrolment.Status.CONFIRMED))
+    _change_status(
+        enrolment, status=Enrolment.Status.WITHDRAWN, actor=actor, reason=reason.strip(), action="enrolment.withdraw"
+    )
+    notify([notice_build(enrolment=enrolment, event="withdrawn", reason=reason.strip())])
+    return enrolment
+
+
+@transaction.atomic
+def enrolment_substitute(*, enrolment: Enrolment, replacement: Teacher, reason: str, actor: Any) -> Enrolment:
+    """换人参训: the confirmed trainee steps down, `replacement` takes the place; both rows stay, linked."""
+    if not reason.strip():
+        raise ValidationError({"reason": _(ERR_REASON_REQUIRED)})
+    reason = reason.strip()
+    enrolment = _lock(enrolment)
+    _require_county_actor(actor, enrolment)
+    _transition(enrolment, (Enrolment.Status.CONFIRMED,))
+    subproject = SubProject.objects.select_for_update().select_related("program").get(pk=enrolment.subproject_id)
+    replacement = Teacher.objects.select_related("school").get(pk=replacement.pk)
+    if replacement.pk == enrolment.teacher_id:
+        raise ValidationError({"replacement": _(ERR_SAME_TEACHER)})
+    if replacement.school.county_id != subproject.program.county_id:
+        raise ValidationError({"replacement": _(ERR_TEACHER_NOT_IN_COUNTY)})
+    try:
+        _check_can_take_place(subproject, replacement)
+    except ValidationError as exc:
+        raise ValidationError({"replacement": exc.messages}) from exc
+    _change_status(
+        enrolment, status=Enrolment.Status.SUBSTITUTED, actor=actor, reason=reason, action="enrolment.substitute"
+    )
+    with history_context(actor, "enrolment.substitute"):
+        new = Enrolment(
+            subproject=subproject,
+            teacher=replacement,
+            school=replacement.school,
+            status=Enrolment.Status.CONFIRMED,
+            replaces=enrolment,
+            reason=reason,
+            created_by=_user(actor),
+            changed_by=_user(actor),
+        )
+        new.full_clean()
+        new.save()
+    notify(
+        [
+            notice_build(enrolment=enrolment, event="substituted", reason=reason),
+            notice_build(enrolment=new, event="replacement", reason=reason),
+        ]
+    )
+    return new

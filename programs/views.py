@@ -1,0 +1,363 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from core.excel import xlsx_response
+from core.forms_util import apply_validation_error
+from core.scoping import SELF, is_county_level, require_admin, require_county_level, require_school_or_county, scope_of
+from trainees import selectors as registry
+
+from . import selectors, services
+from .exports import programs_workbook, signin_workbook
+from .forms import (
+    CategoryForm,
+    NominateForm,
+    ProgramForm,
+    QuotaForm,
+    ReasonForm,
+    SessionForm,
+    SubProjectForm,
+    SubstituteForm,
+)
+from .models import Category
+
+
+def _page(request, qs, size=50):
+    return Paginator(qs, size).get_page(request.GET.get("page"))
+
+
+def _form_page(request, form, title, **extra):
+    return render(request, "programs/form.html", {"form": form, "title": title, **extra})
+
+
+# Categories (administrators) --------------------------------------------------------------------
+
+
+@login_required
+def category_list(request):
+    require_admin(request.user)
+    form = CategoryForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.category_create(**form.cleaned_data)
+        except ValidationError as exc:
+            apply_validation_error(form, exc)
+        else:
+            messages.success(request, _("类别已添加"))
+            return redirect("category_list")
+    return render(request, "programs/category_list.html", {"categories": selectors.category_list(), "form": form})
+
+
+@login_required
+def category_edit(request, pk: int):
+    require_admin(request.user)
+    category = get_object_or_404(Category, pk=pk)
+    form = CategoryForm(request.POST or None, instance=category)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.category_update(category=Category.objects.get(pk=pk), **form.cleaned_data)
+        except ValidationError as exc:
+            apply_validation_error(form, exc)
+        else:
+            messages.success(request, _("类别已保存"))
+            return redirect("category_list")
+    return _form_page(request, form, _("编辑类别"))
+
+
+# Programs --------------------------------------------------------------------------------------
+
+
+@login_required
+def program_list(request):
+    require_school_or_county(request.user)
+    flt, qs = selectors.program_list(user=request.user, params=request.GET)
+    if request.GET.get("format") == "xlsx":
+        return xlsx_response(programs_workbook(programs=qs), "培训项目.xlsx")
+    return render(request, "programs/program_list.html", {"filter": flt, "page": _page(request, qs)})
+
+
+@login_required
+def program_detail(request, pk: int):
+    require_school_or_county(request.user)
+    program = selectors.program_get(user=request.user, pk=pk)
+    return render(
+        request,
+        "programs/program_detail.html",
+        {"program": program, "subprojects": selectors.program_subprojects(program=program)},
+    )
+
+
+def _program_form(request, instance=None):
+    return ProgramForm(
+        request.POST or None,
+        instance=instance,
+        counties=registry.county_choices(user=request.user),
+        categories=selectors.category_choices(),
+    )
+
+
+@login_required
+def program_create(request):
+    require_county_level(request.user)
+    form = _program_form(request)
+    if request.method == "POST" and form.is_valid():
+        try:
+            program = services.program_create(**form.cleaned_data)
+        except ValidationError as exc:
+            apply_validation_error(form, exc)
+        else:
+            messages.success(request, _("项目已创建"))
+            return redirect("program_detail", pk=program.pk)
+    return _form_page(request, form, _("新建培训项目"))
+
+
+@login_required
+def program_edit(request, pk: int):
+    require_county_level(request.user)
+    program = selectors.program_get(user=request.user, pk=pk)
+    form = _program_form(request, instance=program)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.program_update(program=selectors.program_get(user=request.user, pk=pk), **form.cleaned_data)
+        except ValidationError as exc:
+            apply_validation_error(form, exc)
+        else:
+            messages.success(request, _("项目已保存"))
+            return redirect("program_detail", pk=pk)
+    return _form_page(request, form, _("编辑培训项目"), back=program)
+
+
+# Sub-projects and sessions ------------------------------------------------------------------------
+
+
+@login_required
+def subproject_create(request, program_pk: int):
+    require_county_level(request.user)
+    program = selectors.program_get(user=request.user, pk=program_pk)
+    form = SubProjectForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            sub = services.subproject_create(program=program, **form.cleaned_data)
+        except ValidationError as exc:
+            apply_validation_error(form, exc)
+        else:
+            messages.success(request, _("子项目已创建"))
+            return redirect("subproject_detail", pk=sub.pk)
+    return _form_page(request, form, _("新建子项目"), back=program)
+
+
+@login_required
+def subproject_edit(request, pk: int):
+    require_county_level(request.user)
+    sub = selectors.subproject_get(user=request.user, pk=pk)
+    form = SubProjectForm(request.POST or None, instance=sub)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.subproject_update(
+                subproject=selectors.subproject_get(user=request.user, pk=pk), **form.cleaned_data
+            )
+        except ValidationError as exc:
+            apply_validation_error(form, exc)
+        else:
+            messages.success(request, _("子项目已保存"))
+            return redirect("subproject_detail", pk=pk)
+    return _form_page(request, form, _("编辑子项目"), back=sub)
+
+
+@login_required
+def subproject_detail(request, pk: int):
+    require_school_or_county(request.user)
+    sub = selectors.subproject_get(user=request.user, pk=pk)
+    return render(
+        request,
+        "programs/subproject_detail.html",
+        {
+            "sub": sub,
+            "sessions": selectors.subproject_sessions(subproject=sub),
+            "quotas": selectors.quota_use(user=request.user, subproject=sub),
+            "roster": selectors.roster(user=request.user, subproject=sub),
+            "can_manage": is_county_level(request.user),
+        },
+    )
+
+
+@login_required
+def subproject_signin(request, pk: int):
+    require_school_or_county(request.user)
+    sub = selectors.subproject_get(user=request.user, pk=pk)
+    wb = signin_workbook(
+        subproject=sub,
+        sessions=list(selectors.subproject_sessions(subproject=sub)),
+        enrolments=selectors.roster(user=request.user, subproject=sub, participating_only=True),
+    )
+    return xlsx_response(wb, f"{sub.name}签到表.xlsx")
+
+
+def _session_form(request, sub, instance=None):
+    schools = selectors.school_choices(user=request.user, county_id=sub.program.county_id)
+    return SessionForm(request.POST or None, instance=instance, schools=schools)
+
+
+@login_required
+def session_create(request, subproject_pk: int):
+    require_county_level(request.user)
+    sub = selectors.subproject_get(user=request.user, pk=subproject_pk)
+    form = _session_form(request, sub)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.session_create(subproject=sub, **form.cleaned_data)
+        except ValidationError as exc:
+            apply_validation_error(form, exc)
+        else:
+            messages.success(request, _("培训活动已添加"))
+            return redirect("subproject_detail", pk=sub.pk)
+    return _form_page(request, form, _("添加培训活动"), back=sub)
+
+
+@login_required
+def session_edit(request, pk: int):
+    require_county_level(request.user)
+    session = selectors.session_get(user=request.user, pk=pk)
+    form = _session_form(request, session.subproject, instance=session)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.session_update(session=selectors.session_get(user=request.user, pk=pk), **form.cleaned_data)
+        except ValidationError as exc:
+            apply_validation_error(form, exc)
+        else:
+            messages.success(request, _("培训活动已保存"))
+            return redirect("subproject_detail", pk=session.subproject_id)
+    return _form_page(request, form, _("编辑培训活动"), back=session.subproject)
+
+
+@login_required
+def quota_edit(request, pk: int):
+    require_county_level(request.user)
+    sub = selectors.subproject_get(user=request.user, pk=pk)
+    form = QuotaForm(
+        request.POST or None, rows=selectors.quota_use(user=request.user, subproject=sub, all_schools=True)
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            for school, quota in form.changed_quotas():
+                services.quota_set(subproject=sub, school=school, quota=quota)
+        except ValidationError as exc:
+            apply_validation_error(form, exc)
+        else:
+            messages.success(request, _("名额已保存"))
+            return redirect("subproject_detail", pk=sub.pk)
+    return render(request, "programs/quota_form.html", {"form": form, "sub": sub})
+
+
+# Enrolment ---------------------------------------------------------------------------------------
+
+
+@login_required
+def enrolment_nominate(request, pk: int):
+    require_school_or_county(request.user)
+    sub = selectors.subproject_get(user=request.user, pk=pk)
+    if request.method == "POST" and request.POST.get("teacher"):
+        # Looked up through the registry's scope first: another school's teacher is not found (404).
+        registry.teacher_get(user=request.user, pk=request.POST["teacher"])
+    form = NominateForm(
+        request.POST or None, candidates=selectors.nomination_candidates(user=request.user, subproject=sub)
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.enrolment_nominate(subproject=sub, teacher=form.cleaned_data["teacher"], actor=request.user)
+        except ValidationError as exc:
+            apply_validation_error(form, exc, field="teacher")
+        else:
+            messages.success(request, _("已提名，等待县培训中心确认"))
+            return redirect("enrolment_nominate", pk=sub.pk)
+    return render(request, "programs/nominate.html", {"form": form, "sub": sub})
+
+
+def _county_enrolment(request, pk: int):
+    require_county_level(request.user)
+    return selectors.enrolment_get(user=request.user, pk=pk)
+
+
+def _enrolment_action(request, pk: int, action, success: str, **kwargs):
+    enrolment = _county_enrolment(request, pk)
+    try:
+        action(enrolment=enrolment, actor=request.user, **kwargs)
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+    else:
+        messages.success(request, success)
+    return redirect("subproject_detail", pk=enrolment.subproject_id)
+
+
+@login_required
+@require_POST
+def enrolment_confirm(request, pk: int):
+    return _enrolment_action(request, pk, services.enrolment_confirm, _("报名已确认"))
+
+
+@login_required
+@require_POST
+def enrolment_reject(request, pk: int):
+    reason = ReasonForm(request.POST).data.get("reason", "")[:200]
+    return _enrolment_action(request, pk, services.enrolment_reject, _("报名未通过"), reason=reason)
+
+
+@login_required
+@require_POST
+def enrolment_withdraw(request, pk: int):
+    reason = ReasonForm(request.POST).data.get("reason", "")[:200]
+    return _enrolment_action(request, pk, services.enrolment_withdraw, _("已退出"), reason=reason)
+
+
+@login_required
+def enrolment_substitute(request, pk: int):
+    enrolment = _county_enrolment(request, pk)
+    candidates = selectors.nomination_candidates(user=request.user, subproject=enrolment.subproject)
+    form = SubstituteForm(request.POST or None, candidates=candidates)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.enrolment_substitute(enrolment=enrolment, actor=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            apply_validation_error(form, exc)
+        else:
+            messages.success(request, _("已换人"))
+            return redirect("subproject_detail", pk=enrolment.subproject_id)
+    return render(request, "programs/substitute.html", {"form": form, "enrolment": enrolment})
+
+
+@login_required
+def school_trainees(request):
+    require_school_or_county(request.user)
+    flt, qs = selectors.school_trainees(user=request.user, params=request.GET)
+    return render(request, "programs/school_trainees.html", {"filter": flt, "page": _page(request, qs)})
+
+
+def _require_teacher(user):
+    if scope_of(user).kind != SELF:
+        raise PermissionDenied
+
+
+@login_required
+def my_enrolments(request):
+    _require_teacher(request.user)
+    return render(
+        request,
+        "programs/my_enrolments.html",
+        {
+            "enrolments": selectors.my_enrolments(user=request.user),
+            "notices": selectors.my_notices(user=request.user)[:50],
+        },
+    )
+
+
+@login_required
+@require_POST
+def notices_read(request):
+    _require_teacher(request.user)
+    services.notices_mark_read(teacher=request.user.teacher)
+    return redirect("my_enrolments")

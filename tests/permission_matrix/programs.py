@@ -1,0 +1,74 @@
+"""Permission-matrix entries for the programs app (records owned by county X / school A)."""
+
+import datetime as dt
+
+from .spec import Case, county_only, expect
+
+
+def _program(w):
+    from programs import services
+    from tests.factories import CategoryFactory
+
+    return services.program_create(
+        county=w.county_x, year=2026, level="county", category=CategoryFactory(), name="矩阵项目"
+    )
+
+
+def _subproject(w):
+    from programs import services
+
+    return services.subproject_create(
+        program=_program(w), name="矩阵子项目", start_date=dt.date(2026, 9, 1), end_date=dt.date(2026, 9, 2), quota=5
+    )
+
+
+def _session(w):
+    from programs import services
+
+    return services.session_create(
+        subproject=_subproject(w), date=dt.date(2026, 9, 1), start_time=dt.time(9), end_time=dt.time(12)
+    )
+
+
+def _enrolment(w, *, confirm=False):
+    from programs import services
+
+    enrolment = services.enrolment_nominate(subproject=_subproject(w), teacher=w.teacher_a, actor=w.staff_x)
+    return services.enrolment_confirm(enrolment=enrolment, actor=w.staff_x) if confirm else enrolment
+
+
+def _category(w):
+    from tests.factories import CategoryFactory
+
+    return CategoryFactory(name="矩阵类别")
+
+
+SCHOOL_OR_COUNTY = expect(teacher=403, coord_a=200, coord_b=200, staff_x=200, staff_y=200, admin_x=200)
+COUNTY_RECORD_READ = expect(teacher=403, coord_a=200, coord_b=200, staff_x=200, staff_y=404, admin_x=200)
+COUNTY_RECORD_WRITE = expect(teacher=403, coord_a=403, coord_b=403, staff_x=200, staff_y=404, admin_x=200)
+POST_ONLY = expect(teacher=405, coord_a=405, coord_b=405, staff_x=405, staff_y=405, admin_x=405)
+ADMIN_ONLY = expect(teacher=403, coord_a=403, coord_b=403, staff_x=403, staff_y=403, admin_x=200)
+
+ENTRIES = {
+    "program_list": Case(SCHOOL_OR_COUNTY),
+    "program_create": Case(county_only()),
+    "program_detail": Case(COUNTY_RECORD_READ, setup=lambda w: [_program(w).pk]),
+    "program_edit": Case(COUNTY_RECORD_WRITE, setup=lambda w: [_program(w).pk]),
+    "subproject_create": Case(COUNTY_RECORD_WRITE, setup=lambda w: [_program(w).pk]),
+    "subproject_detail": Case(COUNTY_RECORD_READ, setup=lambda w: [_subproject(w).pk]),
+    "subproject_edit": Case(COUNTY_RECORD_WRITE, setup=lambda w: [_subproject(w).pk]),
+    "subproject_signin": Case(COUNTY_RECORD_READ, setup=lambda w: [_subproject(w).pk]),
+    "quota_edit": Case(COUNTY_RECORD_WRITE, setup=lambda w: [_subproject(w).pk]),
+    "session_create": Case(COUNTY_RECORD_WRITE, setup=lambda w: [_subproject(w).pk]),
+    "session_edit": Case(COUNTY_RECORD_WRITE, setup=lambda w: [_session(w).pk]),
+    "enrolment_nominate": Case(COUNTY_RECORD_READ, setup=lambda w: [_subproject(w).pk]),
+    "enrolment_confirm": Case(POST_ONLY, setup=lambda w: [_enrolment(w).pk]),
+    "enrolment_reject": Case(POST_ONLY, setup=lambda w: [_enrolment(w).pk]),
+    "enrolment_withdraw": Case(POST_ONLY, setup=lambda w: [_enrolment(w).pk]),
+    "enrolment_substitute": Case(COUNTY_RECORD_WRITE, setup=lambda w: [_enrolment(w, confirm=True).pk]),
+    "school_trainees": Case(SCHOOL_OR_COUNTY),
+    "my_enrolments": Case(expect(teacher=200, coord_a=403, coord_b=403, staff_x=403, staff_y=403, admin_x=403)),
+    "notices_read": Case(POST_ONLY),
+    "category_list": Case(ADMIN_ONLY),
+    "category_edit": Case(ADMIN_ONLY, setup=lambda w: [_category(w).pk]),
+}

@@ -1,0 +1,193 @@
+import datetime as dt
+import io
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from core.importing import run_import
+from programs import services
+from programs.importers import (
+    ERR_NAME_MISMATCH,
+    ERR_STATUS,
+    ERR_SUBPROJECT_UNKNOWN,
+    ERR_TEACHER_OTHER_COUNTY,
+    ERR_TEACHER_UNKNOWN,
+    EnrolmentImporter,
+)
+from programs.models import Enrolment, Notice
+from programs.services import ERR_SUBPROJECT_FULL
+from tests.factories import TeacherFactory, make_id_number
+from tests.xlsx import make_xlsx
+
+from .conftest import make_subproject
+
+HEADER = ["年度", "项目名称", "子项目名称", "身份证号", "姓名", "状态"]
+
+
+def line(teacher, sub="小学数学骨干班", status="已确认", name=None):
+    return [2026, "2026年县级骨干教师培训", sub, teacher.id_number, teacher.name if name is None else name, status]
+
+
+def run(rows, **options):
+    return run_import(EnrolmentImporter(**options), io.BytesIO(make_xlsx([HEADER, *rows])))
+
+
+def test_a_good_file_enrols_and_tells_each_teacher(world, subproject):
+    other = TeacherFactory(school=world.school_a)
+    result = run([line(world.teacher_a), line(other, status=None), line(world.teacher_b, status="已提名")])
+    assert result.errors == []
+    assert (result.created, result.updated) == (3, 0)
+    statuses = dict(Enrolment.objects.values_list("teacher__name", "status"))
+    assert statuses == {world.teacher_a.name: "confirmed", other.name: "confirmed", world.teacher_b.name: "nominated"}
+    assert Notice.objects.count() == 3
+    assert set(Notice.objects.values_list("teacher", flat=True)) == {world.teacher_a.pk, other.pk, world.teacher_b.pk}
+
+
+def test_reimporting_updates_the_status_instead_of_duplicating(world, subproject):
+    run([line(world.teacher_a, status="已提名")])
+    result = run([line(world.teacher_a, status="已完成")])
+    assert (result.created, result.updated) == (0, 1)
+    assert list(Enrolment.objects.values_list("status", flat=True)) == ["completed"]
+    again = run([line(world.teacher_a, status="已完成")])
+    assert (again.created, again.updated) == (0, 0)
+    assert Enrolment.objects.count() == 1
+
+
+def test_a_withdrawal_by_import_tells_the_teacher(world, subproject):
+    run([line(world.teacher_a)])
+    run([line(world.teacher_a, status="已退出")])
+    assert Enrolment.objects.get().status == "withdrawn"
+    assert Notice.objects.filter(teacher=world.teacher_a, kind=Notice.Kind.WITHDRAWN).count() == 1
+
+
+@pytest.mark.parametrize(
+    ("cells", "column", "message"),
+    [
+        ({"sub": "不存在的班"}, "子项目名称", None),
+        ({"name": "别人"}, "姓名", ERR_NAME_MISMATCH.format(name="张三")),
+        ({"status": "已报名"}, "状态", ERR_STATUS.format(value="已报名")),
+    ],
+)
+def test_each_kind_of_bad_row_is_reported_and_nothing_is_written(world, subproject, cells, column, message):
+    result = run([line(world.teacher_b), line(world.teacher_a, **cells)])
+    assert [(e.row, e.column) for e in result.errors] == [(3, column)]
+    if message:
+        assert result.errors[0].message == message
+    assert not Enrolment.objects.exists() and not Notice.objects.exists()
+
+
+def test_an_unknown_sub_project_names_what_was_looked_for(world, subproject):
+    result = run([line(world.teacher_a, sub="不存在的班")])
+    assert result.errors[0].message == ERR_SUBPROJECT_UNKNOWN.format(
+        year=2026, program="2026年县级骨干教师培训", sub="不存在的班"
+    )
+
+
+def test_an_unknown_or_invalid_id_number_is_reported(world, subproject):
+    unknown = make_id_number()
+    result = run([[2026, "2026年县级骨干教师培训", "小学数学骨干班", unknown, "", ""]])
+    assert [(e.column, e.message) for e in result.errors] == [("身份证号", ERR_TEACHER_UNKNOWN)]
+    bad = run([[2026, "2026年县级骨干教师培训", "小学数学骨干班", "123", "", ""]])
+    assert [e.column for e in bad.errors] == ["身份证号"]
+
+
+def test_a_teacher_of_another_county_is_refused(world, subproject):
+    result = run([line(world.teacher_c)])
+    assert [(e.column, e.message) for e in result.errors] == [("身份证号", ERR_TEACHER_OTHER_COUNTY)]
+
+
+def test_a_duplicate_row_is_refused(world, subproject):
+    result = run([line(world.teacher_a), line(world.teacher_a, status="已完成")])
+    assert [(e.row, e.column) for e in result.errors] == [(3, "身份证号")]
+
+
+def test_overlapping_dates_within_the_file_are_refused(world, program, subproject):
+    make_subproject(program, "同期班", start=dt.date(2026, 9, 2), end=dt.date(2026, 9, 4))
+    result = run([line(world.teacher_a), line(world.teacher_a, sub="同期班")])
+    assert [(e.row, e.message) for e in result.errors] == [
+        (3, "该教师已报名“小学数学骨干班”（2026-09-01 至 2026-09-03），与本子项目的面授日期重叠")
+    ]
+
+
+def test_overlap_with_an_enrolment_already_stored_is_refused(world, program, subproject):
+    services.enrolment_nominate(subproject=subproject, teacher=world.teacher_a, actor=world.staff_x)
+    make_subproject(program, "同期班", start=dt.date(2026, 9, 3), end=dt.date(2026, 9, 3))
+    result = run([line(world.teacher_a, sub="同期班")])
+    assert [e.message for e in result.errors] == [
+        "该教师已报名“小学数学骨干班”（2026-09-01 至 2026-09-03），与本子项目的面授日期重叠"
+    ]
+
+
+def test_withdrawing_in_the_same_file_clears_the_overlap(world, program, subproject):
+    run([line(world.teacher_a)])
+    make_subproject(program, "同期班")
+    result = run([line(world.teacher_a, status="已退出"), line(world.teacher_a, sub="同期班")])
+    assert result.ok
+
+
+def test_the_sub_project_quota_is_enforced(world, program):
+    make_subproject(program, "小班", quota=2)
+    teachers = [TeacherFactory(school=world.school_a) for _ in range(3)]
+    result = run([line(t, sub="小班") for t in teachers])
+    assert [(e.row, e.message) for e in result.errors] == [(4, ERR_SUBPROJECT_FULL.format(quota=2))]
+
+
+def test_the_command_exits_zero_on_a_good_file(world, subproject, tmp_path, capsys):
+    path = tmp_path / "enrolments.xlsx"
+    make_xlsx([HEADER, line(world.teacher_a)], path=path)
+    call_command("import_enrolments", str(path), "--user", world.staff_x.username)
+    assert "新增 1" in capsys.readouterr().out
+    assert Enrolment.objects.get().created_by == world.staff_x
+
+
+def test_the_command_exits_non_zero_and_writes_nothing_on_a_bad_file(world, subproject, tmp_path, capsys):
+    path = tmp_path / "enrolments.xlsx"
+    make_xlsx([HEADER, line(world.teacher_a), line(world.teacher_c)], path=path)
+    with pytest.raises(CommandError):
+        call_command("import_enrolments", str(path))
+    assert "第 3 行 [身份证号]" in capsys.readouterr().err
+    assert not Enrolment.objects.exists()
+
+
+def test_the_command_exit_code_is_one_from_the_shell(world, subproject, tmp_path):
+    from django.core.management import execute_from_command_line
+
+    path = tmp_path / "enrolments.xlsx"
+    make_xlsx([HEADER, line(world.teacher_c)], path=path)
+    with pytest.raises(SystemExit) as exit_info:
+        execute_from_command_line(["manage.py", "import_enrolments", str(path)])
+    assert exit_info.value.code == 1
+
+
+@pytest.mark.postgresql
+def test_imported_changes_are_in_the_history_with_the_user(world, subproject):
+    run([line(world.teacher_a, status="已提名")], actor=world.staff_x)
+    run([line(world.teacher_a, status="已确认")], actor=world.admin_x)
+    enrolment = Enrolment.objects.get()
+    events = [(e.pgh_label, e.status, e.pgh_context.metadata["user"]) for e in enrolment.events.order_by("pgh_id")]
+    assert events == [("insert", "nominated", world.staff_x.pk), ("update", "confirmed", world.admin_x.pk)]
+
+
+def test_the_browser_flow_previews_then_imports(client_for, world, subproject, django_capture_on_commit_callbacks):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.urls import reverse
+
+    client = client_for(world.staff_x)
+    upload = SimpleUploadedFile("名单.xlsx", make_xlsx([HEADER, line(world.teacher_a)]))
+    response = client.post(reverse("import_upload", args=["enrolments"]), {"file": upload})
+    assert response.status_code == 302
+    preview = client.get(response.url)
+    assert "新增 1" in preview.content.decode() and not Enrolment.objects.exists()
+    with django_capture_on_commit_callbacks(execute=True):
+        done = client.post(response.url + "confirm/")
+    assert done.status_code == 200
+    assert Enrolment.objects.get().teacher == world.teacher_a
+    assert Notice.objects.filter(teacher=world.teacher_a).exists()
+
+
+def test_the_browser_import_cannot_enrol_into_another_countys_sub_project(world, subproject):
+    importer = EnrolmentImporter.for_user(world.staff_y)
+    result = run_import(importer, io.BytesIO(make_xlsx([HEADER, line(world.teacher_a)])))
+    # Neither county X's sub-project nor its teacher exists for county Y's staff.
+    assert [e.column for e in result.errors] == ["子项目名称", "身份证号"]
+    assert not Enrolment.objects.exists()
