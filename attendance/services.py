@@ -10,7 +10,7 @@ from django.conf import settings
 from django.core import signing
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -97,52 +97,89 @@ def _write_rows(
     """Apply rows with bulk operations (a fixed number of queries) and audit each change."""
     now = timezone.now()
     actor = _actor(actor)
+    # Plain tuples, not models: for a 300-row grid, instantiating models costs more than the query.
     existing = {
-        r.enrolment_id: r
-        for r in AttendanceRecord.objects.filter(session=session, enrolment_id__in=[row.enrolment_id for row in rows])
+        enrolment_id: (pk, status, note)
+        for pk, enrolment_id, status, note in AttendanceRecord.objects.filter(
+            session=session, enrolment_id__in=[row.enrolment_id for row in rows]
+        ).values_list("pk", "enrolment_id", "status", "note")
     }
     revision = sheet.version + 1
     new: list[AttendanceRecord] = []
-    updated: list[AttendanceRecord] = []
-    pending: list[tuple[AttendanceRecord, str, str]] = []
+    updates: list[tuple[int, str, str]] = []
+    pending: list[tuple[AttendanceRecord | int, RowInput, str, str]] = []
     for row in rows:
-        record = existing.get(row.enrolment_id)
-        if record is None:
-            record = AttendanceRecord(session=session, enrolment_id=row.enrolment_id, status=row.status, note=row.note)
+        found = existing.get(row.enrolment_id)
+        if found is None:
+            record = AttendanceRecord(
+                session=session,
+                enrolment_id=row.enrolment_id,
+                status=row.status,
+                note=row.note,
+                source=source,
+                updated_at=now,
+                updated_by=actor,
+            )
             new.append(record)
-            old_status = old_note = ""
-        elif record.status != row.status or record.note != row.note:
-            old_status, old_note = record.status, record.note
-            record.status, record.note = row.status, row.note
-            updated.append(record)
-        else:
-            continue
-        record.source, record.updated_at, record.updated_by = source, now, actor
-        pending.append((record, old_status, old_note))
+            pending.append((record, row, "", ""))
+        elif (found[1], found[2]) != (row.status, row.note):
+            updates.append((found[0], row.status, row.note))
+            pending.append((found[0], row, found[1], found[2]))
     if not pending:
         return 0
     AttendanceRecord.objects.bulk_create(new)
-    AttendanceRecord.objects.bulk_update(updated, ["status", "note", "source", "updated_at", "updated_by"])
+    _update_records(updates, source=source, now=now, actor=actor)
     AttendanceChange.objects.bulk_create(
         AttendanceChange(
-            record=record,
-            session=session,
-            enrolment_id=record.enrolment_id,
+            record_id=record if isinstance(record, int) else record.pk,
+            session_id=session.pk,
+            enrolment_id=row.enrolment_id,
             revision=revision,
             old_status=old_status,
-            new_status=record.status,
+            new_status=row.status,
             old_note=old_note,
-            new_note=record.note,
+            new_note=row.note,
             reason=reason,
             source=source,
             changed_at=now,
-            changed_by=actor,
+            changed_by_id=actor.pk if actor else None,
         )
-        for record, old_status, old_note in pending
+        for record, row, old_status, old_note in pending
     )
     sheet.version, sheet.updated_at, sheet.updated_by = revision, now, actor
     sheet.save(update_fields=["version", "updated_at", "updated_by"])
     return len(pending)
+
+
+UPDATE_CHUNK = 1000
+
+
+def _update_records(records: list[tuple[int, str, str]], *, source: str, now: dt.datetime, actor: Any) -> None:
+    """One UPDATE … FROM (VALUES …) per 1,000 rows.
+
+    bulk_update() builds a CASE WHEN expression per row and field in Python; for a 300-row grid
+    that cost ten times the database work. Source, time and actor are the same for every row.
+    """
+    meta = AttendanceRecord._meta
+    table = connection.ops.quote_name(meta.db_table)
+    column = {name: connection.ops.quote_name(meta.get_field(name).column) for name in ("status", "note", "source")}
+    stamp = connection.ops.quote_name(meta.get_field("updated_at").column)
+    by = connection.ops.quote_name(meta.get_field("updated_by").column)
+    pk = connection.ops.quote_name(meta.pk.column)
+    for start in range(0, len(records), UPDATE_CHUNK):
+        chunk = records[start : start + UPDATE_CHUNK]
+        values = ", ".join(["(%s, %s, %s)"] * len(chunk))
+        sql = (
+            f"WITH v (id, status, note) AS (VALUES {values}) "
+            f"UPDATE {table} SET {column['status']} = v.status, {column['note']} = v.note, "
+            f"{column['source']} = %s, {stamp} = %s, {by} = %s FROM v WHERE {table}.{pk} = v.id"
+        )
+        params: list[Any] = []
+        for pk_value, status, note in chunk:
+            params += [pk_value, status, note]
+        params += [source, now, actor.pk if actor else None]
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
 
 
 def _check_rows(rows: list[RowInput]) -> None:

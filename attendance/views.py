@@ -36,7 +36,7 @@ def grid(request, pk: int):
     require_school_or_county(request.user)
     session = selectors.session_get(user=request.user, pk=pk)
     school = selectors.grid_school(user=request.user, session=session, school_id=request.GET.get("school"))
-    version, posted, conflicts, errors, reason = selectors.sheet_version(session=session), None, [], [], ""
+    version, posted, conflicts, errors, reason = None, None, [], [], ""
     if request.method == "POST":
         try:
             data = parse_grid(request.POST)
@@ -51,6 +51,8 @@ def grid(request, pk: int):
                 messages.success(request, _("考勤已保存（{n} 处修改）").format(n=result.changed))
                 return redirect(_grid_url(session, school))
             version, conflicts = result.version, result.conflicts
+    if version is None:
+        version = selectors.sheet_version(session=session)
     rows = selectors.grid_rows(user=request.user, session=session, school_id=school.pk if school else None)
     context = _grid_context(request, session, school, rows, posted, conflicts)
     context.update(version=version, errors=errors, reason=reason)
@@ -63,14 +65,13 @@ def _grid_context(request, session, school, rows, posted, conflicts) -> dict:
         by_enrolment.setdefault(change.enrolment_id, []).append(change)
     display = []
     for row in rows:
-        mine = posted.get(row.enrolment.pk) if posted is not None else None
+        mine = posted.get(row.enrolment_id) if posted is not None else None
         display.append(
             {
-                "e": row.enrolment,
-                "record": row.record,
+                "row": row,
                 "status": mine.status if mine else ("" if posted is not None else row.status),
                 "note": mine.note if mine else ("" if posted is not None else row.note),
-                "conflict": by_enrolment.get(row.enrolment.pk, []),
+                "conflict": by_enrolment.get(row.enrolment_id, []),
             }
         )
     locked = services.session_is_locked(session)

@@ -18,16 +18,16 @@ def test_coordinator_sees_only_confirmed_trainees_of_own_school(client_for, worl
     Enrolment.objects.filter(pk=nominated.pk).update(status=Enrolment.Status.NOMINATED)
     response = client_for(world.coord_a).get(_grid(roster.session))
     assert response.status_code == 200
-    shown = {row["e"].pk for row in response.context["rows"]}
+    shown = {row["row"].enrolment_id for row in response.context["rows"]}
     assert shown == {roster.enrol_a.pk}
 
 
 def test_county_staff_see_every_school_of_their_county_and_can_filter(client_for, world, roster):
     client = client_for(world.staff_x)
-    shown = {row["e"].pk for row in client.get(_grid(roster.session)).context["rows"]}
+    shown = {row["row"].enrolment_id for row in client.get(_grid(roster.session)).context["rows"]}
     assert shown == {roster.enrol_a.pk, roster.enrol_b.pk}
     filtered = client.get(_grid(roster.session), {"school": world.school_b.pk}).context["rows"]
-    assert [row["e"].pk for row in filtered] == [roster.enrol_b.pk]
+    assert [row["row"].enrolment_id for row in filtered] == [roster.enrol_b.pk]
 
 
 def test_coordinator_asking_for_another_schools_grid_gets_404(client_for, world, roster):
