@@ -69,8 +69,10 @@ def _grid_context(request, session, school, rows, posted, conflicts) -> dict:
         display.append(
             {
                 "row": row,
-                "status": mine.status if mine else ("" if posted is not None else row.status),
-                "note": mine.note if mine else ("" if posted is not None else row.note),
+                # After a conflict the page keeps what the user typed; rows they left blank show the
+                # stored value (a blank row is never saved, so it cannot overwrite anything).
+                "status": mine.status if mine else row.status,
+                "note": mine.note if mine else row.note,
                 "conflict": by_enrolment.get(row.enrolment_id, []),
             }
         )
