@@ -38,3 +38,60 @@ class AttendanceRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.enrolment_id}@{self.session_id}: {self.status}"
+
+
+class AttendanceSheet(models.Model):
+    """Per-session bookkeeping: the revision for optimistic concurrency and the QR check-in token.
+
+    Every write to a session's attendance locks this row first, so writers queue up and each
+    write bumps `version` exactly once.
+    """
+
+    session = models.OneToOneField("programs.Session", on_delete=models.CASCADE, related_name="attendance_sheet")
+    version = models.PositiveIntegerField(_("版本"), default=0)
+    updated_at = models.DateTimeField(null=True, blank=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # Rotating the token invalidates every QR code printed or shown before.
+    qr_token = models.CharField(max_length=32, blank=True)
+    qr_opened_at = models.DateTimeField(null=True, blank=True)
+    qr_opened_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("考勤表")
+        verbose_name_plural = _("考勤表")
+
+    def __str__(self) -> str:
+        return f"{self.session_id} v{self.version}"
+
+
+class AttendanceChange(models.Model):
+    """One change of one trainee's attendance: kept forever, shown on the teacher's record."""
+
+    record = models.ForeignKey(AttendanceRecord, on_delete=models.CASCADE, related_name="changes")
+    # Denormalised so a teacher's history and a session's conflicts are read without joins.
+    session = models.ForeignKey("programs.Session", on_delete=models.CASCADE, related_name="attendance_changes")
+    enrolment = models.ForeignKey("programs.Enrolment", on_delete=models.CASCADE, related_name="attendance_changes")
+    revision = models.PositiveIntegerField(_("版本"))
+    old_status = models.CharField(_("原状态"), max_length=8, choices=Status.choices, blank=True)
+    new_status = models.CharField(_("新状态"), max_length=8, choices=Status.choices)
+    old_note = models.CharField(_("原备注"), max_length=200, blank=True)
+    new_note = models.CharField(_("新备注"), max_length=200, blank=True)
+    reason = models.CharField(_("修改原因"), max_length=200, blank=True)
+    source = models.CharField(_("来源"), max_length=8, choices=AttendanceRecord.Source.choices)
+    changed_at = models.DateTimeField(_("修改时间"))
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("考勤修改记录")
+        verbose_name_plural = _("考勤修改记录")
+        ordering = ["-changed_at", "-pk"]
+        indexes = [models.Index(fields=["session", "revision"]), models.Index(fields=["enrolment", "changed_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.record_id}: {self.old_status or '-'} → {self.new_status}"

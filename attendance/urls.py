@@ -1,3 +1,14 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from . import views
+
+urlpatterns = [
+    path("", views.session_list, name="attendance_sessions"),
+    path("session/<int:pk>/", views.grid, name="attendance_grid"),
+    path("session/<int:pk>/summary/", views.summary, name="attendance_summary"),
+    path("session/<int:pk>/export/", views.export, name="attendance_export"),
+    path("session/<int:pk>/checkin/", views.checkin_screen, name="attendance_checkin_screen"),
+    path("session/<int:pk>/checkin/open/", views.checkin_open, name="attendance_checkin_open"),
+    path("teacher/<int:pk>/", views.teacher_history, name="attendance_teacher"),
+    path("checkin/<str:code>/", views.checkin, name="attendance_checkin"),
+]

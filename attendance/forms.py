@@ -1,0 +1,53 @@
+from dataclasses import dataclass
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from .services import RowInput
+
+ERR_BAD_ROW = "提交的数据格式不正确"
+
+
+@dataclass
+class GridInput:
+    version: int
+    reason: str
+    rows: list[RowInput]
+
+
+def parse_grid(data) -> GridInput:
+    """Read the grid's POST: `status-<enrolment id>` and `note-<enrolment id>` per row.
+
+    A row left without a status is not saved (a trainee nobody has recorded yet stays unrecorded).
+    """
+    try:
+        version = int(data.get("version", "0"))
+    except ValueError as exc:
+        raise ValidationError(_(ERR_BAD_ROW)) from exc
+    rows: list[RowInput] = []
+    for key in data:
+        if not key.startswith("status-"):
+            continue
+        status = data.get(key, "").strip()
+        if not status:
+            continue
+        try:
+            enrolment_id = int(key.removeprefix("status-"))
+        except ValueError as exc:
+            raise ValidationError(_(ERR_BAD_ROW)) from exc
+        rows.append(
+            RowInput(enrolment_id=enrolment_id, status=status, note=data.get(f"note-{enrolment_id}", "").strip())
+        )
+    return GridInput(version=version, reason=data.get("reason", "").strip()[:200], rows=rows)
+
+
+class CheckInForm(forms.Form):
+    name = forms.CharField(label=gettext_lazy("姓名"), max_length=64)
+    id_tail = forms.CharField(
+        label=gettext_lazy("身份证号后六位"),
+        min_length=6,
+        max_length=6,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "inputmode": "text", "autocapitalize": "characters"}),
+    )

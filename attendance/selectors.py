@@ -1,0 +1,273 @@
+"""Every read of attendance a view, export or another app needs. User-facing reads are scoped
+through core.scoping; the participation-rate helpers take a sub-project the caller already scoped."""
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django.core import signing
+from django.db.models import Count, F, FilteredRelation, Q, QuerySet
+from django.http import Http404
+
+from core.scoping import SCHOOL, scope_of, visible
+from programs.models import Enrolment, Session
+from trainees.models import School, Teacher
+
+from .models import ATTENDED, AttendanceChange, AttendanceRecord, AttendanceSheet, Status
+
+SESSION_PATHS = {"county": "subproject__program__county", "school": "subproject__enrolments__school"}
+ENROLMENT_PATHS = {"county": "school__county", "school": "school"}
+RATE_PLACES = Decimal("0.0001")
+
+
+def session_queryset(*, user: Any) -> QuerySet[Session]:
+    """Sessions of the user's county; a coordinator sees those where their school has trainees."""
+    return visible(Session.objects.all(), user, **SESSION_PATHS).distinct()
+
+
+def session_list(*, user: Any) -> QuerySet[Session]:
+    return session_queryset(user=user).select_related("subproject", "subproject__program").order_by("-date", "-pk")
+
+
+def session_get(*, user: Any, pk: Any) -> Session:
+    try:
+        session = (
+            session_queryset(user=user)
+            .select_related("subproject", "subproject__program", "subproject__program__county")
+            .filter(pk=int(pk))
+            .first()
+        )
+    except (TypeError, ValueError) as exc:
+        raise Http404 from exc
+    if session is None:
+        raise Http404
+    return session
+
+
+def grid_enrolments(*, user: Any, session: Session, school_id: int | None = None) -> QuerySet[Enrolment]:
+    """The confirmed or completed trainees of the session that the user records attendance for."""
+    qs = visible(
+        Enrolment.objects.filter(subproject_id=session.subproject_id, status__in=Enrolment.PARTICIPATING),
+        user,
+        **ENROLMENT_PATHS,
+    )
+    if school_id is not None:
+        qs = qs.filter(school_id=school_id)
+    return qs
+
+
+def grid_enrolment_ids(*, user: Any, session: Session) -> set[int]:
+    return set(grid_enrolments(user=user, session=session).values_list("pk", flat=True))
+
+
+def grid_school(*, user: Any, session: Session, school_id: Any) -> School | None:
+    """The school a county user filters the grid by; a coordinator may not name another school (404)."""
+    if school_id in (None, ""):
+        return None
+    scope = scope_of(user)
+    try:
+        school_id = int(school_id)
+    except (TypeError, ValueError) as exc:
+        raise Http404 from exc
+    if scope.kind == SCHOOL and school_id != scope.school_id:
+        raise Http404
+    school = visible(School.objects.all(), user, county="county", school="pk").filter(pk=school_id).first()
+    if school is None:
+        raise Http404
+    return school
+
+
+def grid_schools(*, user: Any, session: Session) -> QuerySet[School]:
+    """Schools with trainees in the session, for the county staff's school filter."""
+    ids = grid_enrolments(user=user, session=session).values("school_id")
+    return School.objects.filter(pk__in=ids).order_by("code")
+
+
+@dataclass(slots=True)
+class GridRow:
+    enrolment_id: int
+    teacher_id: int
+    name: str
+    id_number: str
+    school_name: str
+    status: str  # "" when nothing is recorded yet
+    note: str
+    source: str
+    updated_at: Any
+    updated_by: str
+
+
+def grid_rows(*, user: Any, session: Session, school_id: int | None = None) -> list[GridRow]:
+    """The grid in one query: trainees joined with this session's record (plain values, no models:
+    building 1,500 model instances cost more than the query itself for a 300-trainee session)."""
+    rows = (
+        grid_enrolments(user=user, session=session, school_id=school_id)
+        .annotate(rec=FilteredRelation("attendance", condition=Q(attendance__session_id=session.pk)))
+        .order_by("school__code", "teacher__name", "pk")
+        .values_list(
+            "pk",
+            "teacher_id",
+            "teacher__name",
+            "teacher__id_number",
+            "school__name",
+            "rec__status",
+            "rec__note",
+            "rec__source",
+            "rec__updated_at",
+            "rec__updated_by__display_name",
+            "rec__updated_by__username",
+        )
+    )
+    return [
+        GridRow(pk, teacher, name, number, school, status or "", note or "", source or "", at, shown or login or "")
+        for pk, teacher, name, number, school, status, note, source, at, shown, login in rows
+    ]
+
+
+def sheet_version(*, session: Session) -> int:
+    return AttendanceSheet.objects.filter(session=session).values_list("version", flat=True).first() or 0
+
+
+def sheet_get(*, session: Session) -> AttendanceSheet | None:
+    return AttendanceSheet.objects.filter(session=session).first()
+
+
+def checkin_session(*, code: str) -> Session | None:
+    """The session a QR code opens, if its signature is ours and its token is still current."""
+    from .services import QR_SALT
+
+    try:
+        payload = signing.loads(code, salt=QR_SALT)
+        session_id, token = int(payload["s"]), str(payload["t"])
+    except (signing.BadSignature, KeyError, TypeError, ValueError):
+        return None
+    sheet = (
+        AttendanceSheet.objects.select_related("session", "session__subproject")
+        .filter(session_id=session_id, qr_token=token)
+        .exclude(qr_token="")
+        .first()
+    )
+    return sheet.session if sheet else None
+
+
+def _rate(part: int, whole: int) -> Decimal:
+    if not whole:
+        return Decimal(0)
+    return (Decimal(part) / Decimal(whole)).quantize(RATE_PLACES)
+
+
+def session_summary(*, user: Any, session: Session) -> list[dict[str, Any]]:
+    """Per school: enrolled, each status, unrecorded and the attendance rate, in one grouped query."""
+    qs = (
+        grid_enrolments(user=user, session=session)
+        .annotate(rec=FilteredRelation("attendance", condition=Q(attendance__session_id=session.pk)))
+        .values("school_id", "school__name", "school__code")
+        .annotate(
+            enrolled=Count("pk"),
+            **{s.value: Count("rec", filter=Q(rec__status=s.value)) for s in Status},
+            attended=Count("rec", filter=Q(rec__status__in=ATTENDED)),
+            recorded=Count("rec"),
+        )
+        .order_by("school__code")
+    )
+    rows = list(qs)
+    for row in rows:
+        row["unrecorded"] = row["enrolled"] - row["recorded"]
+        row["rate"] = _rate(row["attended"], row["enrolled"])
+    return rows
+
+
+def summary_totals(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    keys = ("enrolled", *Status.values, "attended", "recorded", "unrecorded")
+    totals = {key: sum(row[key] for row in rows) for key in keys}
+    totals["rate"] = _rate(totals["attended"], totals["enrolled"])
+    return totals
+
+
+# A teacher's record
+
+
+def teacher_records(*, teacher: Teacher) -> QuerySet[AttendanceRecord]:
+    return (
+        AttendanceRecord.objects.filter(enrolment__teacher=teacher)
+        .select_related("session", "session__subproject", "session__subproject__program", "updated_by")
+        .order_by("-session__date", "-session__start_time", "-pk")
+    )
+
+
+def teacher_changes(*, teacher: Teacher) -> QuerySet[AttendanceChange]:
+    return (
+        AttendanceChange.objects.filter(enrolment__teacher=teacher)
+        .select_related("session", "session__subproject", "changed_by")
+        .order_by("-changed_at", "-pk")
+    )
+
+
+# Participation rate 参训率, for assessment and reports (aggregated in SQL).
+
+
+def _session_counts(subproject_ids: list[int]) -> dict[int, int]:
+    return dict(
+        Session.objects.filter(subproject_id__in=subproject_ids)
+        .values("subproject_id")
+        .annotate(n=Count("pk"))
+        .values_list("subproject_id", "n")
+    )
+
+
+def _attended_in_own_subproject() -> Q:
+    # A record counts when the trainee was there, for a session of the enrolment's own sub-project.
+    return Q(attendance__status__in=ATTENDED, attendance__session__subproject_id=F("subproject_id"))
+
+
+def attendance_rate_by_enrolment(*, subproject_id: int) -> dict[int, Decimal]:
+    """Per confirmed or completed enrolment: sessions attended ÷ sessions of the sub-project (0–1)."""
+    sessions = _session_counts([subproject_id]).get(subproject_id, 0)
+    rows = (
+        Enrolment.objects.filter(subproject_id=subproject_id, status__in=Enrolment.PARTICIPATING)
+        .annotate(attended=Count("attendance", filter=_attended_in_own_subproject()))
+        .values_list("pk", "attended")
+    )
+    return {pk: _rate(attended, sessions) for pk, attended in rows}
+
+
+def _participation(rows: list[dict[str, Any]], sessions: int) -> list[dict[str, Any]]:
+    for row in rows:
+        row["sessions"] = sessions
+        row["participation_rate"] = _rate(row["attended_trainees"], row["enrolled"])
+        row["attendance_rate"] = _rate(row["attended_sessions"], row["enrolled"] * sessions)
+    return rows
+
+
+def _aggregates() -> dict[str, Any]:
+    attended = _attended_in_own_subproject()
+    return {
+        "enrolled": Count("pk", distinct=True),
+        "attended_trainees": Count("pk", distinct=True, filter=attended),
+        "attended_sessions": Count("attendance", filter=attended),
+    }
+
+
+def participation_by_school(*, subproject_id: int) -> list[dict[str, Any]]:
+    """Per school: enrolled, trainees who attended at least once, person-sessions attended,
+    参训率 (attended trainees ÷ enrolled) and 到训率 (person-sessions ÷ enrolled × sessions)."""
+    sessions = _session_counts([subproject_id]).get(subproject_id, 0)
+    rows = list(
+        Enrolment.objects.filter(subproject_id=subproject_id, status__in=Enrolment.PARTICIPATING)
+        .values("school_id", "school__name", "school__code")
+        .annotate(**_aggregates())
+        .order_by("school__code")
+    )
+    return _participation(rows, sessions)
+
+
+def participation_by_subproject(*, subproject_ids: list[int]) -> dict[int, dict[str, Any]]:
+    """The same measures per sub-project, keyed by sub-project id."""
+    counts = _session_counts(subproject_ids)
+    rows = (
+        Enrolment.objects.filter(subproject_id__in=subproject_ids, status__in=Enrolment.PARTICIPATING)
+        .values("subproject_id")
+        .annotate(**_aggregates())
+        .order_by("subproject_id")
+    )
+    return {row["subproject_id"]: _participation([row], counts.get(row["subproject_id"], 0))[0] for row in rows}
