@@ -36,8 +36,13 @@ lint: venv
 serve: venv
 	scripts/serve.sh
 
+# Benchmarks run on demand against PostgreSQL (never in CI): every bench/*.py in turn, each in a scratch
+# database of its own. Only the server part of DATABASE_URL is used.
+BENCH_DB_URL ?= $(or $(DATABASE_URL),postgres://postgres@127.0.0.1:5432/postgres)
 bench: venv
-	$(PY) bench/run.py $(BENCH_ARGS)
+	@status=0; for script in bench/[!_]*.py; do \
+	  echo "== $$script"; DATABASE_URL=$(BENCH_DB_URL) $(PY) $$script $(BENCH_ARGS) || status=1; \
+	done; exit $$status
 
 clean:
 	rm -rf var .pytest_cache
