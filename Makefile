@@ -22,12 +22,16 @@ run: venv
 	@echo "打开 http://127.0.0.1:8000 （Ctrl+C 停止）"
 	$(DEV_ENV) $(PY) manage.py runserver 127.0.0.1:8000
 
-test: venv
+test: venv e2e-deps
 	@if [ -z "$$DATABASE_URL" ]; then echo "未设置 DATABASE_URL：测试使用 SQLite，Celery 任务在进程内执行（CI 使用 PostgreSQL 和 Redis）"; \
 	else echo "测试数据库：$${DATABASE_URL%%\?*}；消息队列：$${CELERY_BROKER_URL:-无（进程内执行）}"; fi
 	$(BIN)/ruff check .
 	$(DEV_ENV) $(PY) manage.py makemigrations --check --dry-run
 	$(DEV_ENV) $(PY) -m pytest $(PYTEST_ARGS)
+
+# The browser tests drive Debian's chromium; this installs it (and a CJK font) only when missing.
+e2e-deps:
+	@scripts/install-chromium.sh
 
 lint: venv
 	$(BIN)/ruff check .
