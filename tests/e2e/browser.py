@@ -29,6 +29,13 @@ def pytest_runtest_makereport(item, call):
     setattr(item, f"rep_{report.when}", report)
 
 
+def watch_csp(page) -> list[str]:
+    """The console reports of everything the content security policy blocked on `page`."""
+    blocked: list[str] = []
+    page.on("console", lambda msg: blocked.append(msg.text) if "Content Security Policy" in msg.text else None)
+    return blocked
+
+
 @pytest.fixture(scope="module")
 def browser():
     """One chromium per test module. Not per session: while Playwright's sync API is open, its event
@@ -53,6 +60,8 @@ def page(browser, request):
     context = browser.new_context(locale="zh-CN")
     context.set_default_timeout(TIMEOUT_MS)
     page = context.new_page()
+    # The browser itself reports what the content security policy blocked: any such report fails the test.
+    blocked = watch_csp(page)
     yield page
     report = getattr(request.node, "rep_call", None)
     if report is not None and report.failed:
@@ -61,3 +70,5 @@ def page(browser, request):
         name = re.sub(r"[^A-Za-z0-9_.-]+", "_", request.node.nodeid)[-150:]
         page.screenshot(path=str(target / f"{name}.png"), full_page=True)
     context.close()
+    if blocked and report is not None and report.passed:
+        pytest.fail("the page broke the content security policy:\n" + "\n".join(blocked))
