@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 PY := $(BIN)/python
 DEV_ENV := DEBUG=1
 
-.PHONY: run test serve lint bench migrate demo clean e2e-deps
+.PHONY: run test serve lint bench migrate demo clean e2e-deps backup restore load faults
 
 $(BIN)/activate: requirements.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -47,6 +47,14 @@ bench: venv
 	@status=0; for script in bench/[!_]*.py; do \
 	  echo "== $$script"; DATABASE_URL=$(BENCH_DB_URL) $(PY) $$script $(BENCH_ARGS) || status=1; \
 	done; exit $$status
+
+# PostgreSQL backups of DATABASE_URL (default: the `make serve` database) into var/backups/.
+backup:
+	scripts/backup.sh
+
+# Replaces the DATABASE_URL database's contents; asks to type its name first (or CONFIRM=<name>).
+restore:
+	scripts/restore.sh "$(FILE)"
 
 clean:
 	rm -rf var .pytest_cache
