@@ -56,5 +56,9 @@ backup:
 restore:
 	scripts/restore.sh "$(FILE)"
 
+# On demand: 20 users against `make serve` on loopback for LOAD_SECONDS (60); prints p95 and errors.
+load: venv
+	scripts/load.sh
+
 clean:
 	rm -rf var .pytest_cache
