@@ -60,5 +60,9 @@ restore:
 load: venv
 	scripts/load.sh
 
+# On demand: stop a private PostgreSQL under `make serve` and watch the pages and the recovery.
+faults: venv
+	$(PY) scripts/faults.py
+
 clean:
 	rm -rf var .pytest_cache

@@ -15,7 +15,7 @@ from django.conf import settings
 from django.db import connection
 
 CACHE_SECONDS = 5.0
-WORKER_TIMEOUT = 0.5  # seconds to wait for a worker's pong
+WORKER_TIMEOUT = 1.0  # seconds to wait for a worker's pong (the first pong ends the wait)
 BROKER_TIMEOUT = 1.0
 
 _lock = threading.Lock()

@@ -107,8 +107,10 @@ def test_error_pages_satisfy_the_content_security_policy(world):
     pages = {
         "404": client.get(reverse("teacher_detail", args=[world.teacher_a.pk])).content.decode(),
         "403": client.get(reverse("user_list")).content.decode(),
-        "500": (ROOT / "templates" / "500.html").read_text(encoding="utf-8"),  # static: no template engine
+        "400": client.get(reverse("home"), HTTP_HOST="not-allowed.example").content.decode(),
+        "500": (ROOT / "templates" / "500.html").read_text(encoding="utf-8"),  # rendered without a request
     }
+    assert "请求未能完成" in pages["400"]
     for page in pages.values():
         audit = PageAudit()
         audit.feed(page)
