@@ -181,6 +181,8 @@ DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "peixun@localhost")
 # HTTPS hardening is on whenever DEBUG is off, unless a local single-machine run turns it off explicitly.
 HTTPS = env_bool("HTTPS", default=not DEBUG)
 SECURE_SSL_REDIRECT = HTTPS
+# Monitors probe the health check on loopback over plain HTTP; it carries no session or data.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 SESSION_COOKIE_SECURE = HTTPS
 CSRF_COOKIE_SECURE = HTTPS
 SECURE_HSTS_SECONDS = 31536000 if HTTPS else 0

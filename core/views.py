@@ -1,11 +1,12 @@
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404
+from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_POST
 
-from . import services
+from . import health, services
 from .excel import xlsx_response
 from .forms import ImportUploadForm
 from .importing import REGISTRY, template_workbook
@@ -68,3 +69,11 @@ def import_confirm(request, kind: str, pk: int):
 def import_template(request, kind: str):
     importer = _importer_for(kind, request.user)
     return xlsx_response(template_workbook(importer), f"{importer.title}模板.xlsx")
+
+
+@never_cache
+@require_GET
+def healthz(request):
+    """For monitors and load balancers: no login, 200 when every check passes, 503 otherwise."""
+    result = health.health()
+    return JsonResponse(result, status=200 if result["status"] == "ok" else 503)

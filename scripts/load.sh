@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# `make load`: start `make serve` (scripts/serve.sh: gunicorn + Celery worker + beat, DEBUG=0) on
+# loopback against a scratch database with the demo county, run locust headless for a bounded time
+# (LOAD_SECONDS, default 60) with LOAD_USERS (default 20) users, print the figures, stop everything.
+# Traffic goes to 127.0.0.1 only.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BIN=.venv/bin
+
+SERVER="${LOAD_DB_SERVER:-postgres://postgres@127.0.0.1:5432}"
+DB=peixun_load
+PORT="${LOAD_PORT:-8799}"
+RUN_SECONDS="${LOAD_SECONDS:-60}"
+USERS="${LOAD_USERS:-20}"
+OUT=var/load
+mkdir -p "$OUT"
+
+scripts/services-up.sh
+psql "$SERVER/postgres" -qc "DROP DATABASE IF EXISTS ${DB}"
+
+export DATABASE_URL="$SERVER/$DB"
+export CELERY_BROKER_URL="redis://127.0.0.1:6379/11"
+export REDIS_URL="redis://127.0.0.1:6379/12"
+export PORT
+
+serve_pid=""
+cleanup() {
+  if [ -n "$serve_pid" ]; then
+    kill -TERM -- "-$serve_pid" 2>/dev/null || true
+    wait "$serve_pid" 2>/dev/null || true
+  fi
+  psql "$SERVER/postgres" -qc "DROP DATABASE IF EXISTS ${DB} WITH (FORCE)" || true
+}
+trap cleanup EXIT
+
+echo "starting make serve (scripts/serve.sh) on 127.0.0.1:${PORT}; its log: ${OUT}/serve.log"
+setsid scripts/serve.sh >"$OUT/serve.log" 2>&1 &
+serve_pid=$!
+
+for _ in $(seq 1 90); do
+  if curl -fsS "http://127.0.0.1:${PORT}/healthz" >/dev/null 2>&1; then break; fi
+  if ! kill -0 "$serve_pid" 2>/dev/null; then echo "serve.sh exited; see ${OUT}/serve.log" >&2; exit 1; fi
+  sleep 1
+done
+curl -fsS "http://127.0.0.1:${PORT}/healthz" || { echo "the server never became healthy; see ${OUT}/serve.log" >&2; exit 1; }
+echo
+
+echo "locust: ${USERS} users for ${RUN_SECONDS} s against http://127.0.0.1:${PORT}"
+status=0
+$BIN/locust -f bench/load/locustfile.py --headless --users "$USERS" --spawn-rate 10 --run-time "${RUN_SECONDS}s" \
+  --host "http://127.0.0.1:${PORT}" --only-summary --loglevel WARNING --csv "$OUT/locust" 2>"$OUT/locust.log" || status=$?
+exit $status

@@ -1,0 +1,34 @@
+import pytest
+from django.urls import reverse
+
+from . import browser as _browser
+
+# The browser fixtures and the screenshot hook live in a plugin module so a child pytest can load them.
+browser = _browser.browser
+page = _browser.page
+pytest_runtest_makereport = _browser.pytest_runtest_makereport
+
+
+@pytest.fixture
+def site(live_server):
+    """`site("teacher_list")` → the live server's absolute URL for a named route."""
+
+    def url(name, *args, query=""):
+        return live_server.url + reverse(name, args=args) + (f"?{query}" if query else "")
+
+    return url
+
+
+@pytest.fixture
+def login(page, site, settings):
+    """Log in through the real login form, as a person would."""
+
+    def as_user(user, password=None):
+        page.goto(site("login"))
+        page.fill("input[name=username]", user.username)
+        page.fill("input[name=password]", password or settings.DEMO_PASSWORD)
+        page.click("form button[type=submit]")
+        page.wait_for_url(lambda url: "/accounts/login/" not in url)
+        return page
+
+    return as_user
