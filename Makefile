@@ -65,4 +65,4 @@ faults: venv
 	$(PY) scripts/faults.py
 
 clean:
-	rm -rf var .pytest_cache
+	rm -rf var .pytest_cache test-artifacts

@@ -13,6 +13,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connection
+from kombu.pidbox import Mailbox
 
 CACHE_SECONDS = 5.0
 WORKER_TIMEOUT = 1.0  # seconds to wait for a worker's pong (the first pong ends the wait)
@@ -45,9 +46,12 @@ def check_worker() -> dict[str, Any]:
         return {"ok": True, "detail": "not configured: tasks run in-process"}
     from config.celery import app
 
+    # The worker control mailbox, on exactly this connection: app.control would publish through the
+    # app's producer pool, which stays bound to whatever broker it first connected to.
+    mailbox = Mailbox(app.conf.control_exchange, type="fanout", accept=["json"], serializer="json")
     with app.connection_for_write(settings.CELERY_BROKER_URL) as conn:
         # One pong is enough to know tasks will run; waiting for all would cost the whole timeout.
-        replies = app.control.ping(timeout=WORKER_TIMEOUT, limit=1, connection=conn)
+        replies = mailbox(conn)._broadcast("ping", reply=True, timeout=WORKER_TIMEOUT, limit=1)
     if not replies:
         return {"ok": False, "detail": "no worker answered"}
     return {"ok": True, "answered": next(iter(replies[0]))}

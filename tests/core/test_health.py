@@ -58,8 +58,10 @@ def test_broker_up_but_no_worker_answers_503(client, db, settings):
 
 
 @pytest.mark.celery_worker
-def test_broker_and_a_live_worker_answer_200(client, db, settings):
+def test_broker_and_a_live_worker_answer_200(client, db, settings, monkeypatch):
     settings.CELERY_BROKER_URL = REDIS_FOR_HEALTH
+    # Celery lets the CELERY_BROKER_URL environment variable (set in CI) override an app's broker.
+    monkeypatch.setenv("CELERY_BROKER_URL", REDIS_FOR_HEALTH)
     # No Django fixup: it would close this test's database connection when the worker starts.
     worker_app = Celery("health-probe", broker=REDIS_FOR_HEALTH, set_as_current=False, fixups=[])
     worker_app.conf.worker_hijack_root_logger = False
