@@ -6,7 +6,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.core import signing
-from django.db.models import Count, F, FilteredRelation, Q, QuerySet
+from django.db.models import Count, Exists, F, FilteredRelation, OuterRef, Q, QuerySet
 from django.http import Http404
 
 from core.scoping import SCHOOL, scope_of, visible
@@ -15,14 +15,21 @@ from trainees.models import School, Teacher
 
 from .models import ATTENDED, AttendanceChange, AttendanceRecord, AttendanceSheet, Status
 
-SESSION_PATHS = {"county": "subproject__program__county", "school": "subproject__enrolments__school"}
+SESSION_COUNTY = "subproject__program__county"
 ENROLMENT_PATHS = {"county": "school__county", "school": "school"}
 RATE_PLACES = Decimal("0.0001")
 
 
 def session_queryset(*, user: Any) -> QuerySet[Session]:
     """Sessions of the user's county; a coordinator sees those where their school has trainees."""
-    return visible(Session.objects.all(), user, **SESSION_PATHS).distinct()
+    qs = visible(Session.objects.all(), user, county=SESSION_COUNTY, school_sees_county=True)
+    scope = scope_of(user)
+    if scope.kind == SCHOOL:
+        # EXISTS rather than a join through enrolments: no duplicate rows, no DISTINCT over them.
+        qs = qs.filter(
+            Exists(Enrolment.objects.filter(subproject_id=OuterRef("subproject_id"), school_id=scope.school_id))
+        )
+    return qs
 
 
 def session_list(*, user: Any) -> QuerySet[Session]:
