@@ -7,6 +7,7 @@ from typing import Any
 
 from django.core import signing
 from django.db.models import Count, Exists, F, FilteredRelation, OuterRef, Q, QuerySet
+from django.db.models.functions import Coalesce
 from django.http import Http404
 
 from core.scoping import SCHOOL, scope_of, visible
@@ -41,6 +42,7 @@ def session_get(*, user: Any, pk: Any) -> Session:
         session = (
             session_queryset(user=user)
             .select_related("subproject", "subproject__program", "subproject__program__county")
+            .annotate(sheet_version=Coalesce(F("attendance_sheet__version"), 0))
             .filter(pk=int(pk))
             .first()
         )
@@ -132,6 +134,9 @@ def grid_rows(*, user: Any, session: Session, school_id: int | None = None) -> l
 
 
 def sheet_version(*, session: Session) -> int:
+    """The revision the grid is loaded at (read with the session by `session_get`, when it was)."""
+    if hasattr(session, "sheet_version"):
+        return session.sheet_version
     return AttendanceSheet.objects.filter(session=session).values_list("version", flat=True).first() or 0
 
 
