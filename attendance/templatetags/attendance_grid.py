@@ -24,6 +24,17 @@ def grid_body(rows: list[dict], choices: list[tuple[str, str]], read_only: bool)
     # One reversed URL with the teacher's id swapped in per row, instead of 300 reverse() calls.
     teacher_url = reverse("attendance_teacher", args=[0])[:-2]
     tz = timezone.get_current_timezone()
+    # The five radio buttons, rendered once per checked value with "\0" standing for the enrolment
+    # id; each row then costs one str.replace instead of five formatted inputs.
+    groups = {
+        checked: "".join(
+            f'<input type="radio" class="btn-check" name="status-\0" id="s\0-{value}" value="{value}"'
+            f"{' checked' if value == checked else ''}{disabled}>"
+            f'<label class="btn btn-outline-secondary" for="s\0-{value}">{label}</label>'
+            for value, label in choices
+        )
+        for checked in ["", *(value for value, _label in choices)]
+    }
     out: list[str] = []
     for item in rows:
         row = item["row"]
@@ -43,12 +54,7 @@ def grid_body(rows: list[dict], choices: list[tuple[str, str]], read_only: bool)
                 f"{escape(change.new_note)}（{who}）</div>"
             )
         out.append(f'</th><td><div class="btn-group btn-group-sm flex-wrap" role="radiogroup" aria-label="{name}">')
-        for value, label in choices:
-            checked = " checked" if value == item["status"] else ""
-            out.append(
-                f'<input type="radio" class="btn-check" name="status-{pk}" id="s{pk}-{value}" value="{value}"'
-                f'{checked}{disabled}><label class="btn btn-outline-secondary" for="s{pk}-{value}">{label}</label>'
-            )
+        out.append(groups.get(item["status"], groups[""]).replace("\0", str(pk)))
         out.append(
             f'</div></td><td><input type="text" class="form-control form-control-sm" name="note-{pk}" '
             f'value="{escape(item["note"])}" maxlength="200" aria-label="{name} {note_label}"{disabled}></td></tr>'
