@@ -6,7 +6,8 @@ from decimal import Decimal
 from typing import Any
 
 from django.core import signing
-from django.db.models import Count, F, FilteredRelation, Q, QuerySet
+from django.db.models import Count, Exists, F, FilteredRelation, OuterRef, Q, QuerySet
+from django.db.models.functions import Coalesce
 from django.http import Http404
 
 from core.scoping import SCHOOL, scope_of, visible
@@ -15,14 +16,21 @@ from trainees.models import School, Teacher
 
 from .models import ATTENDED, AttendanceChange, AttendanceRecord, AttendanceSheet, Status
 
-SESSION_PATHS = {"county": "subproject__program__county", "school": "subproject__enrolments__school"}
+SESSION_COUNTY = "subproject__program__county"
 ENROLMENT_PATHS = {"county": "school__county", "school": "school"}
 RATE_PLACES = Decimal("0.0001")
 
 
 def session_queryset(*, user: Any) -> QuerySet[Session]:
     """Sessions of the user's county; a coordinator sees those where their school has trainees."""
-    return visible(Session.objects.all(), user, **SESSION_PATHS).distinct()
+    qs = visible(Session.objects.all(), user, county=SESSION_COUNTY, school_sees_county=True)
+    scope = scope_of(user)
+    if scope.kind == SCHOOL:
+        # EXISTS rather than a join through enrolments: no duplicate rows, no DISTINCT over them.
+        qs = qs.filter(
+            Exists(Enrolment.objects.filter(subproject_id=OuterRef("subproject_id"), school_id=scope.school_id))
+        )
+    return qs
 
 
 def session_list(*, user: Any) -> QuerySet[Session]:
@@ -34,6 +42,7 @@ def session_get(*, user: Any, pk: Any) -> Session:
         session = (
             session_queryset(user=user)
             .select_related("subproject", "subproject__program", "subproject__program__county")
+            .annotate(sheet_version=Coalesce(F("attendance_sheet__version"), 0))
             .filter(pk=int(pk))
             .first()
         )
@@ -125,6 +134,9 @@ def grid_rows(*, user: Any, session: Session, school_id: int | None = None) -> l
 
 
 def sheet_version(*, session: Session) -> int:
+    """The revision the grid is loaded at (read with the session by `session_get`, when it was)."""
+    if hasattr(session, "sheet_version"):
+        return session.sheet_version
     return AttendanceSheet.objects.filter(session=session).values_list("version", flat=True).first() or 0
 
 

@@ -40,7 +40,9 @@ def grid(request, pk: int):
     if request.method == "POST":
         try:
             data = parse_grid(request.POST)
-            reason, posted = data.reason, {row.enrolment_id: row for row in data.rows}
+            # A refused save re-renders at the version the user loaded, so fixing the error and
+            # saving again still detects what others changed meanwhile.
+            version, reason, posted = data.version, data.reason, {row.enrolment_id: row for row in data.rows}
             result = services.attendance_grid_save(
                 session=session, user=request.user, rows=data.rows, version=data.version, reason=data.reason
             )

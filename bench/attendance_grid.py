@@ -59,7 +59,9 @@ def _medians_ms(fns: dict, runs: int) -> dict[str, float]:
             start = time.perf_counter()
             fn()
             times[name].append((time.perf_counter() - start) * 1000)
-    return {name: statistics.median(values) for name, values in times.items()}
+    return {name: statistics.median(values) for name, values in times.items()} | {
+        f"{name}_min": min(values) for name, values in times.items()
+    }
 
 
 def seed(trainees: int):
@@ -116,23 +118,21 @@ def run(trainees: int, runs: int) -> bool:
         fn()
     # After the warm-up save every row has a record, so the page renders a filled grid.
     medians = _medians_ms({"plain": plain, "render": render, "save": save, "plain_write": plain_write}, runs)
-    plain_ms, render_ms, save_ms = medians["plain"], medians["render"], medians["save"]
+    plain_ms = medians["plain"]
 
     ok = True
     load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
     print(f"attendance grid, {trainees} trainees, {runs} runs each, PostgreSQL {connection.pg_version}, load {load}")
-    print(f"  plain SELECT of the same rows: {plain_ms:8.2f} ms")
+    print(f"  plain SELECT of the same rows: {plain_ms:8.2f} ms  (fastest run {medians['plain_min']:.2f} ms)")
     print(f"  (context) plain UPDATE of the same rows, committed: {medians['plain_write']:8.2f} ms")
-    for label, value, target in (
-        ("render grid page", render_ms, TARGET_RENDER_MS),
-        ("save grid", save_ms, TARGET_SAVE_MS),
-    ):
+    for label, key, target in (("render grid page", "render", TARGET_RENDER_MS), ("save grid", "save", TARGET_SAVE_MS)):
+        value = medians[key]
         ratio = value / plain_ms if plain_ms else float("inf")
         passed = value < target and ratio <= TARGET_RATIO
         ok &= passed
         print(
             f"  {label:<28}: {value:8.2f} ms  ({ratio:5.1f}x plain; target < {target} ms and <= {TARGET_RATIO}x)"
-            f"  {'OK' if passed else 'MISSED'}"
+            f"  {'OK' if passed else 'MISSED'}  (fastest run {medians[key + '_min']:.2f} ms)"
         )
     return ok
 

@@ -1,10 +1,11 @@
 """The grid's table body, built in Python: 300 trainees × 5 radio buttons rendered node by node by
 the template engine cost several times more than the query behind them (see bench/)."""
 
+from html import escape  # the stdlib function Django's escape() wraps, without its lazy-string overhead
+
 from django import template
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
@@ -18,10 +19,22 @@ def grid_body(rows: list[dict], choices: list[tuple[str, str]], read_only: bool)
     disabled = " disabled" if read_only else ""
     note_label = escape(_("备注"))
     current = escape(_("当前"))
-    sources = {value: escape(label) for value, label in AttendanceRecord.Source.choices}
-    choices = [(escape(value), escape(label)) for value, label in choices]
+    sources = {value: escape(str(label)) for value, label in AttendanceRecord.Source.choices}
+    choices = [(escape(str(value)), escape(str(label))) for value, label in choices]
     # One reversed URL with the teacher's id swapped in per row, instead of 300 reverse() calls.
     teacher_url = reverse("attendance_teacher", args=[0])[:-2]
+    tz = timezone.get_current_timezone()
+    # The five radio buttons, rendered once per checked value with "\0" standing for the enrolment
+    # id; each row then costs one str.replace instead of five formatted inputs.
+    groups = {
+        checked: "".join(
+            f'<input type="radio" class="btn-check" name="status-\0" id="s\0-{value}" value="{value}"'
+            f"{' checked' if value == checked else ''}{disabled}>"
+            f'<label class="btn btn-outline-secondary" for="s\0-{value}">{label}</label>'
+            for value, label in choices
+        )
+        for checked in ["", *(value for value, _label in choices)]
+    }
     out: list[str] = []
     for item in rows:
         row = item["row"]
@@ -30,7 +43,8 @@ def grid_body(rows: list[dict], choices: list[tuple[str, str]], read_only: bool)
         out.append(f'<th scope="row" class="fw-normal"><a href="{teacher_url}{row.teacher_id}/">{name}</a>')
         out.append(f'<div class="small text-muted">{escape(row.school_name)}')
         if row.status:
-            when = timezone.localtime(row.updated_at).strftime("%m-%d %H:%M")
+            t = row.updated_at.astimezone(tz)
+            when = f"{t.month:02d}-{t.day:02d} {t.hour:02d}:{t.minute:02d}"  # strftime is slow × 300
             out.append(f" · {escape(row.updated_by) or sources.get(row.source, '')} {when}")
         out.append("</div>")
         for change in item["conflict"]:
@@ -40,12 +54,7 @@ def grid_body(rows: list[dict], choices: list[tuple[str, str]], read_only: bool)
                 f"{escape(change.new_note)}（{who}）</div>"
             )
         out.append(f'</th><td><div class="btn-group btn-group-sm flex-wrap" role="radiogroup" aria-label="{name}">')
-        for value, label in choices:
-            checked = " checked" if value == item["status"] else ""
-            out.append(
-                f'<input type="radio" class="btn-check" name="status-{pk}" id="s{pk}-{value}" value="{value}"'
-                f'{checked}{disabled}><label class="btn btn-outline-secondary" for="s{pk}-{value}">{label}</label>'
-            )
+        out.append(groups.get(item["status"], groups[""]).replace("\0", str(pk)))
         out.append(
             f'</div></td><td><input type="text" class="form-control form-control-sm" name="note-{pk}" '
             f'value="{escape(item["note"])}" maxlength="200" aria-label="{name} {note_label}"{disabled}></td></tr>'

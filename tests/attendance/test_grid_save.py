@@ -131,3 +131,18 @@ def test_an_unknown_status_is_refused(client_for, world, roster):
     assert response.status_code == 200
     assert response.context["errors"]
     assert not AttendanceRecord.objects.exists()
+
+
+def test_a_refused_save_keeps_the_loaded_version_so_a_later_change_still_conflicts(client_for, world, settings):
+    settings.ATTENDANCE_LOCK_DAYS = 7
+    session, enrolment = _old_session(world)
+    client = client_for(world.staff_x)
+    response = client.post(_grid(session), grid_post(0, {enrolment: "present"}))  # no reason: refused
+    assert response.context["version"] == 0
+    attendance_grid_save(
+        session=session, user=world.admin_x, rows=[RowInput(enrolment.pk, "absent")], version=0, reason="核对"
+    )
+    again = client.post(_grid(session), grid_post(response.context["version"], {enrolment: "present"}, reason="补录"))
+    assert again.status_code == 200
+    assert [c.changed_by for c in again.context["conflicts"]] == [world.admin_x]
+    assert _status(session, enrolment) == "absent"
