@@ -224,6 +224,13 @@ def quota_set(*, subproject: SubProject, school: School, quota: int) -> SchoolQu
     return row
 
 
+@transaction.atomic
+def quotas_set(*, subproject: SubProject, quotas: list[tuple[School, int]]) -> None:
+    """Several schools' quotas at once: all are saved or none."""
+    for school, quota in quotas:
+        quota_set(subproject=subproject, school=school, quota=quota)
+
+
 # Enrolment rules ---------------------------------------------------------------------------------
 
 
@@ -447,7 +454,10 @@ def enrolment_withdraw(*, enrolment: Enrolment, actor: Any, reason: str) -> Enro
 
 @transaction.atomic
 def enrolment_substitute(*, enrolment: Enrolment, replacement: Teacher, reason: str, actor: Any) -> Enrolment:
-    """换人参训: the confirmed trainee steps down, `replacement` takes the place; both rows stay, linked."""
+    """换人参训: the confirmed trainee steps down, `replacement` takes the place; both rows stay, linked.
+
+    The place is handed over, so no quota is checked; the county may hand it to another school's teacher.
+    """
     if not reason.strip():
         raise ValidationError({"reason": _(ERR_REASON_REQUIRED)})
     reason = reason.strip()
