@@ -367,14 +367,15 @@ def notices_email(*, notice_ids: list[int]) -> int:
         .exclude(Q(teacher__user__isnull=True) | Q(teacher__user__email=""))
         .select_related("teacher__user")
     )
-    sent: list[int] = []
+    sent = 0
     for notice in pending:
         send_mail(
             notice.subject, notice.body, settings.DEFAULT_FROM_EMAIL, [notice.teacher.user.email], fail_silently=False
         )
-        sent.append(notice.pk)
-    Notice.objects.filter(pk__in=sent).update(emailed_at=timezone.now())
-    return len(sent)
+        # Marked one by one: if a later send fails and the task retries, nobody gets a mail twice.
+        Notice.objects.filter(pk=notice.pk).update(emailed_at=timezone.now())
+        sent += 1
+    return sent
 
 
 @transaction.atomic
