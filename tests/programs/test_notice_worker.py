@@ -24,10 +24,9 @@ def real_broker():
 
 
 def _drop_pool():
-    # The next producer connects with the current broker_url; a closed pool could not be reused.
-    if app._pool is not None:
-        app._pool.force_close_all()
+    # Forget the connection and producer pools so the next task is sent with the current broker_url.
     app._pool = None
+    app.amqp._producer_pool = None
 
 
 @pytest.mark.celery_worker
