@@ -224,6 +224,13 @@ def quota_set(*, subproject: SubProject, school: School, quota: int) -> SchoolQu
     return row
 
 
+@transaction.atomic
+def quotas_set(*, subproject: SubProject, quotas: list[tuple[School, int]]) -> None:
+    """Several schools' quotas at once: all are saved or none."""
+    for school, quota in quotas:
+        quota_set(subproject=subproject, school=school, quota=quota)
+
+
 # Enrolment rules ---------------------------------------------------------------------------------
 
 
@@ -360,14 +367,15 @@ def notices_email(*, notice_ids: list[int]) -> int:
         .exclude(Q(teacher__user__isnull=True) | Q(teacher__user__email=""))
         .select_related("teacher__user")
     )
-    sent: list[int] = []
+    sent = 0
     for notice in pending:
         send_mail(
             notice.subject, notice.body, settings.DEFAULT_FROM_EMAIL, [notice.teacher.user.email], fail_silently=False
         )
-        sent.append(notice.pk)
-    Notice.objects.filter(pk__in=sent).update(emailed_at=timezone.now())
-    return len(sent)
+        # Marked one by one: if a later send fails and the task retries, nobody gets a mail twice.
+        Notice.objects.filter(pk=notice.pk).update(emailed_at=timezone.now())
+        sent += 1
+    return sent
 
 
 @transaction.atomic
@@ -447,7 +455,10 @@ def enrolment_withdraw(*, enrolment: Enrolment, actor: Any, reason: str) -> Enro
 
 @transaction.atomic
 def enrolment_substitute(*, enrolment: Enrolment, replacement: Teacher, reason: str, actor: Any) -> Enrolment:
-    """换人参训: the confirmed trainee steps down, `replacement` takes the place; both rows stay, linked."""
+    """换人参训: the confirmed trainee steps down, `replacement` takes the place; both rows stay, linked.
+
+    The place is handed over, so no quota is checked; the county may hand it to another school's teacher.
+    """
     if not reason.strip():
         raise ValidationError({"reason": _(ERR_REASON_REQUIRED)})
     reason = reason.strip()

@@ -243,8 +243,7 @@ def quota_edit(request, pk: int):
     )
     if request.method == "POST" and form.is_valid():
         try:
-            for school, quota in form.changed_quotas():
-                services.quota_set(subproject=sub, school=school, quota=quota)
+            services.quotas_set(subproject=sub, quotas=form.changed_quotas())
         except ValidationError as exc:
             apply_validation_error(form, exc)
         else:

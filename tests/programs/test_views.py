@@ -229,3 +229,12 @@ def test_program_list_filters_by_year_and_modality_and_searches(client_for, worl
     assert names({"q": "数学骨干"}) == [program.name]
     assert names({"level": "provincial"}) == ["旧项目"]
     assert client_for(world.staff_y).get(reverse("program_list")).context["page"].paginator.count == 0
+
+
+def test_the_quota_form_saves_nothing_when_one_school_fails(client_for, world, subproject):
+    response = client_for(world.staff_x).post(
+        reverse("quota_edit", args=[subproject.pk]),
+        {f"school_{world.school_a.pk}": 5, f"school_{world.school_b.pk}": 6},
+    )
+    assert response.status_code == 200
+    assert dict(SchoolQuota.objects.values_list("school", "quota")) == {world.school_a.pk: 2}
