@@ -6,6 +6,7 @@ import datetime as dt
 import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
+from django.utils import timezone
 
 from accounts.models import Role
 from outreach import selectors, services
@@ -118,8 +119,11 @@ def test_handing_in_clears_an_overdue_row_and_redo_brings_it_back(world, setting
     assert len(selectors.overdue(user=world.coord_a, today=after_due)) == 1
 
 
-def test_the_overdue_page_shows_the_coordinators_school_only(world, client_for, setting):
-    # The task fell due on 2026-09-20, before the session's today.
+def test_the_overdue_page_shows_the_coordinators_school_only(world, client_for):
+    cycle = make_cycle(county=world.county_x)
+    enrol(cycle, world.teacher_a)
+    enrol(cycle, world.teacher_b)
+    make_task(cycle, due_date=timezone.localdate() - dt.timedelta(days=1))
     response = client_for(world.coord_a).get(reverse("outreach_overdue_list"))
     assert response.status_code == 200
     assert world.teacher_a.name in response.text and world.teacher_b.name not in response.text
