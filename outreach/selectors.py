@@ -18,6 +18,7 @@ from django.db.models import (
     OuterRef,
     Q,
     QuerySet,
+    Subquery,
     Sum,
     Value,
 )
@@ -604,20 +605,28 @@ def workshop_stats(*, workshop: Workshop, today: dt.date | None = None) -> dict[
     }
 
 
+def _count_subquery(qs: QuerySet) -> Any:
+    """A correlated COUNT(*) subquery, so several per-cycle counts do not multiply each other's joins."""
+    return Coalesce(Subquery(qs.order_by().values("_group").annotate(n=Count("pk")).values("n")[:1]), Value(0))
+
+
 def outreach_year_summary(*, user: Any, year: int) -> list[dict[str, Any]]:
-    """One row per visible cycle of `year` with its visits, person-times and resources, for reports."""
-    qs = cycle_queryset(user=user).filter(year=year)
+    """One row per visible cycle of `year`: visits 班次, person-times 人次 and resources, for reports."""
+    cycle = OuterRef("pk")
+    visits = Visit.objects.filter(phase__cycle=cycle).annotate(_group=F("phase__cycle"))
+    attended = AttendanceRecord.objects.filter(
+        session__outreach_visit__phase__cycle=cycle, status__in=ATTENDED
+    ).annotate(_group=F("session__outreach_visit__phase__cycle"))
+    resources = Resource.objects.filter(cycle=cycle).annotate(_group=F("cycle"))
     return list(
-        qs.annotate(
-            visits=Count("phases__visits", distinct=True),
-            person_times=Count(
-                "phases__visits__session__attendance",
-                filter=Q(phases__visits__session__attendance__status__in=ATTENDED),
-                distinct=True,
-            ),
-            resources=Count("resources", distinct=True),
-            approved=Count("resources", filter=Q(resources__status=Resource.Status.APPROVED), distinct=True),
+        cycle_queryset(user=user)
+        .filter(year=year)
+        .annotate(
+            visit_count=_count_subquery(visits),
+            person_times=_count_subquery(attended),
+            resource_count=_count_subquery(resources),
+            approved_count=_count_subquery(resources.filter(status=Resource.Status.APPROVED)),
         )
-        .values("pk", "subject", "stage", "visits", "person_times", "resources", "approved")
+        .values("pk", "subject", "stage", "visit_count", "person_times", "resource_count", "approved_count")
         .order_by("subject", "pk")
     )
