@@ -103,7 +103,7 @@ class OnlineStudy(models.Model):
         return f"{self.enrolment_id}: {self.online_hours}"
 
 
-class TeamPoolMember(models.Model):
+class TeamPool(models.Model):
     """A member of the county's training-team pool 培训团队库, from which visiting teams are drawn."""
 
     county = models.ForeignKey("trainees.Region", verbose_name=_("县区"), on_delete=models.PROTECT, related_name="+")
@@ -146,7 +146,7 @@ class CycleTeamMember(models.Model):
 
     cycle = models.ForeignKey(Cycle, on_delete=models.CASCADE, related_name="team")
     member = models.ForeignKey(
-        TeamPoolMember, verbose_name=_("团队成员"), on_delete=models.PROTECT, related_name="cycle_roles"
+        TeamPool, verbose_name=_("团队成员"), on_delete=models.PROTECT, related_name="cycle_roles"
     )
     role = models.CharField(_("角色"), max_length=12, choices=Role.choices)
 

@@ -41,7 +41,7 @@ from .models import (
     ResourcePack,
     SubmissionFile,
     TaskSubmission,
-    TeamPoolMember,
+    TeamPool,
     Visit,
     VisitActivity,
     VisitBooking,
@@ -260,12 +260,12 @@ def phase_get(*, user: Any, pk: Any) -> Phase:
     return _one(Phase.objects.filter(cycle__in=cycle_queryset(user=user)).select_related("cycle"), pk)
 
 
-def pool_queryset(*, user: Any) -> QuerySet[TeamPoolMember]:
-    return visible(TeamPoolMember.objects.all(), user, county="county").select_related("teacher__school")
+def pool_queryset(*, user: Any) -> QuerySet[TeamPool]:
+    return visible(TeamPool.objects.all(), user, county="county").select_related("teacher__school")
 
 
-def pool_choices(*, cycle: Cycle) -> QuerySet[TeamPoolMember]:
-    return TeamPoolMember.objects.filter(county_id=cycle.county_id, is_active=True).exclude(cycle_roles__cycle=cycle)
+def pool_choices(*, cycle: Cycle) -> QuerySet[TeamPool]:
+    return TeamPool.objects.filter(county_id=cycle.county_id, is_active=True).exclude(cycle_roles__cycle=cycle)
 
 
 def teacher_choices(*, user: Any) -> QuerySet[Teacher]:

@@ -30,7 +30,7 @@ from .models import (
     ResourcePack,
     SubmissionFile,
     TaskSubmission,
-    TeamPoolMember,
+    TeamPool,
     Visit,
     VisitActivity,
     VisitBooking,
@@ -126,18 +126,16 @@ def check_phase_order(*, phase: Phase, date: dt.date) -> None:
 @transaction.atomic
 def pool_member_create(
     *, county: Any, name: str, teacher: Teacher | None = None, subject: str = "", title: str = "", phone: str = ""
-) -> TeamPoolMember:
+) -> TeamPool:
     if teacher is not None and teacher.school.county_id != county.pk:
         raise ValidationError({"teacher": ERR_POOL_OTHER_COUNTY})
     return _save(
-        TeamPoolMember(
-            county=county, name=name or teacher.name, teacher=teacher, subject=subject, title=title, phone=phone
-        )
+        TeamPool(county=county, name=name or teacher.name, teacher=teacher, subject=subject, title=title, phone=phone)
     )
 
 
 @transaction.atomic
-def team_member_add(*, cycle: Cycle, member: TeamPoolMember, role: str) -> CycleTeamMember:
+def team_member_add(*, cycle: Cycle, member: TeamPool, role: str) -> CycleTeamMember:
     if member.county_id != cycle.county_id:
         raise ValidationError({"member": ERR_POOL_OTHER_COUNTY})
     return _save(CycleTeamMember(cycle=cycle, member=member, role=role))
