@@ -1,7 +1,15 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from .models import DEFAULT_PHASES, CycleTeamMember, PhaseTask, Resource, TaskSubmission, VisitActivity
+from .models import (
+    DEFAULT_PHASES,
+    CycleTeamMember,
+    PhaseTask,
+    Resource,
+    TaskSubmission,
+    VisitActivity,
+    WorkshopStaff,
+)
 
 
 class CycleForm(forms.Form):
@@ -166,3 +174,37 @@ class WorkshopMemberForm(forms.Form):
         self.fields["enrolment"].queryset = candidates
         self.fields["enrolment"].label_from_instance = lambda e: f"{e.teacher.name}（{e.school.name}）"
         self.fields["group"].queryset = groups
+
+
+class WorkshopStaffForm(forms.Form):
+    teacher = forms.ModelChoiceField(label=_("教师"), queryset=None)
+    role = forms.ChoiceField(label=_("角色"), choices=WorkshopStaff.Role.choices)
+    own_score = forms.DecimalField(
+        label=_("个人工作得分"), min_value=0, max_value=100, decimal_places=1, required=False
+    )
+
+    def __init__(self, *args, teachers, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["teacher"].queryset = teachers
+
+
+class ResearchGroupForm(forms.Form):
+    name = forms.CharField(label=_("小组名称"), max_length=64)
+    leader = forms.ModelChoiceField(label=_("组长"), queryset=None, required=False)
+    tutor = forms.ModelChoiceField(label=_("辅导教师"), queryset=None, required=False)
+    leader_own_score = forms.DecimalField(
+        label=_("组长个人工作得分"), min_value=0, max_value=100, decimal_places=1, required=False
+    )
+
+    def __init__(self, *args, teachers, tutors, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["leader"].queryset = teachers
+        self.fields["tutor"].queryset = tutors
+
+
+class BookingForm(forms.Form):
+    member = forms.ModelChoiceField(label=_("团队成员"), queryset=None)
+
+    def __init__(self, *args, team, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["member"].queryset = team

@@ -14,6 +14,7 @@ urlpatterns = [
     path("cycles/<int:pk>/pack/", views.pack_request, name="outreach_pack_request"),
     path("phases/<int:pk>/edit/", views.phase_edit, name="outreach_phase_edit"),
     path("visits/<int:pk>/", views.visit_detail, name="outreach_visit_detail"),
+    path("visits/<int:pk>/book/", views.visit_book, name="outreach_visit_book"),
     path("pool/", views.pool_list, name="outreach_pool_list"),
     path("tasks/<int:pk>/", views.task_detail, name="outreach_task_detail"),
     path("tasks/<int:pk>/submit/", views.task_submit, name="outreach_task_submit"),
@@ -29,4 +30,6 @@ urlpatterns = [
     path("workshops/<int:pk>/", views.workshop_detail, name="outreach_workshop_detail"),
     path("workshops/<int:pk>/members/add/", views.workshop_member_add, name="outreach_workshop_member_add"),
     path("workshops/<int:pk>/weights/", views.workshop_weights, name="outreach_workshop_weights"),
+    path("workshops/<int:pk>/staff/add/", views.workshop_staff_add, name="outreach_workshop_staff_add"),
+    path("workshops/<int:pk>/groups/add/", views.workshop_group_add, name="outreach_workshop_group_add"),
 ]

@@ -122,6 +122,7 @@ def visit_detail(request, pk: int):
         "activities": selectors.visit_activities(visit=visit),
         "team": selectors.visit_team(visit=visit),
         "form": form,
+        "booking_form": forms.BookingForm(team=cycle.team.select_related("member")),
         "can_manage": is_county_level(request.user),
     }
     return render(request, "outreach/visit_detail.html", context)
@@ -365,3 +366,50 @@ def workshop_weights(request, pk: int):
         messages.success(request, _("评价权重已保存"))
         return redirect("outreach_workshop_detail", pk=workshop.pk)
     return render(request, "outreach/form.html", {"form": form, "title": _("辅导教师与组长评价权重")})
+
+
+@login_required
+def workshop_staff_add(request, pk: int):
+    workshop = selectors.workshop_get(user=request.user, pk=pk)
+    require_county_level(request.user)
+    form = forms.WorkshopStaffForm(request.POST or None, teachers=selectors.teacher_choices(user=request.user))
+    if (
+        request.method == "POST"
+        and form.is_valid()
+        and _run(form, lambda: services.workshop_staff_add(workshop=workshop, **form.cleaned_data))
+    ):
+        messages.success(request, _("团队成员已加入"))
+        return redirect("outreach_workshop_detail", pk=workshop.pk)
+    return render(request, "outreach/form.html", {"form": form, "title": _("核心团队与辅导教师")})
+
+
+@login_required
+def workshop_group_add(request, pk: int):
+    workshop = selectors.workshop_get(user=request.user, pk=pk)
+    require_county_level(request.user)
+    form = forms.ResearchGroupForm(
+        request.POST or None,
+        teachers=selectors.teacher_choices(user=request.user),
+        tutors=selectors.workshop_staff(workshop=workshop).filter(role="tutor"),
+    )
+    if (
+        request.method == "POST"
+        and form.is_valid()
+        and _run(form, lambda: services.research_group_create(workshop=workshop, **form.cleaned_data))
+    ):
+        messages.success(request, _("研修小组已建立"))
+        return redirect("outreach_workshop_detail", pk=workshop.pk)
+    return render(request, "outreach/form.html", {"form": form, "title": _("新建研修小组")})
+
+
+@login_required
+@require_POST
+def visit_book(request, pk: int):
+    visit = selectors.visit_get(user=request.user, pk=pk)
+    selectors.require_cycle_manager(user=request.user)
+    form = forms.BookingForm(request.POST, team=visit.phase.cycle.team.all())
+    if form.is_valid() and _run(form, lambda: services.visit_book(visit=visit, **form.cleaned_data)):
+        messages.success(request, _("已安排团队成员"))
+    else:
+        messages.error(request, _("请选择本周期的团队成员"))
+    return redirect("outreach_visit_detail", pk=visit.pk)

@@ -4,6 +4,7 @@ import datetime as dt
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.urls import reverse
 
 from outreach import selectors, services
 from outreach.models import VisitActivity
@@ -82,3 +83,31 @@ def test_presenting_books_the_member_on_the_visit(world):
     visit = make_visit(cycle, host_school=world.school_a)
     services.activity_add(visit=visit, kind="seminar", title="研讨", presenter=member, class_grade="三年级")
     assert list(selectors.visit_team(visit=visit)) == [member]
+
+
+def test_staff_book_a_member_on_a_visit_through_the_page(world, client_for):
+    cycle = make_cycle(county=world.county_x)
+    member = make_team_member(cycle)
+    visit = make_visit(cycle, host_school=world.school_a)
+    url = reverse("outreach_visit_book", args=[visit.pk])
+    assert client_for(world.coord_a).post(url, {"member": member.pk}).status_code == 403
+    assert client_for(world.staff_y).post(url, {"member": member.pk}).status_code == 404
+    assert client_for(world.staff_x).post(url, {"member": member.pk}).status_code == 302
+    assert list(selectors.visit_team(visit=visit)) == [member]
+
+
+def test_staff_add_an_activity_through_the_visit_page(world, client_for):
+    cycle = make_cycle(county=world.county_x)
+    member = make_team_member(cycle)
+    visit = make_visit(cycle, host_school=world.school_a)
+    data = {
+        "kind": "demo_lesson",
+        "title": "分数的初步认识",
+        "presenter": member.pk,
+        "class_grade": "三(2)班",
+        "hours": "1",
+    }
+    assert client_for(world.coord_a).post(reverse("outreach_visit_detail", args=[visit.pk]), data).status_code == 403
+    response = client_for(world.staff_x).post(reverse("outreach_visit_detail", args=[visit.pk]), data)
+    assert response.status_code == 302
+    assert visit.activities.get().title == "分数的初步认识"

@@ -124,3 +124,29 @@ def test_the_workshop_page_shows_evaluations_to_county_staff(world, client_for, 
     response = client_for(world.staff_x).get(reverse("outreach_workshop_detail", args=[evaluated.pk]))
     assert response.status_code == 200 and "81.0" in response.text
     assert client_for(world.staff_y).get(reverse("outreach_workshop_detail", args=[evaluated.pk])).status_code == 404
+
+
+def test_staff_set_up_tutors_and_groups_through_the_pages(world, client_for):
+    workshop = make_workshop(county=world.county_x)
+    client = client_for(world.staff_x)
+    response = client.post(
+        reverse("outreach_workshop_staff_add", args=[workshop.pk]),
+        {"teacher": world.teacher_a.pk, "role": "tutor", "own_score": "88"},
+    )
+    assert response.status_code == 302
+    tutor = workshop.staff.get()
+    response = client.post(
+        reverse("outreach_workshop_group_add", args=[workshop.pk]),
+        {"name": "一组", "leader": world.teacher_b.pk, "tutor": tutor.pk, "leader_own_score": "60"},
+    )
+    assert response.status_code == 302
+    group = workshop.groups.get()
+    assert (group.tutor, group.leader, tutor.own_score) == (tutor, world.teacher_b, Decimal(88))
+
+
+def test_a_coordinator_cannot_set_up_a_workshop_team(world, client_for):
+    workshop = make_workshop(county=world.county_x)
+    response = client_for(world.coord_a).post(
+        reverse("outreach_workshop_staff_add", args=[workshop.pk]), {"teacher": world.teacher_a.pk, "role": "tutor"}
+    )
+    assert response.status_code == 403 and not workshop.staff.exists()

@@ -120,4 +120,7 @@ ENTRIES = {
     "outreach_workshop_detail": Case(SEE_ALL, setup=_workshop),
     "outreach_workshop_member_add": Case(MANAGE, setup=_workshop),
     "outreach_workshop_weights": Case(MANAGE, setup=_workshop),
+    "outreach_workshop_staff_add": Case(MANAGE, setup=_workshop),
+    "outreach_workshop_group_add": Case(MANAGE, setup=_workshop),
+    "outreach_visit_book": Case(POST_ONLY, setup=_visit),
 }
