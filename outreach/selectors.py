@@ -25,6 +25,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce, Least
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from attendance.models import ATTENDED, AttendanceRecord
 from core.scoping import SCHOOL, SELF, is_county_level, scope_of, visible
@@ -52,6 +53,8 @@ from .models import (
 
 # The usual staffing guide: one visiting-team member per about thirty trainees.
 TRAINEES_PER_MEMBER_LIMIT = 30
+WARN_TOO_FEW_MEMBERS = "学员 {trainees} 人、送培团队 {team} 人：每名团队成员对应学员超过 {limit} 人"
+WARN_DOUBLE_BOOKED = "{name} 在 {date} 被安排了 {visits} 场送教活动"
 
 
 def _one(qs: QuerySet, pk: Any) -> Any:
@@ -194,7 +197,7 @@ def team_warnings(*, cycle: Cycle, roster_size: int, team_size: int) -> list[str
     warnings = []
     if roster_size and (team_size == 0 or roster_size / team_size > TRAINEES_PER_MEMBER_LIMIT):
         warnings.append(
-            f"学员 {roster_size} 人、送培团队 {team_size} 人：每名团队成员对应学员超过 {TRAINEES_PER_MEMBER_LIMIT} 人"
+            _(WARN_TOO_FEW_MEMBERS).format(trainees=roster_size, team=team_size, limit=TRAINEES_PER_MEMBER_LIMIT)
         )
     for row in double_bookings(cycle=cycle):
         warnings.append(

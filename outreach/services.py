@@ -14,6 +14,7 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import Max, Min
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from core.excel import new_workbook, workbook_bytes, write_sheet
 from programs.models import Enrolment, Session, SubProject
@@ -59,6 +60,7 @@ ERR_WORKSHOP_FULL = "工作坊已满（上限 {capacity} 人）"
 ERR_NOT_IN_SUBPROJECT = "该报名不属于本工作坊的子项目或未在有效状态"
 ERR_WEIGHTS = "成员成绩权重与个人工作权重之和应为 100"
 ERR_GROUP_OTHER_WORKSHOP = "研修小组不属于本工作坊"
+ERR_TOO_MANY_FILES = "每次最多上传 {limit} 个附件"
 
 MAX_FILES_PER_SUBMISSION = 10
 
@@ -77,12 +79,12 @@ def cycle_create(
     *, subproject: SubProject, subject: str, stage: str = "", phase_names: Sequence[str] = DEFAULT_PHASES
 ) -> Cycle:
     if subproject.kind != SubProject.Kind.OUTREACH:
-        raise ValidationError({"subproject": ERR_NOT_OUTREACH})
+        raise ValidationError({"subproject": _(ERR_NOT_OUTREACH)})
     names = [name.strip() for name in phase_names if name.strip()]
     if not names:
-        raise ValidationError({"phase_names": ERR_NO_PHASES})
+        raise ValidationError({"phase_names": _(ERR_NO_PHASES)})
     if len(set(names)) != len(names):
-        raise ValidationError({"phase_names": ERR_DUPLICATE_PHASE})
+        raise ValidationError({"phase_names": _(ERR_DUPLICATE_PHASE)})
     program = subproject.program
     cycle = _save(
         Cycle(subproject=subproject, county_id=program.county_id, year=program.year, subject=subject, stage=stage)
@@ -95,7 +97,7 @@ def cycle_create(
 def phase_rename(*, phase: Phase, name: str) -> Phase:
     name = name.strip()
     if phase.cycle.phases.exclude(pk=phase.pk).filter(name=name).exists():
-        raise ValidationError({"name": ERR_DUPLICATE_PHASE})
+        raise ValidationError({"name": _(ERR_DUPLICATE_PHASE)})
     phase.name = name
     return _save(phase, fields=["name"])
 
@@ -117,7 +119,7 @@ def check_phase_order(*, phase: Phase, date: dt.date) -> None:
     _lo, before = _phase_bounds([p for p in phases if p.order < phase.order])
     after, _hi = _phase_bounds([p for p in phases if p.order > phase.order])
     if (before and date < before) or (after and date > after):
-        raise ValidationError({"date": ERR_PHASE_ORDER.format(before=before or "—", after=after or "—")})
+        raise ValidationError({"date": _(ERR_PHASE_ORDER).format(before=before or "—", after=after or "—")})
 
 
 # Visits, team and activities
@@ -128,7 +130,7 @@ def pool_member_create(
     *, county: Any, name: str, teacher: Teacher | None = None, subject: str = "", title: str = "", phone: str = ""
 ) -> TeamPool:
     if teacher is not None and teacher.school.county_id != county.pk:
-        raise ValidationError({"teacher": ERR_POOL_OTHER_COUNTY})
+        raise ValidationError({"teacher": _(ERR_POOL_OTHER_COUNTY)})
     return _save(
         TeamPool(county=county, name=name or teacher.name, teacher=teacher, subject=subject, title=title, phone=phone)
     )
@@ -137,7 +139,7 @@ def pool_member_create(
 @transaction.atomic
 def team_member_add(*, cycle: Cycle, member: TeamPool, role: str) -> CycleTeamMember:
     if member.county_id != cycle.county_id:
-        raise ValidationError({"member": ERR_POOL_OTHER_COUNTY})
+        raise ValidationError({"member": _(ERR_POOL_OTHER_COUNTY)})
     return _save(CycleTeamMember(cycle=cycle, member=member, role=role))
 
 
@@ -155,7 +157,7 @@ def visit_create(
 ) -> Visit:
     cycle = phase.cycle
     if host_school.county_id != cycle.county_id:
-        raise ValidationError({"host_school": ERR_HOST_OTHER_COUNTY})
+        raise ValidationError({"host_school": _(ERR_HOST_OTHER_COUNTY)})
     check_phase_order(phase=phase, date=date)
     session = _save(
         Session(
@@ -176,7 +178,7 @@ def visit_create(
 @transaction.atomic
 def visit_book(*, visit: Visit, member: CycleTeamMember) -> VisitBooking:
     if member.cycle_id != visit.phase.cycle_id:
-        raise ValidationError({"member": ERR_NOT_ON_TEAM})
+        raise ValidationError({"member": _(ERR_NOT_ON_TEAM)})
     booking, _created = VisitBooking.objects.get_or_create(visit=visit, member=member)
     return booking
 
@@ -192,7 +194,7 @@ def activity_add(
     hours: Decimal = Decimal(0),
 ) -> VisitActivity:
     if presenter.cycle_id != visit.phase.cycle_id:
-        raise ValidationError({"presenter": ERR_NOT_ON_TEAM})
+        raise ValidationError({"presenter": _(ERR_NOT_ON_TEAM)})
     activity = _save(
         VisitActivity(visit=visit, kind=kind, title=title, presenter=presenter, class_grade=class_grade, hours=hours)
     )
@@ -234,21 +236,23 @@ def submission_submit(
         .first()
     )
     if enrolment is None:
-        raise ValidationError(ERR_NOT_IN_ROSTER)
+        raise ValidationError(_(ERR_NOT_IN_ROSTER))
     if not text.strip() and not files:
-        raise ValidationError(ERR_EMPTY_SUBMISSION)
+        raise ValidationError(_(ERR_EMPTY_SUBMISSION))
+    if len(files) > MAX_FILES_PER_SUBMISSION:
+        raise ValidationError(_(ERR_TOO_MANY_FILES).format(limit=MAX_FILES_PER_SUBMISSION))
     for upload in files:
         check_upload(upload)  # refuse before anything is written
     submission = TaskSubmission.objects.select_for_update().filter(task=task, enrolment=enrolment).first()
     if submission is not None and submission.status == TaskSubmission.Status.DONE:
-        raise ValidationError(ERR_ALREADY_DONE)
+        raise ValidationError(_(ERR_ALREADY_DONE))
     if submission is None:
         submission = _save(TaskSubmission(task=task, enrolment=enrolment, text=text))
     else:
         submission.text = text
         submission.status = TaskSubmission.Status.SUBMITTED
         _save(submission, fields=["text", "status"])
-    for upload in list(files)[:MAX_FILES_PER_SUBMISSION]:
+    for upload in files:
         _save(_store(SubmissionFile(submission=submission), upload))
     return submission
 
@@ -256,9 +260,9 @@ def submission_submit(
 @transaction.atomic
 def submission_review(*, submission: TaskSubmission, status: str, comment: str = "", actor: Any) -> TaskSubmission:
     if status not in (TaskSubmission.Status.DONE, TaskSubmission.Status.REDO):
-        raise ValidationError({"status": ERR_REVIEW_STATUS})
+        raise ValidationError({"status": _(ERR_REVIEW_STATUS)})
     if status == TaskSubmission.Status.REDO and not comment.strip():
-        raise ValidationError({"comment": ERR_COMMENT_REQUIRED})
+        raise ValidationError({"comment": _(ERR_COMMENT_REQUIRED)})
     submission.status = status
     submission.comment = comment.strip()
     submission.reviewed_at = timezone.now()
@@ -283,7 +287,7 @@ def resource_upload(
     author_name: str = "",
 ) -> Resource:
     if (phase is not None and phase.cycle_id != cycle.pk) or (visit is not None and visit.phase.cycle_id != cycle.pk):
-        raise ValidationError(ERR_OTHER_CYCLE)
+        raise ValidationError(_(ERR_OTHER_CYCLE))
     if visit is not None and phase is None:
         phase = visit.phase
     if author is None and getattr(actor, "teacher_id", None):
@@ -309,9 +313,9 @@ def resource_upload(
 @transaction.atomic
 def resource_review(*, resource: Resource, status: str, comment: str = "", actor: Any) -> Resource:
     if status not in (Resource.Status.APPROVED, Resource.Status.RETURNED):
-        raise ValidationError({"status": ERR_RESOURCE_STATUS})
+        raise ValidationError({"status": _(ERR_RESOURCE_STATUS)})
     if status == Resource.Status.RETURNED and not comment.strip():
-        raise ValidationError({"comment": ERR_COMMENT_REQUIRED})
+        raise ValidationError({"comment": _(ERR_COMMENT_REQUIRED)})
     resource.status = status
     resource.review_comment = comment.strip()
     resource.reviewed_at = timezone.now()
@@ -392,7 +396,7 @@ def pack_fail(*, pack_id: int, error: str) -> None:
 
 def _check_weights(members_weight: int, own_weight: int) -> None:
     if members_weight + own_weight != 100:
-        raise ValidationError({"members_weight": ERR_WEIGHTS})
+        raise ValidationError({"members_weight": _(ERR_WEIGHTS)})
 
 
 @transaction.atomic
@@ -408,7 +412,7 @@ def workshop_create(
     own_weight: int = 40,
 ) -> Workshop:
     if subproject.kind != SubProject.Kind.WORKSHOP:
-        raise ValidationError({"subproject": ERR_NOT_WORKSHOP})
+        raise ValidationError({"subproject": _(ERR_NOT_WORKSHOP)})
     _check_weights(members_weight, own_weight)
     return _save(
         Workshop(
@@ -456,7 +460,7 @@ def research_group_create(
     leader_own_score: Decimal | None = None,
 ) -> ResearchGroup:
     if tutor is not None and tutor.workshop_id != workshop.pk:
-        raise ValidationError({"tutor": ERR_GROUP_OTHER_WORKSHOP})
+        raise ValidationError({"tutor": _(ERR_GROUP_OTHER_WORKSHOP)})
     return _save(
         ResearchGroup(workshop=workshop, name=name, leader=leader, tutor=tutor, leader_own_score=leader_own_score)
     )
@@ -469,11 +473,11 @@ def workshop_member_add(
     # Lock the workshop row so two simultaneous additions cannot both take the last place.
     workshop = Workshop.objects.select_for_update().get(pk=workshop.pk)
     if enrolment.subproject_id != workshop.subproject_id or enrolment.status not in Enrolment.ACTIVE:
-        raise ValidationError({"enrolment": ERR_NOT_IN_SUBPROJECT})
+        raise ValidationError({"enrolment": _(ERR_NOT_IN_SUBPROJECT)})
     if group is not None and group.workshop_id != workshop.pk:
-        raise ValidationError({"group": ERR_GROUP_OTHER_WORKSHOP})
+        raise ValidationError({"group": _(ERR_GROUP_OTHER_WORKSHOP)})
     if workshop.members.count() >= workshop.capacity:
-        raise ValidationError(ERR_WORKSHOP_FULL.format(capacity=workshop.capacity))
+        raise ValidationError(_(ERR_WORKSHOP_FULL).format(capacity=workshop.capacity))
     return _save(WorkshopMember(workshop=workshop, enrolment=enrolment, group=group))
 
 

@@ -13,8 +13,12 @@ def build_resource_pack(self, pack_id: int) -> None:
         return
     try:
         services.pack_build(pack=pack)
-    except OSError as exc:
-        if self.request.retries >= self.max_retries:
-            services.pack_fail(pack_id=pack_id, error=type(exc).__name__)
-            return
-        raise self.retry(exc=exc) from exc
+    except OSError as exc:  # storage hiccups are worth another try
+        if self.request.retries < self.max_retries:
+            raise self.retry(exc=exc) from exc
+        services.pack_fail(pack_id=pack_id, error=type(exc).__name__)
+        raise
+    except Exception as exc:
+        # Anything else will not get better by retrying; the page must not show "排队中" forever.
+        services.pack_fail(pack_id=pack_id, error=type(exc).__name__)
+        raise

@@ -15,6 +15,7 @@ import puremagic
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import File
+from django.utils.translation import gettext as _
 
 ERR_TYPE_NOT_ALLOWED = "不支持的文件类型（允许：PDF、Word、PowerPoint、Excel、JPG、PNG、MP4）"
 ERR_CONTENT_MISMATCH = "文件内容与扩展名不符"
@@ -79,16 +80,16 @@ def _check_ooxml(stream: IO[bytes], kind: str) -> None:
         with zipfile.ZipFile(stream) as archive:
             infos = archive.infolist()
     except (zipfile.BadZipFile, OSError) as exc:
-        raise ValidationError(ERR_CONTENT_MISMATCH) from exc
+        raise ValidationError(_(ERR_CONTENT_MISMATCH)) from exc
     finally:
         stream.seek(0)
     names = {info.filename for info in infos}
     if "[Content_Types].xml" not in names or OOXML_MAIN_PART[kind] not in names:
-        raise ValidationError(ERR_CONTENT_MISMATCH)
+        raise ValidationError(_(ERR_CONTENT_MISMATCH))
     if any(name.lower().endswith("vbaproject.bin") for name in names):
-        raise ValidationError(ERR_MACROS)
+        raise ValidationError(_(ERR_MACROS))
     if sum(info.file_size for info in infos) > MAX_INFLATED_BYTES:
-        raise ValidationError(ERR_TOO_LARGE.format(limit=max_bytes() // (1024 * 1024)))
+        raise ValidationError(_(ERR_TOO_LARGE).format(limit=max_bytes() // (1024 * 1024)))
 
 
 def check_upload(upload: File) -> CheckedFile:
@@ -96,17 +97,17 @@ def check_upload(upload: File) -> CheckedFile:
     name = display_name(upload.name or "")
     kind = declared_type(name)
     if kind not in ALLOWED_TYPES:
-        raise ValidationError(ERR_TYPE_NOT_ALLOWED)
+        raise ValidationError(_(ERR_TYPE_NOT_ALLOWED))
     size = upload.size
     if not size:
-        raise ValidationError(ERR_EMPTY)
+        raise ValidationError(_(ERR_EMPTY))
     if size > max_bytes():
-        raise ValidationError(ERR_TOO_LARGE.format(limit=max_bytes() // (1024 * 1024)))
+        raise ValidationError(_(ERR_TOO_LARGE).format(limit=max_bytes() // (1024 * 1024)))
     upload.seek(0)
     head = upload.read(HEAD_BYTES)
     upload.seek(0)
     if kind not in _detected_types(head):
-        raise ValidationError(ERR_CONTENT_MISMATCH)
+        raise ValidationError(_(ERR_CONTENT_MISMATCH))
     if kind in OOXML_MAIN_PART:
         _check_ooxml(upload, kind)
     return CheckedFile(file_type=kind, size=size, original_name=name)

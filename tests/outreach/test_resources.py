@@ -10,6 +10,7 @@ from django.urls import reverse
 
 from outreach import selectors, services
 from outreach.models import Resource, ResourcePack
+from outreach.tasks import build_resource_pack
 from outreach.uploads import ERR_CONTENT_MISMATCH, ERR_MACROS, ERR_TYPE_NOT_ALLOWED, check_upload
 from tests.factories.outreach import (
     EXE_BYTES,
@@ -227,3 +228,14 @@ def test_staff_request_a_pack_from_the_cycle_page(world, client_for, django_capt
         response = client_for(world.staff_x).post(reverse("outreach_pack_request", args=[cycle.pk]))
     assert response.status_code == 302
     assert cycle.packs.get().status == ResourcePack.Status.READY
+
+
+def test_a_pack_whose_build_fails_is_marked_failed(world):
+    cycle = make_cycle(county=world.county_x)
+    resource = _resource(world, cycle, approve=True)
+    resource.file.storage.delete(resource.file.name)
+    pack = ResourcePack.objects.create(cycle=cycle)
+    with pytest.raises(OSError):
+        build_resource_pack.apply(args=(pack.pk,), retries=build_resource_pack.max_retries, throw=True)
+    pack.refresh_from_db()
+    assert pack.status == ResourcePack.Status.FAILED and pack.error == "FileNotFoundError"

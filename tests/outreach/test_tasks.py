@@ -12,7 +12,7 @@ from accounts.models import Role
 from outreach import selectors, services
 from outreach.models import TaskSubmission
 from tests.factories import TeacherFactory, UserFactory
-from tests.factories.outreach import enrol, make_cycle, make_task, make_team_member, upload
+from tests.factories.outreach import EXE_BYTES, enrol, make_cycle, make_task, make_team_member, upload
 
 
 @pytest.fixture
@@ -127,3 +127,18 @@ def test_the_overdue_page_shows_the_coordinators_school_only(world, client_for):
     response = client_for(world.coord_a).get(reverse("outreach_overdue_list"))
     assert response.status_code == 200
     assert world.teacher_a.name in response.text and world.teacher_b.name not in response.text
+
+
+def test_more_files_than_allowed_are_refused_before_anything_is_stored(world, setting):
+    _cycle, task = setting
+    files = [upload(f"{i}.pdf") for i in range(services.MAX_FILES_PER_SUBMISSION + 1)]
+    with pytest.raises(ValidationError):
+        services.submission_submit(task=task, teacher=world.teacher_a, text="x", files=files)
+    assert not TaskSubmission.objects.exists()
+
+
+def test_a_bad_file_among_good_ones_stores_nothing(world, setting):
+    _cycle, task = setting
+    with pytest.raises(ValidationError):
+        services.submission_submit(task=task, teacher=world.teacher_a, files=[upload(), upload("x.pdf", EXE_BYTES)])
+    assert not TaskSubmission.objects.exists()
