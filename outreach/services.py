@@ -48,6 +48,7 @@ ERR_DUPLICATE_PHASE = "阶段名称不能重复"
 ERR_PHASE_ORDER = "日期与阶段顺序不符：应在前一阶段（{before}）之后、后一阶段（{after}）之前"
 ERR_HOST_OTHER_COUNTY = "承办学校不在本县区"
 ERR_POOL_OTHER_COUNTY = "该成员不在本县区的培训团队库中"
+ERR_POOL_NAME = "请填写姓名或选择教师"
 ERR_NOT_ON_TEAM = "主讲人不是本周期送培团队成员"
 ERR_NOT_IN_ROSTER = "您不在本周期的学员名单中"
 ERR_ALREADY_DONE = "该任务已合格，无需再次提交"
@@ -131,8 +132,12 @@ def pool_member_create(
 ) -> TeamPool:
     if teacher is not None and teacher.school.county_id != county.pk:
         raise ValidationError({"teacher": _(ERR_POOL_OTHER_COUNTY)})
+    if not name.strip() and teacher is None:
+        raise ValidationError({"name": _(ERR_POOL_NAME)})
     return _save(
-        TeamPool(county=county, name=name or teacher.name, teacher=teacher, subject=subject, title=title, phone=phone)
+        TeamPool(
+            county=county, name=name.strip() or teacher.name, teacher=teacher, subject=subject, title=title, phone=phone
+        )
     )
 
 

@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from outreach import selectors, services
-from outreach.models import VisitActivity
+from outreach.models import TeamPool, VisitActivity
 from tests.factories.outreach import enrol, make_cycle, make_team_member, make_visit
 
 
@@ -111,3 +111,20 @@ def test_staff_add_an_activity_through_the_visit_page(world, client_for):
     response = client_for(world.staff_x).post(reverse("outreach_visit_detail", args=[visit.pk]), data)
     assert response.status_code == 302
     assert visit.activities.get().title == "分数的初步认识"
+
+
+def test_staff_add_to_the_pool_and_then_to_a_cycle_team(world, client_for):
+    cycle = make_cycle(county=world.county_x)
+    client = client_for(world.staff_x)
+    response = client.post(reverse("outreach_pool_list"), {"teacher": world.teacher_a.pk, "subject": "数学"})
+    assert response.status_code == 302
+    pool = TeamPool.objects.get()
+    assert (pool.county, pool.name) == (world.county_x, world.teacher_a.name)
+    response = client.post(reverse("outreach_team_add", args=[cycle.pk]), {"member": pool.pk, "role": "demo"})
+    assert response.status_code == 302
+    assert cycle.team.get().get_role_display() == "示范教师"
+
+
+def test_a_teacher_of_another_county_cannot_enter_the_pool(world):
+    with pytest.raises(ValidationError):
+        services.pool_member_create(county=world.county_x, name="", teacher=world.teacher_c)
