@@ -76,3 +76,10 @@ def make_workshop(*, county, capacity: int = 50, **fields):
     return services.workshop_create(
         subproject=subproject, name=fields.pop("name", "小学数学工作坊"), subject="数学", capacity=capacity, **fields
     )
+
+
+def make_resource(cycle, *, actor, title: str = "课件", kind: str = "slides", approve: bool = False, **fields):
+    resource = services.resource_upload(cycle=cycle, kind=kind, title=title, upload=upload(), actor=actor, **fields)
+    if approve:
+        services.resource_review(resource=resource, status="approved", actor=actor)
+    return resource
