@@ -114,6 +114,15 @@ def can_review(*, user: Any, cycle: Cycle) -> bool:
     return is_county_level(user) or is_team_member(user=user, cycle=cycle)
 
 
+def team_cycle_ids(*, user: Any) -> set[int]:
+    """Cycles whose submissions and resources this teacher login reviews as a team member."""
+    if scope_of(user).kind != SELF:
+        return set()
+    return set(
+        visible(CycleTeamMember.objects.all(), user, teacher="member__teacher").values_list("cycle_id", flat=True)
+    )
+
+
 def require_reviewer(*, user: Any, cycle: Cycle) -> None:
     if not can_review(user=user, cycle=cycle):
         raise PermissionDenied

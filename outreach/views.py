@@ -234,7 +234,8 @@ def overdue_list(request):
 @login_required
 def resource_list(request):
     flt, qs = selectors.resource_list(user=request.user, params=request.GET)
-    return render(request, "outreach/resource_list.html", {"filter": flt, "page": _page(request, qs)})
+    context = {"filter": flt, "page": _page(request, qs), "team_cycles": selectors.team_cycle_ids(user=request.user)}
+    return render(request, "outreach/resource_list.html", context)
 
 
 @login_required

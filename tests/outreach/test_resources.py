@@ -8,16 +8,19 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
+from accounts.models import Role
 from outreach import selectors, services
 from outreach.models import Resource, ResourcePack
 from outreach.tasks import build_resource_pack
 from outreach.uploads import ERR_CONTENT_MISMATCH, ERR_MACROS, ERR_TYPE_NOT_ALLOWED, check_upload
+from tests.factories import UserFactory
 from tests.factories.outreach import (
     EXE_BYTES,
     PDF_BYTES,
     PNG_BYTES,
     enrol,
     make_cycle,
+    make_team_member,
     make_visit,
     ooxml_bytes,
     upload,
@@ -239,3 +242,16 @@ def test_a_pack_whose_build_fails_is_marked_failed(world):
         build_resource_pack.apply(args=(pack.pk,), retries=build_resource_pack.max_retries, throw=True)
     pack.refresh_from_db()
     assert pack.status == ResourcePack.Status.FAILED and pack.error == "FileNotFoundError"
+
+
+def test_a_team_member_reviews_resources_of_their_cycle(world, client_for):
+    cycle = make_cycle(county=world.county_x)
+    make_team_member(cycle, teacher=world.teacher_b, name="")
+    expert = UserFactory(role=Role.TEACHER, teacher=world.teacher_b)
+    resource = _resource(world, cycle)
+    client = client_for(expert)
+    assert reverse("outreach_resource_review", args=[resource.pk]) in client.get(reverse("outreach_resource_list")).text
+    response = client.post(reverse("outreach_resource_review", args=[resource.pk]), {"status": "approved"})
+    assert response.status_code == 302
+    resource.refresh_from_db()
+    assert resource.status == Resource.Status.APPROVED
