@@ -167,7 +167,7 @@ def visit_create(
     session = _save(
         Session(
             subproject_id=cycle.subproject_id,
-            title=title or f"{phase.name}",
+            title=title or phase.name,
             date=date,
             start_time=start_time,
             end_time=end_time,

@@ -182,7 +182,7 @@ def task_detail(request, pk: int):
         "own": selectors.own_submission(task=task, teacher_id=teacher_id),
         "can_submit": bool(teacher_id),
         "can_review": selectors.can_review(user=request.user, cycle=task.phase.cycle),
-        "review_form": forms.ReviewForm(),
+        "review_form": forms.ReviewForm(auto_id=False),
     }
     return render(request, "outreach/task_detail.html", context)
 
