@@ -101,3 +101,338 @@ class OnlineStudy(models.Model):
 
     def __str__(self) -> str:
         return f"{self.enrolment_id}: {self.online_hours}"
+
+
+class TeamPool(models.Model):
+    """A member of the county's training-team pool 培训团队库, from which visiting teams are drawn."""
+
+    county = models.ForeignKey("trainees.Region", verbose_name=_("县区"), on_delete=models.PROTECT, related_name="+")
+    name = models.CharField(_("姓名"), max_length=64)
+    teacher = models.ForeignKey(
+        "trainees.Teacher",
+        verbose_name=_("教师"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="team_pool_entries",
+    )
+    subject = models.CharField(_("学科"), max_length=32, blank=True)
+    title = models.CharField(_("职称/职务"), max_length=64, blank=True)
+    phone = models.CharField(_("手机号"), max_length=20, blank=True)
+    is_active = models.BooleanField(_("在库"), default=True)
+
+    class Meta:
+        verbose_name = _("培训团队库成员")
+        verbose_name_plural = _("培训团队库成员")
+        ordering = ["county", "name", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["county", "teacher"], condition=Q(teacher__isnull=False), name="team_pool_teacher_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class CycleTeamMember(models.Model):
+    """A pool member on one cycle's visiting team 送培团队, in one role."""
+
+    class Role(models.TextChoices):
+        LEAD_EXPERT = "lead", _("首席专家")
+        DEMO_TEACHER = "demo", _("示范教师")
+        LECTURER = "lecturer", _("讲座专家")
+        MANAGER = "manager", _("管理员")
+
+    cycle = models.ForeignKey(Cycle, on_delete=models.CASCADE, related_name="team")
+    member = models.ForeignKey(
+        TeamPool, verbose_name=_("团队成员"), on_delete=models.PROTECT, related_name="cycle_roles"
+    )
+    role = models.CharField(_("角色"), max_length=12, choices=Role.choices)
+
+    class Meta:
+        verbose_name = _("送培团队成员")
+        verbose_name_plural = _("送培团队成员")
+        ordering = ["cycle", "role", "member__name", "pk"]
+        constraints = [models.UniqueConstraint(fields=["cycle", "member"], name="cycle_team_member_once")]
+
+    def __str__(self) -> str:
+        return f"{self.member} ({self.get_role_display()})"
+
+
+class Visit(models.Model):
+    """A 送教 visit: a programs.Session of the cycle's sub-project, placed in one phase."""
+
+    session = models.OneToOneField("programs.Session", on_delete=models.CASCADE, related_name="outreach_visit")
+    phase = models.ForeignKey(Phase, verbose_name=_("阶段"), on_delete=models.PROTECT, related_name="visits")
+    team = models.ManyToManyField(CycleTeamMember, through="VisitBooking", related_name="visits", blank=True)
+
+    class Meta:
+        verbose_name = _("送教活动")
+        verbose_name_plural = _("送教活动")
+        ordering = ["session__date", "session__start_time", "pk"]
+
+    def __str__(self) -> str:
+        return str(self.session)
+
+
+class VisitBooking(models.Model):
+    """A team member booked on a visit (presenting or accompanying)."""
+
+    visit = models.ForeignKey(Visit, on_delete=models.CASCADE, related_name="bookings")
+    member = models.ForeignKey(CycleTeamMember, on_delete=models.CASCADE, related_name="bookings")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["visit", "member"], name="visit_booking_once")]
+
+    def __str__(self) -> str:
+        return f"{self.member_id}@{self.visit_id}"
+
+
+class VisitActivity(models.Model):
+    class Kind(models.TextChoices):
+        DEMO_LESSON = "demo_lesson", _("示范课")
+        LECTURE = "lecture", _("专题讲座")
+        SAME_LESSON = "same_lesson", _("同课异构")
+        LESSON_TALK = "lesson_talk", _("说课")
+        LESSON_REVIEW = "lesson_review", _("评课")
+        SEMINAR = "seminar", _("研讨")
+
+    visit = models.ForeignKey(Visit, on_delete=models.CASCADE, related_name="activities")
+    kind = models.CharField(_("活动类型"), max_length=16, choices=Kind.choices)
+    title = models.CharField(_("题目"), max_length=128)
+    presenter = models.ForeignKey(
+        CycleTeamMember, verbose_name=_("主讲"), on_delete=models.PROTECT, related_name="activities"
+    )
+    class_grade = models.CharField(_("班级/年级"), max_length=32, blank=True)
+    hours = models.DecimalField(_("学时"), max_digits=4, decimal_places=1, default=0)
+
+    class Meta:
+        verbose_name = _("送教活动内容")
+        verbose_name_plural = _("送教活动内容")
+        ordering = ["visit", "pk"]
+        constraints = [models.CheckConstraint(condition=Q(hours__gte=0), name="visit_activity_hours_non_negative")]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class SubmissionFile(models.Model):
+    """A file attached to a task submission; stored under a generated name, served through a scoped view."""
+
+    submission = models.ForeignKey(TaskSubmission, on_delete=models.CASCADE, related_name="files")
+    file = models.FileField(upload_to="outreach/submissions/", max_length=200)
+    original_name = models.CharField(_("原文件名"), max_length=200)
+    file_type = models.CharField(_("文件类型"), max_length=8)
+    size = models.PositiveBigIntegerField(_("大小"))
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["submission", "pk"]
+
+    def __str__(self) -> str:
+        return self.original_name
+
+
+class Resource(models.Model):
+    """A generated resource 生成性资源 of a cycle, reviewed before it goes into the resource pack."""
+
+    class Kind(models.TextChoices):
+        LESSON_PLAN = "lesson_plan", _("教学设计")
+        SLIDES = "slides", _("课件")
+        REFLECTION = "reflection", _("教学反思")
+        RECORDING = "recording", _("课堂实录")
+        BRIEFING = "briefing", _("简报")
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("待审")
+        APPROVED = "approved", _("已通过")
+        RETURNED = "returned", _("退回")
+
+    cycle = models.ForeignKey(Cycle, verbose_name=_("周期"), on_delete=models.CASCADE, related_name="resources")
+    phase = models.ForeignKey(
+        Phase, verbose_name=_("阶段"), null=True, blank=True, on_delete=models.SET_NULL, related_name="resources"
+    )
+    visit = models.ForeignKey(
+        Visit, verbose_name=_("送教活动"), null=True, blank=True, on_delete=models.SET_NULL, related_name="resources"
+    )
+    author = models.ForeignKey(
+        "trainees.Teacher", verbose_name=_("作者"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    author_name = models.CharField(_("作者姓名"), max_length=64)
+    kind = models.CharField(_("资源类型"), max_length=16, choices=Kind.choices)
+    title = models.CharField(_("标题"), max_length=128)
+    file = models.FileField(upload_to="outreach/resources/", max_length=200)
+    original_name = models.CharField(_("原文件名"), max_length=200)
+    file_type = models.CharField(_("文件类型"), max_length=8)
+    size = models.PositiveBigIntegerField(_("大小"))
+    status = models.CharField(_("审核状态"), max_length=12, choices=Status.choices, default=Status.PENDING)
+    review_comment = models.CharField(_("审核意见"), max_length=500, blank=True)
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("生成性资源")
+        verbose_name_plural = _("生成性资源")
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["cycle", "status", "kind"])]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class ResourcePack(models.Model):
+    """A built zip of a cycle's approved resources with an index sheet."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("排队中")
+        READY = "ready", _("已生成")
+        FAILED = "failed", _("失败")
+
+    cycle = models.ForeignKey(Cycle, on_delete=models.CASCADE, related_name="packs")
+    status = models.CharField(_("状态"), max_length=8, choices=Status.choices, default=Status.PENDING)
+    file = models.FileField(upload_to="outreach/packs/", max_length=200, blank=True)
+    resource_count = models.PositiveIntegerField(_("资源数"), default=0)
+    error = models.CharField(max_length=200, blank=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("资源包")
+        verbose_name_plural = _("资源包")
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.cycle_id}: {self.get_status_display()}"
+
+
+class Workshop(models.Model):
+    """A teacher workshop 教师工作坊 of one subject; its members are enrolments of its sub-project."""
+
+    subproject = models.OneToOneField(
+        "programs.SubProject", verbose_name=_("子项目"), on_delete=models.PROTECT, related_name="workshop"
+    )
+    county = models.ForeignKey("trainees.Region", verbose_name=_("县区"), on_delete=models.PROTECT, related_name="+")
+    name = models.CharField(_("工作坊名称"), max_length=128)
+    subject = models.CharField(_("学科"), max_length=32)
+    host = models.ForeignKey(
+        "trainees.Teacher", verbose_name=_("坊主"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    capacity = models.PositiveIntegerField(_("人数上限"), default=50)
+    required_online_hours = models.DecimalField(_("应修在线学时"), max_digits=6, decimal_places=1, default=50)
+    # How a tutor's or group leader's evaluation is split between their members' results and their own work.
+    members_weight = models.PositiveSmallIntegerField(_("成员成绩权重"), default=60)
+    own_weight = models.PositiveSmallIntegerField(_("个人工作权重"), default=40)
+
+    class Meta:
+        verbose_name = _("教师工作坊")
+        verbose_name_plural = _("教师工作坊")
+        ordering = ["subject", "name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(members_weight__lte=100) & Q(own_weight__lte=100) & Q(members_weight__gte=0),
+                name="workshop_weights_in_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(members_weight=100 - models.F("own_weight")), name="workshop_weights_sum_100"
+            ),
+            models.CheckConstraint(condition=Q(required_online_hours__gt=0), name="workshop_required_hours_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class WorkshopStaff(models.Model):
+    """The core team 核心团队 and tutors 辅导教师 of a workshop, with the score of their own work."""
+
+    class Role(models.TextChoices):
+        CORE = "core", _("核心团队")
+        TUTOR = "tutor", _("辅导教师")
+
+    workshop = models.ForeignKey(Workshop, on_delete=models.CASCADE, related_name="staff")
+    teacher = models.ForeignKey("trainees.Teacher", verbose_name=_("教师"), on_delete=models.PROTECT, related_name="+")
+    role = models.CharField(_("角色"), max_length=8, choices=Role.choices)
+    own_score = models.DecimalField(_("个人工作得分"), max_digits=5, decimal_places=1, null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("工作坊团队成员")
+        verbose_name_plural = _("工作坊团队成员")
+        ordering = ["workshop", "role", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["workshop", "teacher", "role"], name="workshop_staff_once"),
+            models.CheckConstraint(
+                condition=Q(own_score__isnull=True) | Q(own_score__gte=0, own_score__lte=100),
+                name="workshop_staff_score_range",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.teacher} ({self.get_role_display()})"
+
+
+class ResearchGroup(models.Model):
+    """A research group 研修小组 of a workshop, led by one member and followed by one tutor."""
+
+    workshop = models.ForeignKey(Workshop, on_delete=models.CASCADE, related_name="groups")
+    name = models.CharField(_("小组名称"), max_length=64)
+    leader = models.ForeignKey(
+        "trainees.Teacher", verbose_name=_("组长"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    tutor = models.ForeignKey(
+        WorkshopStaff,
+        verbose_name=_("辅导教师"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="groups",
+    )
+    leader_own_score = models.DecimalField(_("组长个人工作得分"), max_digits=5, decimal_places=1, null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("研修小组")
+        verbose_name_plural = _("研修小组")
+        ordering = ["workshop", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["workshop", "name"], name="research_group_unique_name"),
+            models.CheckConstraint(
+                condition=Q(leader_own_score__isnull=True) | Q(leader_own_score__gte=0, leader_own_score__lte=100),
+                name="research_group_score_range",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class WorkshopMember(models.Model):
+    workshop = models.ForeignKey(Workshop, on_delete=models.CASCADE, related_name="members")
+    enrolment = models.OneToOneField(
+        "programs.Enrolment", verbose_name=_("报名"), on_delete=models.CASCADE, related_name="workshop_member"
+    )
+    group = models.ForeignKey(
+        ResearchGroup,
+        verbose_name=_("研修小组"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="members",
+    )
+    joined_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("工作坊成员")
+        verbose_name_plural = _("工作坊成员")
+        ordering = ["workshop", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.workshop_id}/{self.enrolment_id}"

@@ -1,0 +1,110 @@
+"""The cycle page and the resource list run a fixed number of queries however many rows they show."""
+
+import datetime as dt
+
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from outreach import services
+from outreach.models import OnlineStudy
+from tests.factories.outreach import enrol, make_cycle, make_task, make_team_member, make_visit, make_workshop, upload
+from tests.factories.programs import EnrolmentFactory
+
+
+def _count(client, url, params=None):
+    with CaptureQueriesContext(connection) as ctx:
+        assert client.get(url, params or {}).status_code == 200
+    return len(ctx.captured_queries)
+
+
+def _grow(world, cycle, n):
+    for i in range(n):
+        member = make_team_member(cycle, name=f"成员{i}{cycle.pk}")
+        visit = make_visit(cycle, date=dt.date(2026, 9, 1 + i), host_school=world.school_a)
+        services.activity_add(visit=visit, kind="lecture", title="讲座", presenter=member)
+        make_task(cycle, due_date=dt.date(2026, 9, 1 + i), title=f"任务{i}")
+        enrol(cycle)
+        services.resource_upload(cycle=cycle, kind="slides", title=f"课件{i}", upload=upload(), actor=world.staff_x)
+
+
+def test_cycle_page_queries_do_not_grow_with_rows(world, client_for):
+    cycle = make_cycle(county=world.county_x)
+    client = client_for(world.staff_x)
+    url = reverse("outreach_cycle_detail", args=[cycle.pk])
+    _grow(world, cycle, 1)
+    baseline = _count(client, url)
+    _grow(world, cycle, 6)
+    # session, user, cycle, phases with dates, roster count, visits with counts, team, tasks,
+    # double bookings, packs, then the idle-expiry session renewal (savepoint, update, release)
+    assert _count(client, url) == baseline
+    assert baseline <= 14
+
+
+def test_resource_list_queries_do_not_grow_with_rows(world, client_for):
+    cycle = make_cycle(county=world.county_x)
+    client = client_for(world.staff_x)
+    url = reverse("outreach_resource_list")
+    _grow(world, cycle, 1)
+    baseline = _count(client, url)
+    _grow(world, cycle, 6)
+    # session, user, cycle choices, count, page of resources (cycle, phase, visit joined), session renewal
+    assert _count(client, url) == baseline
+    assert baseline <= 9
+
+
+def test_cycle_list_queries_do_not_grow_with_rows(world, client_for):
+    client = client_for(world.coord_a)
+    url = reverse("outreach_cycle_list")
+    enrol(make_cycle(county=world.county_x), world.teacher_a)
+    baseline = _count(client, url)
+    for subject in ("语文", "英语", "科学", "美术"):
+        enrol(make_cycle(county=world.county_x, subject=subject))
+    # session, user, count, page of cycles with roster and phase counts, session renewal (3)
+    assert _count(client, url) == baseline
+    assert baseline <= 7
+
+
+def test_overdue_list_queries_do_not_grow_with_rows(world, client_for):
+    client = client_for(world.staff_x)
+    url = reverse("outreach_overdue_list")
+    cycle = make_cycle(county=world.county_x)
+    enrol(cycle, world.teacher_a)
+    make_task(cycle, due_date=dt.date(2026, 1, 5))
+    baseline = _count(client, url)
+    for i in range(5):
+        enrol(cycle)
+        make_task(cycle, due_date=dt.date(2026, 1, 6 + i), title=f"任务{i}")
+    # session, user, count, page of (trainee, task) rows with teacher and school, session renewal (3)
+    assert _count(client, url) == baseline
+    assert baseline <= 7
+
+
+def test_workshop_list_queries_do_not_grow_with_rows(world, client_for):
+    client = client_for(world.staff_x)
+    url = reverse("outreach_workshop_list")
+    make_workshop(county=world.county_x)
+    baseline = _count(client, url)
+    for i in range(5):
+        make_workshop(county=world.county_x, name=f"工作坊{i}")
+    assert _count(client, url) == baseline
+
+
+def test_workshop_page_queries_do_not_grow_with_members(world, client_for):
+    workshop = make_workshop(county=world.county_x)
+    tutor = services.workshop_staff_add(workshop=workshop, teacher=world.teacher_b, role="tutor")
+    group = services.research_group_create(workshop=workshop, name="一组", leader=world.teacher_a, tutor=tutor)
+
+    def add_member():
+        enrolment = EnrolmentFactory(subproject=workshop.subproject)
+        OnlineStudy.objects.create(enrolment=enrolment, online_hours=10, tasks_done=1)
+        services.workshop_member_add(workshop=workshop, enrolment=enrolment, group=group)
+        EnrolmentFactory(subproject=workshop.subproject)  # a candidate not yet in the workshop
+
+    add_member()
+    client = client_for(world.staff_x)
+    url = reverse("outreach_workshop_detail", args=[workshop.pk])
+    baseline = _count(client, url)
+    for _ in range(6):
+        add_member()
+    assert _count(client, url) == baseline
