@@ -175,6 +175,9 @@ class ManualScore(models.Model):
             models.CheckConstraint(condition=Q(value__gte=0, value__lte=100), name="manual_score_range"),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.enrolment_id}/{self.component_id}: {self.value}"
+
 
 class Result(models.Model):
     """One trainee's computed assessment: component scores, final score and grade.
@@ -206,6 +209,9 @@ class Result(models.Model):
             ),
         ]
         indexes = [models.Index(fields=["scheme", "grade"])]
+
+    def __str__(self) -> str:
+        return f"{self.enrolment_id}: {self.final_score} {self.grade}"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -250,6 +256,9 @@ class SurveyResponse(models.Model):
             )
         ]
 
+    def __str__(self) -> str:
+        return str(self.id)
+
 
 class SurveyAnswered(models.Model):
     """That an enrolment has answered (once only), kept apart from the answer itself."""
@@ -259,6 +268,9 @@ class SurveyAnswered(models.Model):
     class Meta:
         verbose_name = _("已填满意度")
         verbose_name_plural = _("已填满意度")
+
+    def __str__(self) -> str:
+        return str(self.enrolment_id)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -343,6 +355,9 @@ class SchoolSession(models.Model):
             ),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.date:%Y-%m-%d} {self.topic}"
+
 
 class SchoolAttendance(models.Model):
     session = models.ForeignKey(SchoolSession, on_delete=models.CASCADE, related_name="attendance")
@@ -352,6 +367,9 @@ class SchoolAttendance(models.Model):
         verbose_name = _("校本研修出勤")
         verbose_name_plural = _("校本研修出勤")
         constraints = [models.UniqueConstraint(fields=["session", "teacher"], name="school_attendance_once")]
+
+    def __str__(self) -> str:
+        return f"{self.teacher_id}@{self.session_id}"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -384,6 +402,9 @@ class TallyRun(models.Model):
         ordering = ["-pk"]
         constraints = [models.CheckConstraint(condition=Q(progress__lte=100), name="tally_run_progress_range")]
 
+    def __str__(self) -> str:
+        return f"{self.year} {self.status} {self.progress}%"
+
 
 class CreditRegistration(models.Model):
     """A school's yearly credit registration: reviewed and submitted by the coordinator, decided by the county."""
@@ -413,6 +434,9 @@ class CreditRegistration(models.Model):
             models.CheckConstraint(condition=~Q(status="returned") | ~Q(reason=""), name="registration_return_reason"),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.school_id} {self.year}: {self.status}"
+
 
 class TallyCorrection(models.Model):
     """A change to an approved tally: the reason and the old values are kept."""
@@ -428,6 +452,9 @@ class TallyCorrection(models.Model):
         ordering = ["-created_at", "-pk"]
         constraints = [models.CheckConstraint(condition=~Q(reason=""), name="correction_has_reason")]
 
+    def __str__(self) -> str:
+        return f"{self.tally_id}: {self.reason}"
+
 
 class AuditEntry(models.Model):
     """Who did what to assessment and credit records, and when."""
@@ -442,3 +469,6 @@ class AuditEntry(models.Model):
     class Meta:
         ordering = ["-created_at", "-pk"]
         indexes = [models.Index(fields=["object_type", "object_id"])]
+
+    def __str__(self) -> str:
+        return f"{self.action} {self.object_type}#{self.object_id}"
