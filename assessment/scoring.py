@@ -265,6 +265,15 @@ def _parse_score(value: Any) -> Decimal | None:
     return _round(number)
 
 
+def _differs(*, enrolment_id: int, values: dict[int, Any], components: dict[int, Component]) -> bool:
+    current = dict(
+        ManualScore.objects.filter(enrolment_id=enrolment_id, component__in=list(components)).values_list(
+            "component_id", "value"
+        )
+    )
+    return any(current.get(component_id) != _parse_score(raw) for component_id, raw in values.items())
+
+
 def _write_scores(
     *, scheme: AssessmentScheme, enrolment_id: int, values: dict[int, Any], components: dict[int, Component]
 ) -> bool:
@@ -315,7 +324,10 @@ def scores_save(*, scheme: AssessmentScheme, rows: list[ScoreRow], actor: Any) -
         result = results.get(row.enrolment_id)
         stored = result.version if result else 0
         if row.version is not None and row.version != stored:
-            conflicts.append(row.enrolment_id)
+            # Someone saved this trainee since the form was shown: keep their scores. A row the user
+            # left as it was is not a conflict at all.
+            if _differs(enrolment_id=row.enrolment_id, values=row.values, components=components):
+                conflicts.append(row.enrolment_id)
             continue
         if _write_scores(scheme=scheme, enrolment_id=row.enrolment_id, values=row.values, components=components):
             changed_rows.append(row.enrolment_id)
