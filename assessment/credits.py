@@ -6,13 +6,16 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import (
     Case,
+    Count,
     DecimalField,
     Exists,
     ExpressionWrapper,
     F,
+    Max,
+    Min,
     OuterRef,
     Q,
     QuerySet,
@@ -34,7 +37,6 @@ from .models import (
     AssessmentScheme,
     CountyCreditSettings,
     CreditRequirement,
-    CreditTally,
     SchoolAttendance,
     SchoolProject,
     SchoolSession,
@@ -251,39 +253,9 @@ def assess_against(requirement: CreditRequirement | None, hours: dict[str, Decim
     return shortfall == 0, _q(shortfall)
 
 
-def _enrolment_hours_by_teacher(*, year: int, county: Region) -> dict[int, dict[str, Decimal]]:
-    earned = earned_hours_expression()
-    rows = (
-        earning_enrolments(year=year)
-        .filter(teacher__school__county=county)
-        .order_by()
-        .values("teacher")
-        .annotate(
-            **{
-                field: Sum(Case(When(subproject__credit_category=category, then=earned), default=Value(ZERO)))
-                for category, field in CATEGORY_FIELDS.items()
-                if category != CreditCategory.SCHOOL_BASED
-            },
-            school_based_sp=Sum(
-                Case(When(subproject__credit_category=CreditCategory.SCHOOL_BASED, then=earned), default=Value(ZERO))
-            ),
-        )
-    )
-    return {r.pop("teacher"): r for r in rows}
-
-
-def _school_based_hours_by_teacher(*, year: int, county: Region) -> dict[int, Decimal]:
-    rows = (
-        SchoolAttendance.objects.filter(
-            session__project__year=year,
-            session__project__status=SchoolProject.Status.RECOGNISED,
-            teacher__school__county=county,
-        )
-        .order_by()
-        .values("teacher")
-        .annotate(h=Sum("session__recognised_hours"))
-    )
-    return {r["teacher"]: r["h"] or ZERO for r in rows}
+def _sql(qs: QuerySet) -> tuple[str, tuple]:
+    sql, params = qs.order_by().query.sql_with_params()
+    return sql, tuple(params)
 
 
 TALLY_FIELDS = (
@@ -295,68 +267,144 @@ TALLY_FIELDS = (
     "met",
     "shortfall_hours",
 )
-WRITE_BATCH = 2000
+CHUNK_TEACHERS = 10_000
+
+# One statement per chunk of teachers. The row sources are ORM querysets compiled to SQL (the same
+# eligibility and scoping rules as everywhere else); the statement sums them per teacher and category,
+# caps proportional hours per enrolment, compares with the requirement and upserts. A row is only
+# rewritten when a value changed, and never when it is locked (approved or corrected).
+TALLY_SQL = """
+WITH earn (id, teacher_id, category, hours, online, mode) AS ({earn}),
+attended (enrolment_id, hours) AS ({attended}),
+school_based (teacher_id, hours) AS ({school_based}),
+per_teacher AS (
+    SELECT e.teacher_id,
+        SUM(CASE WHEN e.category = 'centralized' THEN x.h ELSE 0 END) AS c,
+        SUM(CASE WHEN e.category = 'online' THEN x.h ELSE 0 END) AS o,
+        SUM(CASE WHEN e.category = 'school_based' THEN x.h ELSE 0 END) AS s
+    FROM earn e
+    LEFT JOIN attended a ON a.enrolment_id = e.id
+    CROSS JOIN LATERAL (
+        SELECT CASE WHEN e.mode = 'proportional'
+            THEN LEAST(COALESCE(a.hours, 0) + COALESCE(e.online, 0), e.hours) ELSE e.hours END AS h
+    ) x
+    GROUP BY e.teacher_id
+),
+hours AS (
+    SELECT t.id AS teacher_id, t.school_id,
+        ROUND(COALESCE(p.c, 0), 1) AS c, ROUND(COALESCE(p.o, 0), 1) AS o,
+        ROUND(COALESCE(p.s, 0) + COALESCE(sb.hours, 0), 1) AS s
+    FROM ({teachers}) t (id, school_id)
+    LEFT JOIN per_teacher p ON p.teacher_id = t.id
+    LEFT JOIN school_based sb ON sb.teacher_id = t.id
+),
+assessed AS (
+    SELECT h.*, h.c + h.o + h.s AS total,
+        CASE WHEN %(has_req)s THEN GREATEST(
+            %(req_total)s - (h.c + h.o + h.s),
+            GREATEST(%(req_c)s - h.c, 0) + GREATEST(%(req_o)s - h.o, 0) + GREATEST(%(req_s)s - h.s, 0),
+            0) ELSE 0 END AS shortfall
+    FROM hours h
+)
+INSERT INTO assessment_credittally AS old (teacher_id, year, county_id, school_id, centralized_hours, online_hours,
+    school_based_hours, total_hours, credits, met, shortfall_hours, computed_at, locked)
+SELECT teacher_id, %(year)s, %(county)s, school_id, c, o, s, total, ROUND(total / %(per_credit)s, 2),
+    shortfall = 0, ROUND(shortfall, 1), %(now)s, false
+FROM assessed
+ON CONFLICT (teacher_id, year) DO UPDATE SET
+    county_id = EXCLUDED.county_id, school_id = EXCLUDED.school_id,
+    centralized_hours = EXCLUDED.centralized_hours, online_hours = EXCLUDED.online_hours,
+    school_based_hours = EXCLUDED.school_based_hours, total_hours = EXCLUDED.total_hours,
+    credits = EXCLUDED.credits, met = EXCLUDED.met, shortfall_hours = EXCLUDED.shortfall_hours,
+    computed_at = EXCLUDED.computed_at
+WHERE NOT old.locked AND (old.county_id, old.school_id, old.centralized_hours, old.online_hours,
+    old.school_based_hours, old.credits, old.met, old.shortfall_hours)
+    IS DISTINCT FROM (EXCLUDED.county_id, EXCLUDED.school_id, EXCLUDED.centralized_hours, EXCLUDED.online_hours,
+    EXCLUDED.school_based_hours, EXCLUDED.credits, EXCLUDED.met, EXCLUDED.shortfall_hours)
+"""
+
+
+def _named(sql: str, params: tuple, prefix: str, named: dict[str, Any]) -> str:
+    """Turn a compiled queryset's positional placeholders into named ones (one statement mixes several)."""
+    parts = sql.replace("%%", "\x00").split("%s")
+    out = [parts[0]]
+    for index, part in enumerate(parts[1:]):
+        key = f"{prefix}{index}"
+        named[key] = params[index]
+        out.append(f"%({key})s{part}")
+    return "".join(out).replace("\x00", "%%")
+
+
+def _tally_chunk(*, year: int, county: Region, lo: int, hi: int, constants: dict[str, Any]) -> int:
+    earn = earning_enrolments(year=year).filter(teacher__school__county=county, teacher__gte=lo, teacher__lte=hi)
+    earn = earn.values_list(
+        "pk",
+        "teacher_id",
+        "subproject__credit_category",
+        "subproject__hours",
+        "online_study__online_hours",
+        "subproject__program__county__credit_settings__mode",
+    )
+    attended = (
+        AttendanceRecord.objects.filter(
+            status__in=ATTENDED,
+            enrolment__in=earn.filter(
+                subproject__program__county__credit_settings__mode=CountyCreditSettings.Mode.PROPORTIONAL
+            ).values("pk"),
+        )
+        .values("enrolment_id")
+        .annotate(h=Sum("session__hours"))
+        .values_list("enrolment_id", "h")
+    )
+    school_based = (
+        SchoolAttendance.objects.filter(
+            session__project__year=year,
+            session__project__status=SchoolProject.Status.RECOGNISED,
+            teacher__school__county=county,
+            teacher__gte=lo, teacher__lte=hi,
+        )
+        .values("teacher_id")
+        .annotate(h=Sum("session__recognised_hours"))
+        .values_list("teacher_id", "h")
+    )
+    teachers = Teacher.objects.filter(school__county=county, pk__range=(lo, hi)).values_list("pk", "school_id")
+    named: dict[str, Any] = dict(constants)
+    pieces = {
+        name: _named(*_sql(qs), f"{name}_", named)
+        for name, qs in (("earn", earn), ("attended", attended), ("school_based", school_based), ("teachers", teachers))
+    }
+    if not constants["any_proportional"]:
+        pieces["attended"] = "SELECT NULL::bigint, NULL::numeric WHERE false"  # nobody needs attended hours
+    with connection.cursor() as cursor:
+        cursor.execute(TALLY_SQL.format(**pieces), named)
+        return cursor.rowcount
 
 
 def _tally_county(*, year: int, county: Region, report: Callable[[int, int], None]) -> TallyOutcome:
     requirement = CreditRequirement.objects.filter(county=county, year=year).first()
-    per_credit = credit_settings_for(county).hours_per_credit
-    enrolment_hours = _enrolment_hours_by_teacher(year=year, county=county)
-    school_based = _school_based_hours_by_teacher(year=year, county=county)
-    teachers = list(Teacher.objects.filter(school__county=county).order_by("pk").values_list("pk", "school_id"))
-    stored = {
-        t.teacher_id: t
-        for t in CreditTally.objects.filter(year=year, teacher__school__county=county).only(
-            "teacher_id", "school_id", "county_id", "locked", *TALLY_FIELDS
-        )
+    constants = {
+        "year": year,
+        "county": county.pk,
+        "per_credit": credit_settings_for(county).hours_per_credit,
+        "now": timezone.now(),
+        "has_req": requirement is not None,
+        "any_proportional": CountyCreditSettings.objects.filter(mode=CountyCreditSettings.Mode.PROPORTIONAL).exists(),
+        "req_total": requirement.total_hours if requirement else ZERO,
+        "req_c": requirement.min_centralized if requirement else ZERO,
+        "req_o": requirement.min_online if requirement else ZERO,
+        "req_s": requirement.min_school_based if requirement else ZERO,
     }
-    outcome = TallyOutcome(teachers=len(teachers))
-    pending: list[CreditTally] = []
-    for index, (teacher_id, school_id) in enumerate(teachers, start=1):
-        found = enrolment_hours.get(teacher_id, {})
-        hours = {
-            "centralized_hours": _q(found.get("centralized_hours") or ZERO),
-            "online_hours": _q(found.get("online_hours") or ZERO),
-            "school_based_hours": _q((found.get("school_based_sp") or ZERO) + school_based.get(teacher_id, ZERO)),
-        }
-        total = hours["centralized_hours"] + hours["online_hours"] + hours["school_based_hours"]
-        met, shortfall = assess_against(requirement, hours)
-        values = {
-            **hours,
-            "total_hours": total,
-            "credits": _q(total / per_credit, HUNDREDTH),
-            "met": met,
-            "shortfall_hours": shortfall,
-        }
-        old = stored.get(teacher_id)
-        if old is not None and old.locked:
-            continue
-        if (
-            old is not None
-            and (old.school_id, old.county_id) == (school_id, county.pk)
-            and all(getattr(old, f) == v for f, v in values.items())
-        ):
-            continue  # unchanged inputs give unchanged rows: nothing to write
-        pending.append(CreditTally(teacher_id=teacher_id, year=year, county=county, school_id=school_id, **values))
-        if len(pending) >= WRITE_BATCH:
-            outcome.written += _write(pending)
-            report(index, len(teachers))
-    outcome.written += _write(pending)
-    report(len(teachers), len(teachers))
+    ids = Teacher.objects.filter(school__county=county).aggregate(lo=Min("pk"), hi=Max("pk"), n=Count("pk"))
+    outcome = TallyOutcome(teachers=ids["n"])
+    if not ids["n"]:
+        report(1, 1)
+        return outcome
+    span = ids["hi"] - ids["lo"] + 1
+    for lo in range(ids["lo"], ids["hi"] + 1, CHUNK_TEACHERS):
+        hi = min(lo + CHUNK_TEACHERS - 1, ids["hi"])
+        outcome.written += _tally_chunk(year=year, county=county, lo=lo, hi=hi, constants=constants)
+        report(hi - ids["lo"] + 1, span)
     return outcome
-
-
-def _write(rows: list[CreditTally]) -> int:
-    if rows:
-        CreditTally.objects.bulk_create(
-            rows,
-            update_conflicts=True,
-            unique_fields=["teacher", "year"],
-            update_fields=[*TALLY_FIELDS, "county", "school", "computed_at"],
-        )
-    written = len(rows)
-    rows.clear()
-    return written
 
 
 def tally_credits(

@@ -31,6 +31,7 @@ def _reset_pool():
     if app._pool is not None:
         app._pool.force_close_all()
         app._pool = None
+    app.amqp._producer_pool = None  # built on the old pool; rebuilt lazily on the new one
 
 
 @pytest.mark.celery_worker
