@@ -345,23 +345,13 @@ def _tally_chunk(*, year: int, county: Region, lo: int, hi: int, constants: dict
         "online_study__online_hours",
         "subproject__program__county__credit_settings__mode",
     )
-    attended = (
-        AttendanceRecord.objects.filter(
-            status__in=ATTENDED,
-            enrolment__in=earn.filter(
-                subproject__program__county__credit_settings__mode=CountyCreditSettings.Mode.PROPORTIONAL
-            ).values("pk"),
-        )
-        .values("enrolment_id")
-        .annotate(h=Sum("session__hours"))
-        .values_list("enrolment_id", "h")
-    )
     school_based = (
         SchoolAttendance.objects.filter(
             session__project__year=year,
             session__project__status=SchoolProject.Status.RECOGNISED,
             teacher__school__county=county,
-            teacher__gte=lo, teacher__lte=hi,
+            teacher__gte=lo,
+            teacher__lte=hi,
         )
         .values("teacher_id")
         .annotate(h=Sum("session__recognised_hours"))
@@ -371,13 +361,49 @@ def _tally_chunk(*, year: int, county: Region, lo: int, hi: int, constants: dict
     named: dict[str, Any] = dict(constants)
     pieces = {
         name: _named(*_sql(qs), f"{name}_", named)
-        for name, qs in (("earn", earn), ("attended", attended), ("school_based", school_based), ("teachers", teachers))
+        for name, qs in (("earn", earn), ("school_based", school_based), ("teachers", teachers))
     }
-    if not constants["any_proportional"]:
-        pieces["attended"] = "SELECT NULL::bigint, NULL::numeric WHERE false"  # nobody needs attended hours
+    pieces["attended"] = f"SELECT enrolment_id, hours FROM {ATTENDED_TABLE}"
     with connection.cursor() as cursor:
         cursor.execute(TALLY_SQL.format(**pieces), named)
         return cursor.rowcount
+
+
+ATTENDED_TABLE = "assessment_tally_attended"
+
+
+def _collect_attended_hours(*, year: int) -> None:
+    """Attended session hours per earning enrolment of a proportional county, summed once per county into
+    a temporary table: one pass over the attendance rows instead of one per chunk of teachers."""
+    # A plain join without the eligibility test or the teacher's county (the chunks join these sums to
+    # eligible, scoped enrolments only), so the attendance rows are read once, like a report's GROUP BY.
+    attended = (
+        AttendanceRecord.objects.filter(
+            status__in=ATTENDED,
+            enrolment__status=Enrolment.Status.COMPLETED,
+            enrolment__subproject__program__year=year,
+            enrolment__subproject__program__county__credit_settings__mode=CountyCreditSettings.Mode.PROPORTIONAL,
+        )
+        .values("enrolment_id")
+        .annotate(h=Sum("session__hours"))
+        .values_list("enrolment_id", "h")
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP TABLE IF EXISTS {ATTENDED_TABLE}")
+        cursor.execute(f"CREATE TEMPORARY TABLE {ATTENDED_TABLE} (enrolment_id bigint, hours numeric)")
+        if CountyCreditSettings.objects.filter(mode=CountyCreditSettings.Mode.PROPORTIONAL).exists():
+            sql, params = _sql(attended)
+            with transaction.atomic():
+                # One row per enrolment: enough memory that the grouping does not spill to disk.
+                cursor.execute("SET LOCAL work_mem = '64MB'")
+                cursor.execute(f"INSERT INTO {ATTENDED_TABLE} (enrolment_id, hours) {sql}", params)
+            cursor.execute(f"ANALYZE {ATTENDED_TABLE}")
+
+
+def _drop_attended_hours() -> None:
+    if not connection.needs_rollback:
+        with connection.cursor() as cursor:
+            cursor.execute(f"DROP TABLE IF EXISTS {ATTENDED_TABLE}")
 
 
 def _tally_county(*, year: int, county: Region, report: Callable[[int, int], None]) -> TallyOutcome:
@@ -388,7 +414,6 @@ def _tally_county(*, year: int, county: Region, report: Callable[[int, int], Non
         "per_credit": credit_settings_for(county).hours_per_credit,
         "now": timezone.now(),
         "has_req": requirement is not None,
-        "any_proportional": CountyCreditSettings.objects.filter(mode=CountyCreditSettings.Mode.PROPORTIONAL).exists(),
         "req_total": requirement.total_hours if requirement else ZERO,
         "req_c": requirement.min_centralized if requirement else ZERO,
         "req_o": requirement.min_online if requirement else ZERO,
@@ -420,17 +445,22 @@ def tally_credits(
         else list(Region.objects.filter(level=Region.Level.COUNTY, schools__isnull=False).distinct().order_by("pk"))
     )
     outcome = TallyOutcome()
-    for number, current in enumerate(counties):
+    # Each chunk is one statement, committed on its own: progress written meanwhile is visible, and a
+    # rerun after a failure simply redoes the remaining chunks.
+    _collect_attended_hours(year=year)
+    try:
+        for number, current in enumerate(counties):
 
-        def report(done: int, total: int, number: int = number) -> None:
-            if progress is not None:
-                share = (number + (done / total if total else 1)) / len(counties)
-                progress(min(100, int(share * 100)))
+            def report(done: int, total: int, number: int = number) -> None:
+                if progress is not None:
+                    share = (number + (done / total if total else 1)) / len(counties)
+                    progress(min(100, int(share * 100)))
 
-        with transaction.atomic():
             part = _tally_county(year=year, county=current, report=report)
-        outcome.teachers += part.teachers
-        outcome.written += part.written
+            outcome.teachers += part.teachers
+            outcome.written += part.written
+    finally:
+        _drop_attended_hours()
     if progress is not None:
         progress(100)
     return outcome
