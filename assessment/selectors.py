@@ -237,6 +237,14 @@ def transcript(*, teacher: Teacher) -> "OrderedDict[int, dict[str, Any]]":
         # Scores are the trainee's business only once the county publishes them.
         e.published_result = result if result is not None and result.scheme.published_at is not None else None
         years.setdefault(e.subproject.program.year, {"enrolments": [], "tally": None})["enrolments"].append(e)
-    for tally in teacher.credit_tallies.all():
-        years.setdefault(tally.year, {"enrolments": [], "tally": None})["tally"] = tally
+    tallies = {t.year: t for t in teacher.credit_tallies.all()}
+    required = {
+        r.year: r.cycle_total_hours for r in CreditRequirement.objects.filter(county_id=teacher.school.county_id)
+    }
+    for year, tally in tallies.items():
+        data = years.setdefault(year, {"enrolments": [], "tally": None})
+        data["tally"] = tally
+        # The five-year cycle ending with this year, against the county's cycle total for the year.
+        data["cycle_hours"] = sum((t.total_hours for y, t in tallies.items() if year - 4 <= y <= year), Decimal(0))
+        data["cycle_required"] = required.get(year)
     return OrderedDict(sorted(years.items(), reverse=True))

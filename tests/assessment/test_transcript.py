@@ -95,3 +95,15 @@ def test_transcript_queries_do_not_grow_with_enrolments(client_for, world, histo
         client.get(url)
     # session, user, teacher, enrolments (all figures as subqueries), tallies, session renewal
     assert len(after.captured_queries) == len(before.captured_queries)
+
+
+def test_transcript_shows_five_year_cycle_total(client_for, world, history):
+    from decimal import Decimal
+
+    from assessment.credits import requirement_save
+
+    requirement_save(
+        county=world.county_x, year=2026, total_hours=Decimal(24), cycle_total_hours=Decimal(360), actor=None
+    )
+    page = client_for(world.staff_x).get(reverse("transcript", args=[world.teacher_a.pk])).content.decode()
+    assert "五年周期累计 36.0 / 360.0" in page  # 24 (2026) + 12 (2025)
