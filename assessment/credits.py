@@ -28,6 +28,7 @@ from django.db.models.functions import Coalesce, Least
 from django.utils import timezone
 
 from attendance.models import ATTENDED, AttendanceRecord
+from outreach.models import OnlineStudy
 from programs.models import CreditCategory, Enrolment
 from trainees.models import Region, School, Teacher
 
@@ -37,6 +38,7 @@ from .models import (
     AssessmentScheme,
     CountyCreditSettings,
     CreditRequirement,
+    CreditTally,
     SchoolAttendance,
     SchoolProject,
     SchoolSession,
@@ -76,7 +78,7 @@ def credit_settings_save(*, county: Region, hours_per_credit: Decimal, mode: str
     settings, _created = CountyCreditSettings.objects.get_or_create(county=county)
     settings.hours_per_credit, settings.mode = hours_per_credit, mode
     settings.full_clean()
-    settings.save(update_fields=["hours_per_credit", "mode"])
+    settings.save(update_fields=["hours_per_credit", "mode", "updated_at"])
     audit(action="credit_settings_save", obj=settings, actor=actor, hours_per_credit=hours_per_credit, mode=mode)
     return settings
 
@@ -133,7 +135,7 @@ def school_project_decide(*, project: SchoolProject, approve: bool, reason: str 
         raise ValidationError(ERR_REASON_REQUIRED)
     project.status = SchoolProject.Status.APPROVED if approve else SchoolProject.Status.REJECTED
     project.reason, project.decided_by = reason.strip(), actor
-    project.save(update_fields=["status", "reason", "decided_by"])
+    project.save(update_fields=["status", "reason", "decided_by", "updated_at"])
     audit(action="school_project_decide", obj=project, actor=actor, approve=approve, reason=reason)
     return project
 
@@ -173,7 +175,7 @@ def school_project_recognise(
         session.recognised_hours = hours
         session.save(update_fields=["recognised_hours"])
     project.status, project.decided_by = SchoolProject.Status.RECOGNISED, actor
-    project.save(update_fields=["status", "decided_by"])
+    project.save(update_fields=["status", "decided_by", "updated_at"])
     audit(action="school_project_recognise", obj=project, actor=actor, recognised=recognised)
     return project
 
@@ -335,7 +337,25 @@ def _named(sql: str, params: tuple, prefix: str, named: dict[str, Any]) -> str:
     return "".join(out).replace("\x00", "%%")
 
 
-def _tally_chunk(*, year: int, county: Region, lo: int, hi: int, constants: dict[str, Any]) -> int:
+def changed_teachers(*, year: int, since: Any) -> QuerySet[Teacher]:
+    """Teachers whose tally inputs carry a change stamp after `since`, plus those without a tally yet.
+
+    Sub-project and session edits and deleted rows carry no stamp: those need a full run."""
+    mine = {"enrolment__teacher": OuterRef("pk")}
+    return Teacher.objects.filter(
+        Q(updated_at__gte=since)
+        | ~Exists(CreditTally.objects.filter(teacher=OuterRef("pk"), year=year))
+        | Exists(Enrolment.objects.filter(teacher=OuterRef("pk"), changed_at__gte=since))
+        | Exists(
+            Enrolment.objects.filter(teacher=OuterRef("pk"), subproject__assessment_scheme__published_at__gte=since)
+        )
+        | Exists(AttendanceRecord.objects.filter(updated_at__gte=since, **mine))
+        | Exists(OnlineStudy.objects.filter(imported_at__gte=since, **mine))
+        | Exists(SchoolAttendance.objects.filter(teacher=OuterRef("pk"), session__project__updated_at__gte=since))
+    )
+
+
+def _tally_chunk(*, year: int, county: Region, lo: int, hi: int, constants: dict[str, Any], since: Any = None) -> int:
     earn = earning_enrolments(year=year).filter(teacher__school__county=county, teacher__gte=lo, teacher__lte=hi)
     earn = earn.values_list(
         "pk",
@@ -357,7 +377,10 @@ def _tally_chunk(*, year: int, county: Region, lo: int, hi: int, constants: dict
         .annotate(h=Sum("session__recognised_hours"))
         .values_list("teacher_id", "h")
     )
-    teachers = Teacher.objects.filter(school__county=county, pk__range=(lo, hi)).values_list("pk", "school_id")
+    teachers = Teacher.objects.filter(school__county=county, pk__range=(lo, hi))
+    if since is not None:
+        teachers = teachers.filter(pk__in=changed_teachers(year=year, since=since).values("pk"))
+    teachers = teachers.values_list("pk", "school_id")
     named: dict[str, Any] = dict(constants)
     pieces = {
         name: _named(*_sql(qs), f"{name}_", named)
@@ -406,7 +429,7 @@ def _drop_attended_hours() -> None:
             cursor.execute(f"DROP TABLE IF EXISTS {ATTENDED_TABLE}")
 
 
-def _tally_county(*, year: int, county: Region, report: Callable[[int, int], None]) -> TallyOutcome:
+def _tally_county(*, year: int, county: Region, report: Callable[[int, int], None], since: Any = None) -> TallyOutcome:
     requirement = CreditRequirement.objects.filter(county=county, year=year).first()
     constants = {
         "year": year,
@@ -427,18 +450,31 @@ def _tally_county(*, year: int, county: Region, report: Callable[[int, int], Non
     span = ids["hi"] - ids["lo"] + 1
     for lo in range(ids["lo"], ids["hi"] + 1, CHUNK_TEACHERS):
         hi = min(lo + CHUNK_TEACHERS - 1, ids["hi"])
-        outcome.written += _tally_chunk(year=year, county=county, lo=lo, hi=hi, constants=constants)
+        outcome.written += _tally_chunk(year=year, county=county, lo=lo, hi=hi, constants=constants, since=since)
         report(hi - ids["lo"] + 1, span)
     return outcome
 
 
+def _rules_changed_since(*, year: int, county: Region, since: Any) -> bool:
+    return (
+        CountyCreditSettings.objects.filter(updated_at__gte=since).exists()
+        or CreditRequirement.objects.filter(county=county, year=year, updated_at__gte=since).exists()
+    )
+
+
 def tally_credits(
-    *, year: int, county: Region | None = None, progress: Callable[[int], None] | None = None
+    *,
+    year: int,
+    county: Region | None = None,
+    progress: Callable[[int], None] | None = None,
+    changed_since: Any = None,
 ) -> TallyOutcome:
     """Compute every teacher's hours per category, credits and 达标 for `year` into CreditTally.
 
     Sums are taken in the database; only rows whose values changed are written, locked (approved or
-    corrected) rows are left alone, so a second run over the same records writes nothing."""
+    corrected) rows are left alone, so a second run over the same records writes nothing. With
+    `changed_since`, only teachers with stamped changes since then are recomputed, unless a county's
+    settings or requirement changed, which affects everyone."""
     counties = (
         [county]
         if county is not None
@@ -456,7 +492,10 @@ def tally_credits(
                     share = (number + (done / total if total else 1)) / len(counties)
                     progress(min(100, int(share * 100)))
 
-            part = _tally_county(year=year, county=current, report=report)
+            since = changed_since
+            if since is not None and _rules_changed_since(year=year, county=current, since=since):
+                since = None
+            part = _tally_county(year=year, county=current, report=report, since=since)
             outcome.teachers += part.teachers
             outcome.written += part.written
     finally:
@@ -466,24 +505,36 @@ def tally_credits(
     return outcome
 
 
-def tally_run_create(*, year: int, county: Region | None, actor: Any) -> TallyRun:
+def tally_run_create(*, year: int, county: Region | None, actor: Any, changed_only: bool = False) -> TallyRun:
     """Queue a tally; the Celery task picks it up once this transaction commits."""
     from .tasks import run_tally
 
-    run = TallyRun.objects.create(year=year, county=county, requested_by=actor)
+    run = TallyRun.objects.create(year=year, county=county, requested_by=actor, changed_only=changed_only)
     transaction.on_commit(lambda: run_tally.delay(run.pk))
     return run
 
 
-def tally_run_execute(*, run: TallyRun) -> TallyRun:
-    """Run a queued tally, recording progress on the run row as it goes."""
+def tally_run_execute(*, run: TallyRun, echo: Callable[[int], None] | None = None) -> TallyRun:
+    """Run a queued tally, recording progress on the run row as it goes (and passing it to `echo`)."""
     TallyRun.objects.filter(pk=run.pk).update(status=TallyRun.Status.RUNNING, started_at=timezone.now())
 
     def progress(percent: int) -> None:
         TallyRun.objects.filter(pk=run.pk).update(progress=percent)
+        if echo is not None:
+            echo(percent)
 
+    since = None
+    if run.changed_only:
+        previous = (
+            TallyRun.objects.filter(year=run.year, county=run.county, status=TallyRun.Status.DONE)
+            .exclude(pk=run.pk)
+            .order_by("-started_at")
+            .first()
+        )
+        # Changes made while the previous run was going may have been missed by it: start from its start.
+        since = previous.started_at if previous else None
     try:
-        outcome = tally_credits(year=run.year, county=run.county, progress=progress)
+        outcome = tally_credits(year=run.year, county=run.county, progress=progress, changed_since=since)
     except Exception as exc:
         TallyRun.objects.filter(pk=run.pk).update(status=TallyRun.Status.FAILED, error=str(exc)[:500])
         raise

@@ -98,6 +98,7 @@ class CorrectionForm(forms.Form):
 
 class TallyRunForm(forms.Form):
     year = forms.IntegerField(label=_("年度"), min_value=2000, max_value=2100)
+    changed_only = forms.BooleanField(label=_("仅计算有变动的教师"), required=False)
 
 
 def grid_rows_from_post(post: Any, components: list[Component]) -> list[ScoreRow]:

@@ -16,6 +16,7 @@ class CreditRequirement(models.Model):
     min_online = models.DecimalField(_("网络培训最低学时"), max_digits=6, decimal_places=1, default=0)
     min_school_based = models.DecimalField(_("校本研训最低学时"), max_digits=6, decimal_places=1, default=0)
     cycle_total_hours = models.DecimalField(_("五年周期总学时"), max_digits=7, decimal_places=1, default=360)
+    updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         verbose_name = _("学时要求")
@@ -287,6 +288,7 @@ class CountyCreditSettings(models.Model):
     )
     hours_per_credit = models.DecimalField(_("每学分学时数"), max_digits=5, decimal_places=1, default=10)
     mode = models.CharField(_("学时认定方式"), max_length=16, choices=Mode.choices, default=Mode.FULL)
+    updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         verbose_name = _("学分设置")
@@ -320,6 +322,7 @@ class SchoolProject(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         verbose_name = _("校本研修项目")
@@ -387,6 +390,8 @@ class TallyRun(models.Model):
 
     year = models.PositiveSmallIntegerField(_("年度"))
     county = models.ForeignKey("trainees.Region", null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    # Recompute only teachers whose records changed since the last finished run, when that is safe.
+    changed_only = models.BooleanField(_("仅计算有变动的教师"), default=False)
     status = models.CharField(_("状态"), max_length=8, choices=Status.choices, default=Status.QUEUED)
     progress = models.PositiveSmallIntegerField(_("进度（%）"), default=0)
     teachers = models.PositiveIntegerField(default=0)

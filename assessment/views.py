@@ -410,7 +410,7 @@ def tally_run_start(request):
         messages.error(request, _("年度不正确"))
         return redirect("tally_list")
     county = selectors.counties(user=request.user).filter(pk=request.user.county_id).first()
-    run = credits.tally_run_create(year=form.cleaned_data["year"], county=county, actor=request.user)
+    run = credits.tally_run_create(actor=request.user, county=county, **form.cleaned_data)
     return redirect("tally_run_detail", pk=run.pk)
 
 

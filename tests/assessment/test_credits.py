@@ -251,5 +251,50 @@ def test_tally_query_count_does_not_grow_with_attendance_rows(world):
 def test_tally_command(world, capsys):
     EnrolmentFactory(subproject=_sub(world, hours=24), teacher=world.teacher_a, status=COMPLETED)
     call_command("tally_credits", "--year", "2026", "--county", "甲县")
-    assert "2 名教师" in capsys.readouterr().out
+    call_command("tally_credits", "--year", "2026", "--county", "甲县", "--changed-only")
+    out = capsys.readouterr().out
+    assert "完成：2 名教师，写入 2 条" in out and "完成：2 名教师，写入 0 条" in out
     assert CreditTally.objects.get(teacher=world.teacher_a).total_hours == 24
+
+
+def test_changed_only_tally_recomputes_just_the_changed_teachers(world):
+    from django.utils import timezone
+
+    from assessment.models import CreditTally as Tally
+
+    sub = _sub(world, hours=24)
+    EnrolmentFactory(subproject=sub, teacher=world.teacher_a, status=COMPLETED)
+    tally_credits(year=2026, county=world.county_x)
+    since = timezone.now()
+    # A change without a stamp (a sub-project's hours) is not seen by a changed-only run…
+    type(sub).objects.filter(pk=sub.pk).update(hours=30)
+    EnrolmentFactory(subproject=_sub(world, hours=6), teacher=world.teacher_b, status=COMPLETED)
+    outcome = tally_credits(year=2026, county=world.county_x, changed_since=since)
+    assert (outcome.teachers, outcome.written) == (2, 1)
+    assert Tally.objects.get(teacher=world.teacher_b).total_hours == 6
+    assert Tally.objects.get(teacher=world.teacher_a).total_hours == 24
+    # …while a full run picks it up.
+    assert tally_credits(year=2026, county=world.county_x).written == 1
+    assert Tally.objects.get(teacher=world.teacher_a).total_hours == 30
+
+
+def test_changed_only_tally_falls_back_to_full_when_rules_change(world):
+    from django.utils import timezone
+
+    EnrolmentFactory(subproject=_sub(world, hours=24), teacher=world.teacher_a, status=COMPLETED)
+    tally_credits(year=2026, county=world.county_x)
+    since = timezone.now()
+    credit_settings_save(county=world.county_x, hours_per_credit=D(12), mode="full", actor=None)
+    tally_credits(year=2026, county=world.county_x, changed_since=since)
+    assert CreditTally.objects.get(teacher=world.teacher_a).credits == D("2.00")
+
+
+def test_tally_run_changed_only_starts_from_the_previous_run(world):
+    from assessment.credits import tally_run_execute
+    from assessment.models import TallyRun
+
+    EnrolmentFactory(subproject=_sub(world, hours=24), teacher=world.teacher_a, status=COMPLETED)
+    first = tally_run_execute(run=TallyRun.objects.create(year=2026, county=world.county_x))
+    second = tally_run_execute(run=TallyRun.objects.create(year=2026, county=world.county_x, changed_only=True))
+    assert (first.written, second.written) == (2, 0)
+    assert second.status == TallyRun.Status.DONE

@@ -1,6 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from assessment.credits import tally_credits
+from assessment.credits import tally_run_execute
+from assessment.models import TallyRun
 from trainees.models import Region
 
 
@@ -10,6 +11,9 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--year", type=int, required=True)
         parser.add_argument("--county", help="县区名称（默认全部）")
+        parser.add_argument(
+            "--changed-only", action="store_true", help="只重算上次计算后记录有变动的教师（项目学时等修改需完整计算）"
+        )
 
     def handle(self, *args, **options):
         county = None
@@ -19,10 +23,12 @@ class Command(BaseCommand):
                 raise CommandError(f"找不到县区：{options['county']}")
         last = [-1]
 
-        def progress(percent: int) -> None:
+        def echo(percent: int) -> None:
             if percent // 10 != last[0] // 10:
                 self.stderr.write(f"{percent}%")
             last[0] = percent
 
-        outcome = tally_credits(year=options["year"], county=county, progress=progress)
-        self.stdout.write(f"完成：{outcome.teachers} 名教师，写入 {outcome.written} 条")
+        # Recorded like a run from the page, so a later --changed-only run knows where to start.
+        run = TallyRun.objects.create(year=options["year"], county=county, changed_only=options["changed_only"])
+        run = tally_run_execute(run=run, echo=echo)
+        self.stdout.write(f"完成：{run.teachers} 名教师，写入 {run.written} 条")
