@@ -341,18 +341,18 @@ def changed_teachers(*, year: int, since: Any) -> QuerySet[Teacher]:
     """Teachers whose tally inputs carry a change stamp after `since`, plus those without a tally yet.
 
     Sub-project and session edits and deleted rows carry no stamp: those need a full run."""
-    mine = {"enrolment__teacher": OuterRef("pk")}
-    return Teacher.objects.filter(
-        Q(updated_at__gte=since)
-        | ~Exists(CreditTally.objects.filter(teacher=OuterRef("pk"), year=year))
-        | Exists(Enrolment.objects.filter(teacher=OuterRef("pk"), changed_at__gte=since))
-        | Exists(
-            Enrolment.objects.filter(teacher=OuterRef("pk"), subproject__assessment_scheme__published_at__gte=since)
-        )
-        | Exists(AttendanceRecord.objects.filter(updated_at__gte=since, **mine))
-        | Exists(OnlineStudy.objects.filter(imported_at__gte=since, **mine))
-        | Exists(SchoolAttendance.objects.filter(teacher=OuterRef("pk"), session__project__updated_at__gte=since))
-    )
+    # Each source is one set-based scan (hashed by PostgreSQL), not a probe per teacher.
+    sources = [
+        Enrolment.objects.filter(changed_at__gte=since).values("teacher"),
+        Enrolment.objects.filter(subproject__assessment_scheme__published_at__gte=since).values("teacher"),
+        AttendanceRecord.objects.filter(updated_at__gte=since).values("enrolment__teacher"),
+        OnlineStudy.objects.filter(imported_at__gte=since).values("enrolment__teacher"),
+        SchoolAttendance.objects.filter(session__project__updated_at__gte=since).values("teacher"),
+    ]
+    changed = Q(updated_at__gte=since) | ~Q(pk__in=CreditTally.objects.filter(year=year).values("teacher"))
+    for source in sources:
+        changed |= Q(pk__in=source)
+    return Teacher.objects.filter(changed)
 
 
 def _tally_chunk(*, year: int, county: Region, lo: int, hi: int, constants: dict[str, Any], since: Any = None) -> int:
