@@ -167,3 +167,32 @@ def test_scheme_can_be_created_through_the_page_and_weights_are_checked(client_f
     response = client.post(url, {**form, "c-1-weight": "70"})
     assert response.status_code == 302
     assert sub.assessment_scheme.components.count() == 2
+
+
+def test_copy_template_and_publish_through_the_pages(client_for, world):
+    from tests.factories.assessment import make_template
+
+    template = make_template(world.county_x)
+    sub = SubProjectFactory(program=ProgramFactory(county=world.county_x))
+    client = client_for(world.staff_x)
+    page = client.get(reverse("subproject_scheme", args=[sub.pk])).content.decode()
+    assert "通用模板" in page
+    response = client.post(reverse("subproject_scheme_copy", args=[sub.pk]), {"template": template.pk})
+    scheme = sub.__class__.objects.get(pk=sub.pk).assessment_scheme
+    assert response.url == reverse("scheme_detail", args=[scheme.pk])
+    client.post(reverse("scheme_publish", args=[scheme.pk]))
+    scheme.refresh_from_db()
+    assert scheme.published_at is not None
+    assert client.get(reverse("scheme_edit", args=[scheme.pk])).status_code == 403
+
+
+def test_other_countys_template_cannot_be_copied(client_for, world):
+    from tests.factories.assessment import make_template
+
+    template = make_template(world.county_y)
+    sub = SubProjectFactory(program=ProgramFactory(county=world.county_x))
+    response = client_for(world.staff_x).post(
+        reverse("subproject_scheme_copy", args=[sub.pk]), {"template": template.pk}
+    )
+    assert response.status_code == 404
+    assert not hasattr(sub.__class__.objects.get(pk=sub.pk), "assessment_scheme")
