@@ -24,6 +24,7 @@ from django.db.models import (
     Value,
     When,
 )
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce, Least
 from django.utils import timezone
 
@@ -355,7 +356,9 @@ def changed_teachers(*, year: int, since: Any) -> QuerySet[Teacher]:
     return Teacher.objects.filter(changed)
 
 
-def _tally_chunk(*, year: int, county: Region, lo: int, hi: int, constants: dict[str, Any], since: Any = None) -> int:
+def _tally_chunk(
+    *, year: int, county: Region, lo: int, hi: int, constants: dict[str, Any], changed_only: bool = False
+) -> int:
     earn = earning_enrolments(year=year).filter(teacher__school__county=county, teacher__gte=lo, teacher__lte=hi)
     earn = earn.values_list(
         "pk",
@@ -378,8 +381,8 @@ def _tally_chunk(*, year: int, county: Region, lo: int, hi: int, constants: dict
         .values_list("teacher_id", "h")
     )
     teachers = Teacher.objects.filter(school__county=county, pk__range=(lo, hi))
-    if since is not None:
-        teachers = teachers.filter(pk__in=changed_teachers(year=year, since=since).values("pk"))
+    if changed_only:
+        teachers = teachers.filter(pk__in=_changed_only())
     teachers = teachers.values_list("pk", "school_id")
     named: dict[str, Any] = dict(constants)
     pieces = {
@@ -395,7 +398,24 @@ def _tally_chunk(*, year: int, county: Region, lo: int, hi: int, constants: dict
 ATTENDED_TABLE = "assessment_tally_attended"
 
 
-def _collect_attended_hours(*, year: int) -> None:
+CHANGED_TABLE = "assessment_tally_changed"
+
+
+def _collect_changed_teachers(*, year: int, since: Any) -> None:
+    """The changed teachers, found once per run (not once per chunk) into a temporary table."""
+    sql, params = _sql(changed_teachers(year=year, since=since).values_list("pk"))
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP TABLE IF EXISTS {CHANGED_TABLE}")
+        cursor.execute(f"CREATE TEMPORARY TABLE {CHANGED_TABLE} (teacher_id bigint PRIMARY KEY)")
+        cursor.execute(f"INSERT INTO {CHANGED_TABLE} (teacher_id) {sql}", params)
+        cursor.execute(f"ANALYZE {CHANGED_TABLE}")
+
+
+def _changed_only() -> RawSQL:
+    return RawSQL(f"SELECT teacher_id FROM {CHANGED_TABLE}", ())
+
+
+def _collect_attended_hours(*, year: int, changed_only: bool) -> None:
     """Attended session hours per earning enrolment of a proportional county, summed once per county into
     a temporary table: one pass over the attendance rows instead of one per chunk of teachers."""
     # A plain join without the eligibility test or the teacher's county (the chunks join these sums to
@@ -411,6 +431,8 @@ def _collect_attended_hours(*, year: int) -> None:
         .annotate(h=Sum("session__hours"))
         .values_list("enrolment_id", "h")
     )
+    if changed_only:
+        attended = attended.filter(enrolment__teacher__in=_changed_only())
     with connection.cursor() as cursor:
         cursor.execute(f"DROP TABLE IF EXISTS {ATTENDED_TABLE}")
         cursor.execute(f"CREATE TEMPORARY TABLE {ATTENDED_TABLE} (enrolment_id bigint, hours numeric)")
@@ -423,13 +445,15 @@ def _collect_attended_hours(*, year: int) -> None:
             cursor.execute(f"ANALYZE {ATTENDED_TABLE}")
 
 
-def _drop_attended_hours() -> None:
+def _drop_work_tables() -> None:
     if not connection.needs_rollback:
         with connection.cursor() as cursor:
-            cursor.execute(f"DROP TABLE IF EXISTS {ATTENDED_TABLE}")
+            cursor.execute(f"DROP TABLE IF EXISTS {ATTENDED_TABLE}, {CHANGED_TABLE}")
 
 
-def _tally_county(*, year: int, county: Region, report: Callable[[int, int], None], since: Any = None) -> TallyOutcome:
+def _tally_county(
+    *, year: int, county: Region, report: Callable[[int, int], None], changed_only: bool = False
+) -> TallyOutcome:
     requirement = CreditRequirement.objects.filter(county=county, year=year).first()
     constants = {
         "year": year,
@@ -450,7 +474,9 @@ def _tally_county(*, year: int, county: Region, report: Callable[[int, int], Non
     span = ids["hi"] - ids["lo"] + 1
     for lo in range(ids["lo"], ids["hi"] + 1, CHUNK_TEACHERS):
         hi = min(lo + CHUNK_TEACHERS - 1, ids["hi"])
-        outcome.written += _tally_chunk(year=year, county=county, lo=lo, hi=hi, constants=constants, since=since)
+        outcome.written += _tally_chunk(
+            year=year, county=county, lo=lo, hi=hi, constants=constants, changed_only=changed_only
+        )
         report(hi - ids["lo"] + 1, span)
     return outcome
 
@@ -483,8 +509,13 @@ def tally_credits(
     outcome = TallyOutcome()
     # Each chunk is one statement, committed on its own: progress written meanwhile is visible, and a
     # rerun after a failure simply redoes the remaining chunks.
-    _collect_attended_hours(year=year)
+    since = changed_since
+    if since is not None and any(_rules_changed_since(year=year, county=c, since=since) for c in counties):
+        since = None  # a county's settings or requirement changed: everyone's figures may change
     try:
+        if since is not None:
+            _collect_changed_teachers(year=year, since=since)
+        _collect_attended_hours(year=year, changed_only=since is not None)
         for number, current in enumerate(counties):
 
             def report(done: int, total: int, number: int = number) -> None:
@@ -492,14 +523,11 @@ def tally_credits(
                     share = (number + (done / total if total else 1)) / len(counties)
                     progress(min(100, int(share * 100)))
 
-            since = changed_since
-            if since is not None and _rules_changed_since(year=year, county=current, since=since):
-                since = None
-            part = _tally_county(year=year, county=current, report=report, since=since)
+            part = _tally_county(year=year, county=current, report=report, changed_only=since is not None)
             outcome.teachers += part.teachers
             outcome.written += part.written
     finally:
-        _drop_attended_hours()
+        _drop_work_tables()
     if progress is not None:
         progress(100)
     return outcome

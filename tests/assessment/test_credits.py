@@ -298,3 +298,22 @@ def test_tally_run_changed_only_starts_from_the_previous_run(world):
     second = tally_run_execute(run=TallyRun.objects.create(year=2026, county=world.county_x, changed_only=True))
     assert (first.written, second.written) == (2, 0)
     assert second.status == TallyRun.Status.DONE
+
+
+def test_changed_only_tally_counts_new_attendance_in_proportional_county(world):
+    from django.utils import timezone
+
+    credit_settings_save(county=world.county_x, hours_per_credit=D(10), mode="proportional", actor=None)
+    sub = _sub(world, hours=12)
+    ea = EnrolmentFactory(subproject=sub, teacher=world.teacher_a, status=COMPLETED)
+    eb = EnrolmentFactory(subproject=sub, teacher=world.teacher_b, status=COMPLETED)
+    first, second = SessionFactory(subproject=sub, hours=3), SessionFactory(subproject=sub, hours=3)
+    AttendanceFactory(session=first, enrolment=ea)
+    AttendanceFactory(session=first, enrolment=eb)
+    tally_credits(year=2026, county=world.county_x)
+    since = timezone.now()
+    AttendanceFactory(session=second, enrolment=ea)
+    outcome = tally_credits(year=2026, county=world.county_x, changed_since=since)
+    assert outcome.written == 1
+    assert CreditTally.objects.get(teacher=world.teacher_a).centralized_hours == 6
+    assert CreditTally.objects.get(teacher=world.teacher_b).centralized_hours == 3
