@@ -48,7 +48,7 @@ class CreditTally(models.Model):
     met = models.BooleanField(_("达标"), default=False)
     shortfall_hours = models.DecimalField(_("差额学时"), max_digits=7, decimal_places=1, default=0)
     computed_at = models.DateTimeField(auto_now=True)
-    # Set once the school's registration is approved or the tally is corrected: the tally leaves it alone.
+    # Set while the school's registration is submitted or approved: the tally leaves the row alone.
     locked = models.BooleanField(_("已锁定"), default=False)
 
     class Meta:

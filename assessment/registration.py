@@ -17,7 +17,7 @@ ERR_ALREADY_SUBMITTED = "本年度学分已提交或已审核"
 ERR_NOT_SUBMITTED = "只能处理已提交的登记"
 ERR_REASON_REQUIRED = "请填写原因"
 ERR_NO_TALLIES = "本校本年度还没有学时统计，请先计算学时"
-ERR_NOT_LOCKED = "只有已审核的记录需要更正；未审核的记录请重新计算学时"
+ERR_NOT_LOCKED = "只有已审核的记录需要更正；未审核的记录请退回后重新计算学时"
 ERR_NEGATIVE = "学时不能为负数"
 
 Status = CreditRegistration.Status
@@ -34,7 +34,9 @@ def registration_submit(*, school: School, year: int, actor: Any) -> CreditRegis
     registration.status, registration.reason = Status.SUBMITTED, ""
     registration.submitted_by, registration.submitted_at = actor, timezone.now()
     registration.save()
-    audit(action="registration_submit", obj=registration, actor=actor, year=year)
+    # What the coordinator reviewed is what the county decides on: the tally leaves these rows alone.
+    count = CreditTally.objects.filter(school=school, year=year).update(locked=True)
+    audit(action="registration_submit", obj=registration, actor=actor, year=year, tallies=count)
     return registration
 
 
@@ -47,7 +49,7 @@ def _pending(registration: CreditRegistration) -> CreditRegistration:
 
 @transaction.atomic
 def registration_approve(*, registration: CreditRegistration, actor: Any) -> CreditRegistration:
-    """Approve and lock the school's tallies for the year: the tally no longer rewrites them."""
+    """Approve: the school's tallies for the year stay locked for good; changes need a correction."""
     registration = _pending(registration)
     registration.status, registration.decided_by, registration.decided_at = Status.APPROVED, actor, timezone.now()
     registration.save(update_fields=["status", "decided_by", "decided_at"])
@@ -64,6 +66,8 @@ def registration_return(*, registration: CreditRegistration, reason: str, actor:
     registration.status, registration.reason = Status.RETURNED, reason.strip()
     registration.decided_by, registration.decided_at = actor, timezone.now()
     registration.save(update_fields=["status", "reason", "decided_by", "decided_at"])
+    # Returned for fixing: the next tally may update the figures again.
+    CreditTally.objects.filter(school=registration.school_id, year=registration.year).update(locked=False)
     audit(action="registration_return", obj=registration, actor=actor, reason=reason)
     return registration
 
@@ -89,7 +93,10 @@ def tally_correct(
     if not reason.strip():
         raise ValidationError(ERR_REASON_REQUIRED)
     tally = CreditTally.objects.select_for_update().get(pk=tally.pk)
-    if not tally.locked:
+    approved = CreditRegistration.objects.filter(
+        school=tally.school_id, year=tally.year, status=Status.APPROVED
+    ).exists()
+    if not approved:
         raise ValidationError(ERR_NOT_LOCKED)
     hours = {
         "centralized_hours": _q(centralized_hours),

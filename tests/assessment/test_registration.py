@@ -31,6 +31,8 @@ def _url(name, world):
 def test_coordinator_submits_and_county_approves_which_locks(client_for, world, tallied):
     assert client_for(world.coord_a).post(_url("registration_submit", world)).status_code == 302
     assert CreditRegistration.objects.get().status == "submitted"
+    tallied.refresh_from_db()
+    assert tallied.locked  # what was submitted is what the county sees
     client_for(world.staff_x).post(_url("registration_decide", world), {"decision": "approve"})
     assert CreditRegistration.objects.get().status == "approved"
     tallied.refresh_from_db()
@@ -156,3 +158,29 @@ def test_registration_list_shows_each_schools_status(client_for, world, tallied)
 def test_coordinator_sees_only_own_school_tallies(client_for, world, tallied):
     page = client_for(world.coord_a).get(_url("registration_detail", world)).content.decode()
     assert "张三" in page and "李四" not in page
+
+
+def test_submitted_tallies_are_frozen_until_returned(world, tallied):
+    reg = registration.registration_submit(school=world.school_a, year=2026, actor=world.coord_a)
+    sub = SubProjectFactory(program=ProgramFactory(county=world.county_x, year=2026), hours=10)
+    EnrolmentFactory(subproject=sub, teacher=world.teacher_a, status=Enrolment.Status.COMPLETED)
+    tally_credits(year=2026, county=world.county_x)
+    tallied.refresh_from_db()
+    assert tallied.total_hours == 24
+    registration.registration_return(registration=reg, reason="请更新", actor=world.staff_x)
+    tally_credits(year=2026, county=world.county_x)
+    tallied.refresh_from_db()
+    assert (tallied.total_hours, tallied.locked) == (34, False)
+
+
+def test_submitted_but_unapproved_tally_cannot_be_corrected(world, tallied):
+    registration.registration_submit(school=world.school_a, year=2026, actor=world.coord_a)
+    with pytest.raises(ValidationError):
+        registration.tally_correct(
+            tally=tallied,
+            reason="x",
+            actor=world.staff_x,
+            centralized_hours=D(1),
+            online_hours=D(0),
+            school_based_hours=D(0),
+        )
