@@ -276,54 +276,67 @@ CHUNK_TEACHERS = 10_000
 # eligibility and scoping rules as everywhere else); the statement sums them per teacher and category,
 # caps proportional hours per enrolment, compares with the requirement and upserts. A row is only
 # rewritten when a value changed, and never when it is locked (approved or corrected).
+# Portable between PostgreSQL and SQLite (local development): CASE instead of LEAST/GREATEST, no
+# LATERAL, a CTE column list instead of a derived-table alias list, "WHERE true" before ON CONFLICT.
 TALLY_SQL = """
 WITH earn (id, teacher_id, category, hours, online, mode) AS ({earn}),
 attended (enrolment_id, hours) AS ({attended}),
 school_based (teacher_id, hours) AS ({school_based}),
+teachers (id, school_id) AS ({teachers}),
+earned AS (
+    SELECT e.teacher_id, e.category,
+        CASE WHEN e.mode = 'proportional'
+                AND COALESCE(a.hours, 0) + COALESCE(e.online, 0) < e.hours
+            THEN COALESCE(a.hours, 0) + COALESCE(e.online, 0) ELSE e.hours END AS h
+    FROM earn e LEFT JOIN attended a ON a.enrolment_id = e.id
+),
 per_teacher AS (
-    SELECT e.teacher_id,
-        SUM(CASE WHEN e.category = 'centralized' THEN x.h ELSE 0 END) AS c,
-        SUM(CASE WHEN e.category = 'online' THEN x.h ELSE 0 END) AS o,
-        SUM(CASE WHEN e.category = 'school_based' THEN x.h ELSE 0 END) AS s
-    FROM earn e
-    LEFT JOIN attended a ON a.enrolment_id = e.id
-    CROSS JOIN LATERAL (
-        SELECT CASE WHEN e.mode = 'proportional'
-            THEN LEAST(COALESCE(a.hours, 0) + COALESCE(e.online, 0), e.hours) ELSE e.hours END AS h
-    ) x
-    GROUP BY e.teacher_id
+    SELECT teacher_id,
+        SUM(CASE WHEN category = 'centralized' THEN h ELSE 0 END) AS c,
+        SUM(CASE WHEN category = 'online' THEN h ELSE 0 END) AS o,
+        SUM(CASE WHEN category = 'school_based' THEN h ELSE 0 END) AS s
+    FROM earned GROUP BY teacher_id
 ),
 hours AS (
     SELECT t.id AS teacher_id, t.school_id,
         ROUND(COALESCE(p.c, 0), 1) AS c, ROUND(COALESCE(p.o, 0), 1) AS o,
         ROUND(COALESCE(p.s, 0) + COALESCE(sb.hours, 0), 1) AS s
-    FROM ({teachers}) t (id, school_id)
+    FROM teachers t
     LEFT JOIN per_teacher p ON p.teacher_id = t.id
     LEFT JOIN school_based sb ON sb.teacher_id = t.id
 ),
-assessed AS (
+gaps AS (
     SELECT h.*, h.c + h.o + h.s AS total,
-        CASE WHEN %(has_req)s THEN GREATEST(
-            %(req_total)s - (h.c + h.o + h.s),
-            GREATEST(%(req_c)s - h.c, 0) + GREATEST(%(req_o)s - h.o, 0) + GREATEST(%(req_s)s - h.s, 0),
-            0) ELSE 0 END AS shortfall
+        CAST(%(req_total)s AS NUMERIC) - (h.c + h.o + h.s) AS total_gap,
+        CASE WHEN CAST(%(req_c)s AS NUMERIC) > h.c THEN CAST(%(req_c)s AS NUMERIC) - h.c ELSE 0 END
+        + CASE WHEN CAST(%(req_o)s AS NUMERIC) > h.o THEN CAST(%(req_o)s AS NUMERIC) - h.o ELSE 0 END
+        + CASE WHEN CAST(%(req_s)s AS NUMERIC) > h.s THEN CAST(%(req_s)s AS NUMERIC) - h.s ELSE 0 END AS category_gap
     FROM hours h
+),
+assessed AS (
+    SELECT g.*, CASE WHEN NOT %(has_req)s THEN 0
+        WHEN g.total_gap > g.category_gap THEN g.total_gap ELSE g.category_gap END AS shortfall
+    FROM gaps g
 )
 INSERT INTO assessment_credittally AS old (teacher_id, year, county_id, school_id, centralized_hours, online_hours,
     school_based_hours, total_hours, credits, met, shortfall_hours, computed_at, locked)
-SELECT teacher_id, %(year)s, %(county)s, school_id, c, o, s, total, ROUND(total / %(per_credit)s, 2),
+SELECT teacher_id, %(year)s, %(county)s, school_id, c, o, s, total, ROUND((total * 1.0) / CAST(%(per_credit)s AS NUMERIC), 2),
     shortfall = 0, ROUND(shortfall, 1), %(now)s, false
-FROM assessed
+FROM assessed WHERE true
 ON CONFLICT (teacher_id, year) DO UPDATE SET
-    county_id = EXCLUDED.county_id, school_id = EXCLUDED.school_id,
-    centralized_hours = EXCLUDED.centralized_hours, online_hours = EXCLUDED.online_hours,
-    school_based_hours = EXCLUDED.school_based_hours, total_hours = EXCLUDED.total_hours,
-    credits = EXCLUDED.credits, met = EXCLUDED.met, shortfall_hours = EXCLUDED.shortfall_hours,
-    computed_at = EXCLUDED.computed_at
-WHERE NOT old.locked AND (old.county_id, old.school_id, old.centralized_hours, old.online_hours,
-    old.school_based_hours, old.credits, old.met, old.shortfall_hours)
-    IS DISTINCT FROM (EXCLUDED.county_id, EXCLUDED.school_id, EXCLUDED.centralized_hours, EXCLUDED.online_hours,
-    EXCLUDED.school_based_hours, EXCLUDED.credits, EXCLUDED.met, EXCLUDED.shortfall_hours)
+    county_id = excluded.county_id, school_id = excluded.school_id,
+    centralized_hours = excluded.centralized_hours, online_hours = excluded.online_hours,
+    school_based_hours = excluded.school_based_hours, total_hours = excluded.total_hours,
+    credits = excluded.credits, met = excluded.met, shortfall_hours = excluded.shortfall_hours,
+    computed_at = excluded.computed_at
+WHERE NOT old.locked AND (old.county_id IS DISTINCT FROM excluded.county_id
+    OR old.school_id IS DISTINCT FROM excluded.school_id
+    OR old.centralized_hours IS DISTINCT FROM excluded.centralized_hours
+    OR old.online_hours IS DISTINCT FROM excluded.online_hours
+    OR old.school_based_hours IS DISTINCT FROM excluded.school_based_hours
+    OR old.credits IS DISTINCT FROM excluded.credits
+    OR old.met IS DISTINCT FROM excluded.met
+    OR old.shortfall_hours IS DISTINCT FROM excluded.shortfall_hours)
 """
 
 
@@ -392,13 +405,22 @@ def _tally_chunk(
     pieces["attended"] = f"SELECT enrolment_id, hours FROM {ATTENDED_TABLE}"
     with connection.cursor() as cursor:
         cursor.execute(TALLY_SQL.format(**pieces), named)
-        return cursor.rowcount
+        if cursor.rowcount >= 0:
+            return cursor.rowcount
+        cursor.execute("SELECT changes()")  # SQLite's driver reports no row count for WITH … INSERT
+        return cursor.fetchone()[0]
 
 
 ATTENDED_TABLE = "assessment_tally_attended"
 
 
 CHANGED_TABLE = "assessment_tally_changed"
+
+
+def _analyze(cursor: Any, table: str) -> None:
+    """Fresh statistics for a work table so PostgreSQL plans the joins on it well."""
+    if connection.vendor == "postgresql":
+        cursor.execute(f"ANALYZE {table}")
 
 
 def _collect_changed_teachers(*, year: int, since: Any) -> None:
@@ -408,7 +430,7 @@ def _collect_changed_teachers(*, year: int, since: Any) -> None:
         cursor.execute(f"DROP TABLE IF EXISTS {CHANGED_TABLE}")
         cursor.execute(f"CREATE TEMPORARY TABLE {CHANGED_TABLE} (teacher_id bigint PRIMARY KEY)")
         cursor.execute(f"INSERT INTO {CHANGED_TABLE} (teacher_id) {sql}", params)
-        cursor.execute(f"ANALYZE {CHANGED_TABLE}")
+        _analyze(cursor, CHANGED_TABLE)
 
 
 def _changed_only() -> RawSQL:
@@ -428,27 +450,31 @@ def _collect_attended_hours(*, year: int, changed_only: bool) -> None:
             enrolment__subproject__program__county__credit_settings__mode=CountyCreditSettings.Mode.PROPORTIONAL,
         )
         .values("enrolment_id")
-        .annotate(h=Sum("session__hours"))
-        .values_list("enrolment_id", "h")
+        .annotate(hours=Sum("session__hours"))
+        .values_list("enrolment_id", "hours")
     )
     if changed_only:
         attended = attended.filter(enrolment__teacher__in=_changed_only())
     with connection.cursor() as cursor:
         cursor.execute(f"DROP TABLE IF EXISTS {ATTENDED_TABLE}")
-        cursor.execute(f"CREATE TEMPORARY TABLE {ATTENDED_TABLE} (enrolment_id bigint, hours numeric)")
-        if CountyCreditSettings.objects.filter(mode=CountyCreditSettings.Mode.PROPORTIONAL).exists():
-            sql, params = _sql(attended)
-            with transaction.atomic():
+        if not CountyCreditSettings.objects.filter(mode=CountyCreditSettings.Mode.PROPORTIONAL).exists():
+            cursor.execute(f"CREATE TEMPORARY TABLE {ATTENDED_TABLE} (enrolment_id bigint, hours numeric)")
+            return
+        sql, params = _sql(attended)
+        with transaction.atomic():
+            if connection.vendor == "postgresql":
                 # One row per enrolment: enough memory that the grouping does not spill to disk.
                 cursor.execute("SET LOCAL work_mem = '64MB'")
-                cursor.execute(f"INSERT INTO {ATTENDED_TABLE} (enrolment_id, hours) {sql}", params)
-            cursor.execute(f"ANALYZE {ATTENDED_TABLE}")
+            # CREATE … AS (unlike INSERT … SELECT) may use a parallel plan, like the report queries.
+            cursor.execute(f"CREATE TEMPORARY TABLE {ATTENDED_TABLE} AS {sql}", params)
+        _analyze(cursor, ATTENDED_TABLE)
 
 
 def _drop_work_tables() -> None:
     if not connection.needs_rollback:
         with connection.cursor() as cursor:
-            cursor.execute(f"DROP TABLE IF EXISTS {ATTENDED_TABLE}, {CHANGED_TABLE}")
+            for table in (ATTENDED_TABLE, CHANGED_TABLE):
+                cursor.execute(f"DROP TABLE IF EXISTS {table}")
 
 
 def _tally_county(
