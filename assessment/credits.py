@@ -463,8 +463,11 @@ def _collect_attended_hours(*, year: int, changed_only: bool) -> None:
         sql, params = _sql(attended)
         with transaction.atomic():
             if connection.vendor == "postgresql":
-                # One row per enrolment: enough memory that the grouping does not spill to disk.
+                # One row per enrolment: enough memory that the grouping does not spill to disk, and
+                # no penalty for the many groups the workers pass back, so a parallel plan is chosen
+                # (the planner otherwise reads 2,000,000 rows in one process, measured 1.6× slower).
                 cursor.execute("SET LOCAL work_mem = '64MB'")
+                cursor.execute("SET LOCAL parallel_tuple_cost = 0")
             # CREATE … AS (unlike INSERT … SELECT) may use a parallel plan, like the report queries.
             cursor.execute(f"CREATE TEMPORARY TABLE {ATTENDED_TABLE} AS {sql}", params)
         _analyze(cursor, ATTENDED_TABLE)
