@@ -1,3 +1,6 @@
+import uuid
+
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -13,6 +16,7 @@ class CreditRequirement(models.Model):
     min_online = models.DecimalField(_("网络培训最低学时"), max_digits=6, decimal_places=1, default=0)
     min_school_based = models.DecimalField(_("校本研训最低学时"), max_digits=6, decimal_places=1, default=0)
     cycle_total_hours = models.DecimalField(_("五年周期总学时"), max_digits=7, decimal_places=1, default=360)
+    updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         verbose_name = _("学时要求")
@@ -44,6 +48,8 @@ class CreditTally(models.Model):
     met = models.BooleanField(_("达标"), default=False)
     shortfall_hours = models.DecimalField(_("差额学时"), max_digits=7, decimal_places=1, default=0)
     computed_at = models.DateTimeField(auto_now=True)
+    # Set while the school's registration is submitted or approved: the tally leaves the row alone.
+    locked = models.BooleanField(_("已锁定"), default=False)
 
     class Meta:
         verbose_name = _("学时统计")
@@ -53,3 +59,421 @@ class CreditTally(models.Model):
 
     def __str__(self) -> str:
         return f"{self.teacher_id} {self.year}: {self.total_hours}"
+
+
+# ---------------------------------------------------------------------------------------------
+# Assessment schemes and results
+
+
+class Grade(models.TextChoices):
+    EXCELLENT = "excellent", _("优秀")
+    PASS = "pass", _("合格")
+    FAIL = "fail", _("不合格")
+
+
+PASSING_GRADES = (Grade.EXCELLENT, Grade.PASS)
+
+
+class AssessmentScheme(models.Model):
+    """How a sub-project's trainees are scored: weighted components, a pass mark and the 优秀 rule.
+
+    A template scheme has no sub-project; sub-project schemes are copied from it."""
+
+    county = models.ForeignKey("trainees.Region", verbose_name=_("县区"), on_delete=models.PROTECT, related_name="+")
+    subproject = models.OneToOneField(
+        "programs.SubProject",
+        verbose_name=_("子项目"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="assessment_scheme",
+    )
+    name = models.CharField(_("方案名称"), max_length=128)
+    is_template = models.BooleanField(_("模板"), default=False)
+    pass_mark = models.DecimalField(_("合格分数线"), max_digits=5, decimal_places=1, default=60)
+    excellent_threshold = models.DecimalField(_("优秀分数线"), max_digits=5, decimal_places=1, null=True, blank=True)
+    excellent_share = models.DecimalField(_("优秀比例上限（%）"), max_digits=5, decimal_places=1, null=True, blank=True)
+    published_at = models.DateTimeField(_("发布时间"), null=True, blank=True)
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("考核方案")
+        verbose_name_plural = _("考核方案")
+        ordering = ["-is_template", "name", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(is_template=True, subproject__isnull=True) | Q(is_template=False, subproject__isnull=False),
+                name="scheme_template_xor_subproject",
+            ),
+            models.CheckConstraint(condition=Q(pass_mark__gte=0, pass_mark__lte=100), name="scheme_pass_mark_range"),
+            models.CheckConstraint(
+                condition=Q(excellent_threshold__isnull=True)
+                | Q(excellent_threshold__gte=0, excellent_threshold__lte=100),
+                name="scheme_excellent_threshold_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(excellent_share__isnull=True) | Q(excellent_share__gt=0, excellent_share__lte=100),
+                name="scheme_excellent_share_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(is_template=False) | Q(published_at__isnull=True), name="scheme_template_never_published"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_published(self) -> bool:
+        return self.published_at is not None
+
+
+class Component(models.Model):
+    class Source(models.TextChoices):
+        ATTENDANCE = "attendance", _("出勤")
+        ONLINE_HOURS = "online_hours", _("网络研修学时")
+        TASKS = "tasks", _("任务完成")
+        MANUAL = "manual", _("人工评分")
+
+    scheme = models.ForeignKey(AssessmentScheme, on_delete=models.CASCADE, related_name="components")
+    order = models.PositiveSmallIntegerField(_("顺序"), default=0)
+    label = models.CharField(_("考核项"), max_length=32)
+    weight = models.PositiveSmallIntegerField(_("权重（%）"))
+    source = models.CharField(_("来源"), max_length=16, choices=Source.choices)
+    # For online hours: the hours that earn full marks.
+    target_hours = models.DecimalField(_("目标学时"), max_digits=6, decimal_places=1, null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("考核项")
+        verbose_name_plural = _("考核项")
+        ordering = ["scheme", "order", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["scheme", "label"], name="component_unique_label"),
+            models.CheckConstraint(condition=Q(weight__gte=0, weight__lte=100), name="component_weight_range"),
+            models.CheckConstraint(
+                condition=~Q(source="online_hours") | Q(target_hours__gt=0), name="component_online_has_target"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.label} {self.weight}%"
+
+
+class ManualScore(models.Model):
+    """A score typed in (grid or import) for a manual component."""
+
+    enrolment = models.ForeignKey("programs.Enrolment", on_delete=models.CASCADE, related_name="manual_scores")
+    component = models.ForeignKey(Component, on_delete=models.CASCADE, related_name="manual_scores")
+    value = models.DecimalField(_("分数"), max_digits=5, decimal_places=1)
+
+    class Meta:
+        verbose_name = _("评分")
+        verbose_name_plural = _("评分")
+        constraints = [
+            models.UniqueConstraint(fields=["enrolment", "component"], name="manual_score_one_per_component"),
+            models.CheckConstraint(condition=Q(value__gte=0, value__lte=100), name="manual_score_range"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.enrolment_id}/{self.component_id}: {self.value}"
+
+
+class Result(models.Model):
+    """One trainee's computed assessment: component scores, final score and grade.
+
+    `version` grows with every save so a stale score-entry grid cannot overwrite newer scores."""
+
+    enrolment = models.OneToOneField("programs.Enrolment", on_delete=models.CASCADE, related_name="assessment_result")
+    scheme = models.ForeignKey(AssessmentScheme, on_delete=models.CASCADE, related_name="results")
+    component_scores = models.JSONField(_("各项得分"), default=dict)
+    final_score = models.DecimalField(_("总评成绩"), max_digits=5, decimal_places=1, null=True, blank=True)
+    grade = models.CharField(_("等第"), max_length=12, choices=Grade.choices, blank=True)
+    version = models.PositiveIntegerField(default=0)
+    updated_at = models.DateTimeField(auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("考核结果")
+        verbose_name_plural = _("考核结果")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(final_score__isnull=True) | Q(final_score__gte=0, final_score__lte=100),
+                name="result_score_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(final_score__isnull=True, grade="") | Q(final_score__isnull=False) & ~Q(grade=""),
+                name="result_grade_iff_score",
+            ),
+        ]
+        indexes = [models.Index(fields=["scheme", "grade"])]
+
+    def __str__(self) -> str:
+        return f"{self.enrolment_id}: {self.final_score} {self.grade}"
+
+
+# ---------------------------------------------------------------------------------------------
+# Satisfaction survey 满意度: answers are not linked to anyone
+
+
+SURVEY_QUESTIONS = (
+    ("q_content", _("培训内容符合需求")),
+    ("q_teaching", _("授课教师水平")),
+    ("q_organisation", _("组织管理与服务")),
+    ("q_usefulness", _("对教学实践的帮助")),
+)
+
+
+def _rating(label):
+    return models.PositiveSmallIntegerField(label)
+
+
+class SurveyResponse(models.Model):
+    """An anonymous answer. Deliberately without trainee, enrolment, time or sequential id: a random
+    UUID key, so neither the row nor its position can be matched with a `SurveyAnswered` marker."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    subproject = models.ForeignKey("programs.SubProject", on_delete=models.CASCADE, related_name="survey_responses")
+    q_content = _rating(_("培训内容符合需求"))
+    q_teaching = _rating(_("授课教师水平"))
+    q_organisation = _rating(_("组织管理与服务"))
+    q_usefulness = _rating(_("对教学实践的帮助"))
+    comment = models.TextField(_("意见建议"), blank=True, max_length=1000)
+
+    class Meta:
+        verbose_name = _("满意度答卷")
+        verbose_name_plural = _("满意度答卷")
+        ordering = ["id"]  # random order, never the order of answering
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(
+                    **{f"{name}__gte": 1 for name, _label in SURVEY_QUESTIONS},
+                    **{f"{name}__lte": 5 for name, _label in SURVEY_QUESTIONS},
+                ),
+                name="survey_ratings_1_to_5",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return str(self.id)
+
+
+class SurveyAnswered(models.Model):
+    """That an enrolment has answered (once only), kept apart from the answer itself."""
+
+    enrolment = models.OneToOneField("programs.Enrolment", on_delete=models.CASCADE, related_name="survey_answered")
+
+    class Meta:
+        verbose_name = _("已填满意度")
+        verbose_name_plural = _("已填满意度")
+
+    def __str__(self) -> str:
+        return str(self.enrolment_id)
+
+
+# ---------------------------------------------------------------------------------------------
+# Credit rules
+
+
+class CountyCreditSettings(models.Model):
+    class Mode(models.TextChoices):
+        FULL = "full", _("合格即计子项目学时")
+        PROPORTIONAL = "proportional", _("按实际出勤学时计")
+
+    county = models.OneToOneField(
+        "trainees.Region", verbose_name=_("县区"), on_delete=models.CASCADE, related_name="credit_settings"
+    )
+    hours_per_credit = models.DecimalField(_("每学分学时数"), max_digits=5, decimal_places=1, default=10)
+    mode = models.CharField(_("学时认定方式"), max_length=16, choices=Mode.choices, default=Mode.FULL)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("学分设置")
+        verbose_name_plural = _("学分设置")
+        constraints = [models.CheckConstraint(condition=Q(hours_per_credit__gt=0), name="credit_hours_per_credit_pos")]
+
+    def __str__(self) -> str:
+        return str(self.county)
+
+
+class SchoolProject(models.Model):
+    """School-based training 校本研修: 申报 by the school, 核准 by the county, 认定 of hours at the end."""
+
+    class Status(models.TextChoices):
+        SUBMITTED = "submitted", _("已申报")
+        APPROVED = "approved", _("已核准")
+        REJECTED = "rejected", _("未核准")
+        RECOGNISED = "recognised", _("已认定")
+
+    school = models.ForeignKey(
+        "trainees.School", verbose_name=_("学校"), on_delete=models.PROTECT, related_name="school_projects"
+    )
+    year = models.PositiveSmallIntegerField(_("年度"))
+    title = models.CharField(_("项目名称"), max_length=128)
+    plan = models.TextField(_("实施方案"))
+    planned_hours = models.DecimalField(_("计划学时"), max_digits=5, decimal_places=1)
+    status = models.CharField(_("状态"), max_length=12, choices=Status.choices, default=Status.SUBMITTED)
+    reason = models.CharField(_("意见"), max_length=200, blank=True)
+    submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("校本研修项目")
+        verbose_name_plural = _("校本研修项目")
+        ordering = ["-year", "school", "title"]
+        constraints = [
+            models.UniqueConstraint(fields=["school", "year", "title"], name="school_project_unique_title"),
+            models.CheckConstraint(condition=Q(planned_hours__gt=0), name="school_project_hours_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class SchoolSession(models.Model):
+    project = models.ForeignKey(SchoolProject, on_delete=models.CASCADE, related_name="sessions")
+    date = models.DateField(_("日期"))
+    topic = models.CharField(_("主题"), max_length=128)
+    hours = models.DecimalField(_("学时"), max_digits=4, decimal_places=1)
+    # The county's 认定: hours it accepts for this session (None until recognised; routine meetings get 0).
+    recognised_hours = models.DecimalField(_("认定学时"), max_digits=4, decimal_places=1, null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("校本研修活动")
+        verbose_name_plural = _("校本研修活动")
+        ordering = ["project", "date", "pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(hours__gt=0), name="school_session_hours_positive"),
+            models.CheckConstraint(
+                condition=Q(recognised_hours__isnull=True)
+                | Q(recognised_hours__gte=0, recognised_hours__lte=models.F("hours")),
+                name="school_session_recognised_within_hours",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.date:%Y-%m-%d} {self.topic}"
+
+
+class SchoolAttendance(models.Model):
+    session = models.ForeignKey(SchoolSession, on_delete=models.CASCADE, related_name="attendance")
+    teacher = models.ForeignKey("trainees.Teacher", on_delete=models.PROTECT, related_name="school_attendance")
+
+    class Meta:
+        verbose_name = _("校本研修出勤")
+        verbose_name_plural = _("校本研修出勤")
+        constraints = [models.UniqueConstraint(fields=["session", "teacher"], name="school_attendance_once")]
+
+    def __str__(self) -> str:
+        return f"{self.teacher_id}@{self.session_id}"
+
+
+# ---------------------------------------------------------------------------------------------
+# Tally runs, registration 学分审核登记 and audit
+
+
+class TallyRun(models.Model):
+    """One run of the tally, for progress display and to know what the last run saw."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("排队中")
+        RUNNING = "running", _("计算中")
+        DONE = "done", _("已完成")
+        FAILED = "failed", _("失败")
+
+    year = models.PositiveSmallIntegerField(_("年度"))
+    county = models.ForeignKey("trainees.Region", null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    # Recompute only teachers whose records changed since the last finished run, when that is safe.
+    changed_only = models.BooleanField(_("仅计算有变动的教师"), default=False)
+    status = models.CharField(_("状态"), max_length=8, choices=Status.choices, default=Status.QUEUED)
+    progress = models.PositiveSmallIntegerField(_("进度（%）"), default=0)
+    teachers = models.PositiveIntegerField(default=0)
+    written = models.PositiveIntegerField(default=0)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    error = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["-pk"]
+        constraints = [models.CheckConstraint(condition=Q(progress__lte=100), name="tally_run_progress_range")]
+
+    def __str__(self) -> str:
+        return f"{self.year} {self.status} {self.progress}%"
+
+
+class CreditRegistration(models.Model):
+    """A school's yearly credit registration: reviewed and submitted by the coordinator, decided by the county."""
+
+    class Status(models.TextChoices):
+        SUBMITTED = "submitted", _("已提交")
+        RETURNED = "returned", _("已退回")
+        APPROVED = "approved", _("已审核")
+
+    school = models.ForeignKey("trainees.School", on_delete=models.PROTECT, related_name="credit_registrations")
+    year = models.PositiveSmallIntegerField(_("年度"))
+    status = models.CharField(_("状态"), max_length=12, choices=Status.choices, default=Status.SUBMITTED)
+    reason = models.CharField(_("退回原因"), max_length=200, blank=True)
+    submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    submitted_at = models.DateTimeField(null=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("学分审核登记")
+        verbose_name_plural = _("学分审核登记")
+        ordering = ["-year", "school"]
+        constraints = [
+            models.UniqueConstraint(fields=["school", "year"], name="registration_one_per_school_year"),
+            models.CheckConstraint(condition=~Q(status="returned") | ~Q(reason=""), name="registration_return_reason"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.school_id} {self.year}: {self.status}"
+
+
+class TallyCorrection(models.Model):
+    """A change to an approved tally: the reason and the old values are kept."""
+
+    tally = models.ForeignKey(CreditTally, on_delete=models.CASCADE, related_name="corrections")
+    reason = models.CharField(_("更正原因"), max_length=200)
+    old_values = models.JSONField()
+    new_values = models.JSONField()
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [models.CheckConstraint(condition=~Q(reason=""), name="correction_has_reason")]
+
+    def __str__(self) -> str:
+        return f"{self.tally_id}: {self.reason}"
+
+
+class AuditEntry(models.Model):
+    """Who did what to assessment and credit records, and when."""
+
+    action = models.CharField(max_length=40)
+    object_type = models.CharField(max_length=40)
+    object_id = models.CharField(max_length=40)
+    detail = models.JSONField(default=dict)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["object_type", "object_id"])]
+
+    def __str__(self) -> str:
+        return f"{self.action} {self.object_type}#{self.object_id}"

@@ -1,3 +1,35 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from . import views
+
+urlpatterns = [
+    path("", views.scheme_list, name="scheme_list"),
+    path("templates/new/", views.template_create, name="template_create"),
+    path("subprojects/<int:pk>/scheme/", views.subproject_scheme, name="subproject_scheme"),
+    path("subprojects/<int:pk>/scheme/copy/", views.subproject_scheme_copy, name="subproject_scheme_copy"),
+    path("subprojects/<int:pk>/survey/", views.survey_results, name="survey_results"),
+    path("schemes/<int:pk>/", views.scheme_detail, name="scheme_detail"),
+    path("schemes/<int:pk>/edit/", views.scheme_edit, name="scheme_edit"),
+    path("schemes/<int:pk>/scores/", views.score_grid, name="score_grid"),
+    path("schemes/<int:pk>/publish/", views.scheme_publish, name="scheme_publish"),
+    path("schemes/<int:pk>/excellent.xlsx", views.excellent_export, name="excellent_export"),
+    path("enrolments/<int:pk>/survey/", views.survey_answer, name="survey_answer"),
+    path("credits/settings/", views.credit_settings, name="credit_settings"),
+    path("school-projects/", views.school_project_list, name="school_project_list"),
+    path("school-projects/new/", views.school_project_create, name="school_project_create"),
+    path("school-projects/<int:pk>/", views.school_project_detail, name="school_project_detail"),
+    path("school-projects/<int:pk>/decide/", views.school_project_decide, name="school_project_decide"),
+    path("school-projects/<int:pk>/recognise/", views.school_project_recognise, name="school_project_recognise"),
+    path("school-projects/<int:pk>/sessions/new/", views.school_session_create, name="school_session_create"),
+    path("tallies/", views.tally_list, name="tally_list"),
+    path("tallies/run/", views.tally_run_start, name="tally_run_start"),
+    path("tallies/runs/<int:pk>/", views.tally_run_detail, name="tally_run_detail"),
+    path("tallies/<int:pk>/correct/", views.tally_correct, name="tally_correct"),
+    path("registrations/", views.registration_list, name="registration_list"),
+    path("registrations/<int:school>/<int:year>/", views.registration_detail, name="registration_detail"),
+    path("registrations/<int:school>/<int:year>/submit/", views.registration_submit, name="registration_submit"),
+    path("registrations/<int:school>/<int:year>/decide/", views.registration_decide, name="registration_decide"),
+    path("teachers/<int:pk>/transcript/", views.transcript, name="transcript"),
+    path("teachers/<int:pk>/transcript/print/", views.transcript_print, name="transcript_print"),
+    path("transcript/", views.transcript_me, name="transcript_me"),
+]

@@ -1,0 +1,117 @@
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from .models import SURVEY_QUESTIONS, AssessmentScheme, Component, CountyCreditSettings, CreditRequirement
+from .scoring import ScoreRow
+
+RATING_CHOICES = [(i, str(i)) for i in range(5, 0, -1)]
+
+
+class SchemeForm(forms.ModelForm):
+    class Meta:
+        model = AssessmentScheme
+        fields = ["name", "pass_mark", "excellent_threshold", "excellent_share"]
+
+
+class ComponentForm(forms.Form):
+    label = forms.CharField(label=_("考核项"), max_length=32)
+    weight = forms.IntegerField(label=_("权重（%）"), min_value=0, max_value=100)
+    source = forms.ChoiceField(label=_("来源"), choices=Component.Source.choices)
+    target_hours = forms.DecimalField(label=_("目标学时"), required=False, min_value=0, max_digits=6, decimal_places=1)
+
+
+ComponentFormSet = forms.formset_factory(ComponentForm, extra=2, can_delete=True, max_num=12)
+
+
+class CopyTemplateForm(forms.Form):
+    template = forms.ModelChoiceField(label=_("从模板复制"), queryset=AssessmentScheme.objects.none())
+
+    def __init__(self, *args, templates=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["template"].queryset = templates
+
+
+class SurveyForm(forms.Form):
+    comment = forms.CharField(
+        label=_("意见建议"), required=False, max_length=1000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name, label in SURVEY_QUESTIONS:
+            self.fields[name] = forms.TypedChoiceField(
+                label=label, choices=RATING_CHOICES, coerce=int, widget=forms.RadioSelect
+            )
+        self.order_fields([name for name, _label in SURVEY_QUESTIONS] + ["comment"])
+
+    def ratings(self) -> dict[str, int]:
+        return {name: self.cleaned_data[name] for name, _label in SURVEY_QUESTIONS}
+
+
+class CreditSettingsForm(forms.ModelForm):
+    class Meta:
+        model = CountyCreditSettings
+        fields = ["hours_per_credit", "mode"]
+
+
+class RequirementForm(forms.ModelForm):
+    class Meta:
+        model = CreditRequirement
+        fields = ["year", "total_hours", "min_centralized", "min_online", "min_school_based", "cycle_total_hours"]
+
+    def validate_unique(self):
+        """The service updates an existing year; no uniqueness error here."""
+
+
+class SchoolProjectForm(forms.Form):
+    year = forms.IntegerField(label=_("年度"), min_value=2000, max_value=2100)
+    title = forms.CharField(label=_("项目名称"), max_length=128)
+    plan = forms.CharField(label=_("实施方案"), widget=forms.Textarea(attrs={"rows": 5}))
+    planned_hours = forms.DecimalField(label=_("计划学时"), min_value=0.5, max_digits=5, decimal_places=1)
+
+
+class SchoolSessionForm(forms.Form):
+    date = forms.DateField(label=_("日期"), widget=forms.DateInput(attrs={"type": "date"}))
+    topic = forms.CharField(label=_("主题"), max_length=128)
+    hours = forms.DecimalField(label=_("学时"), min_value=0.5, max_digits=4, decimal_places=1)
+    teachers = forms.ModelMultipleChoiceField(
+        label=_("出勤教师"), queryset=None, required=False, widget=forms.CheckboxSelectMultiple
+    )
+
+    def __init__(self, *args, teachers=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["teachers"].queryset = teachers
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(label=_("原因"), max_length=200, required=False)
+
+
+class CorrectionForm(forms.Form):
+    centralized_hours = forms.DecimalField(label=_("集中培训学时"), min_value=0, max_digits=7, decimal_places=1)
+    online_hours = forms.DecimalField(label=_("网络培训学时"), min_value=0, max_digits=7, decimal_places=1)
+    school_based_hours = forms.DecimalField(label=_("校本研训学时"), min_value=0, max_digits=7, decimal_places=1)
+    reason = forms.CharField(label=_("更正原因"), max_length=200)
+
+
+class TallyRunForm(forms.Form):
+    year = forms.IntegerField(label=_("年度"), min_value=2000, max_value=2100)
+    changed_only = forms.BooleanField(label=_("仅计算有变动的教师"), required=False)
+
+
+def grid_rows_from_post(post: Any, components: list[Component]) -> list[ScoreRow]:
+    """Read the score grid: `v-<enrolment>` is the version shown, `s-<enrolment>-<component>` a score."""
+    manual = [c for c in components if c.source == Component.Source.MANUAL]
+    rows = []
+    for key in post:
+        if not key.startswith("v-"):
+            continue
+        try:
+            enrolment_id, version = int(key[2:]), int(post[key])
+        except ValueError:
+            continue
+        values = {c.pk: post.get(f"s-{enrolment_id}-{c.pk}", "").strip() or None for c in manual}
+        rows.append(ScoreRow(enrolment_id, values, version))
+    return rows

@@ -1,0 +1,250 @@
+"""Every read the assessment pages and exports need, already scoped to the user."""
+
+from collections import OrderedDict
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import Count, Exists, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce
+
+from attendance.models import ATTENDED, AttendanceRecord
+from core.scoping import get_visible_or_404, visible
+from programs.models import Enrolment, SubProject
+from trainees.models import Region, School, Teacher
+
+from .credits import earned_hours_expression, passed_condition
+from .models import (
+    AssessmentScheme,
+    Component,
+    CreditRegistration,
+    CreditRequirement,
+    CreditTally,
+    Grade,
+    ManualScore,
+    Result,
+    SchoolProject,
+    SurveyAnswered,
+    TallyRun,
+)
+from .scoring import assessed_enrolments
+
+SCHEME_PATHS = {"county": "county"}
+SUBPROJECT_PATHS = {"county": "program__county"}
+ENROLMENT_PATHS = {"county": "subproject__program__county", "school": "school", "teacher": "teacher"}
+TALLY_PATHS = {"county": "county", "school": "school", "teacher": "teacher"}
+SCHOOL_PROJECT_PATHS = {"county": "school__county", "school": "school"}
+TEACHER_PATHS = {"county": "school__county", "school": "school", "teacher": "pk"}
+
+
+def counties(*, user: Any) -> QuerySet[Region]:
+    return visible(Region.objects.filter(level=Region.Level.COUNTY), user, county="pk").order_by("name")
+
+
+# Schemes and scores
+
+
+def scheme_overview(*, user: Any) -> tuple[QuerySet[SubProject], QuerySet[AssessmentScheme]]:
+    subprojects = (
+        visible(SubProject.objects.all(), user, **SUBPROJECT_PATHS)
+        .select_related("program", "assessment_scheme")
+        .order_by("-program__year", "program__name", "name")
+    )
+    templates = visible(AssessmentScheme.objects.filter(is_template=True), user, **SCHEME_PATHS)
+    return subprojects, templates.prefetch_related("components")
+
+
+def subproject_get(*, user: Any, pk: Any) -> SubProject:
+    return get_visible_or_404(SubProject.objects.select_related("program"), user, pk=pk, **SUBPROJECT_PATHS)
+
+
+def scheme_get(*, user: Any, pk: Any) -> AssessmentScheme:
+    return get_visible_or_404(
+        AssessmentScheme.objects.select_related("subproject", "subproject__program", "county"),
+        user,
+        pk=pk,
+        **SCHEME_PATHS,
+    )
+
+
+def template_choices(*, user: Any, county_id: int) -> QuerySet[AssessmentScheme]:
+    return visible(AssessmentScheme.objects.filter(is_template=True, county_id=county_id), user, **SCHEME_PATHS)
+
+
+def score_grid(*, scheme: AssessmentScheme) -> tuple[list[Component], list[dict[str, Any]]]:
+    """Rows for the score-entry grid: trainee, manual scores, computed result and its version."""
+    components = list(scheme.components.all())
+    enrolments = list(
+        assessed_enrolments(scheme)
+        .select_related("teacher", "school", "assessment_result")
+        .order_by("school__code", "teacher__name", "pk")
+    )
+    manual = {
+        (m.enrolment_id, m.component_id): m.value
+        for m in ManualScore.objects.filter(component__scheme=scheme, enrolment__in=enrolments)
+    }
+    rows = []
+    for e in enrolments:
+        result = getattr(e, "assessment_result", None)
+        rows.append(
+            {
+                "enrolment": e,
+                "result": result,
+                "version": result.version if result else 0,
+                "cells": [
+                    {
+                        "component": c,
+                        "manual": manual.get((e.pk, c.pk)),
+                        "computed": (result.component_scores or {}).get(c.label) if result else None,
+                    }
+                    for c in components
+                ],
+            }
+        )
+    return components, rows
+
+
+def excellent_trainees(*, scheme: AssessmentScheme) -> QuerySet[Result]:
+    return (
+        Result.objects.filter(scheme=scheme, grade=Grade.EXCELLENT)
+        .select_related("enrolment__teacher", "enrolment__school")
+        .order_by("-final_score", "enrolment__teacher__name")
+    )
+
+
+# Surveys
+
+
+def enrolment_get(*, user: Any, pk: Any) -> Enrolment:
+    return get_visible_or_404(
+        Enrolment.objects.select_related("subproject", "subproject__program", "teacher"),
+        user,
+        pk=pk,
+        **ENROLMENT_PATHS,
+    )
+
+
+# Credits
+
+
+def requirements(*, user: Any) -> QuerySet[CreditRequirement]:
+    return visible(CreditRequirement.objects.select_related("county"), user, county="county").order_by(
+        "-year", "county__name"
+    )
+
+
+def school_projects(*, user: Any) -> QuerySet[SchoolProject]:
+    return (
+        visible(SchoolProject.objects.all(), user, **SCHOOL_PROJECT_PATHS)
+        .select_related("school")
+        .annotate(session_count=Count("sessions"))
+        .order_by("-year", "school__code", "title")
+    )
+
+
+def school_project_get(*, user: Any, pk: Any) -> SchoolProject:
+    return get_visible_or_404(
+        SchoolProject.objects.select_related("school").prefetch_related(
+            Prefetch("sessions", to_attr="session_list"), "sessions__attendance__teacher"
+        ),
+        user,
+        pk=pk,
+        **SCHOOL_PROJECT_PATHS,
+    )
+
+
+def schools(*, user: Any) -> QuerySet[School]:
+    return visible(School.objects.all(), user, county="county", school="pk").order_by("code")
+
+
+def school_teachers(*, school: School) -> QuerySet[Teacher]:
+    return school.teachers.order_by("name", "pk")
+
+
+def tallies(*, user: Any, year: int, school_id: Any = None) -> QuerySet[CreditTally]:
+    qs = visible(CreditTally.objects.filter(year=year), user, **TALLY_PATHS)
+    if school_id:
+        qs = qs.filter(school_id=school_id)
+    return qs.select_related("teacher", "school").order_by("school__code", "teacher__name", "pk")
+
+
+def tally_get(*, user: Any, pk: Any) -> CreditTally:
+    return get_visible_or_404(
+        CreditTally.objects.select_related("teacher", "school", "county").prefetch_related("corrections__actor"),
+        user,
+        pk=pk,
+        **TALLY_PATHS,
+    )
+
+
+def tally_run_get(*, user: Any, pk: Any) -> TallyRun:
+    return get_visible_or_404(TallyRun.objects.select_related("county"), user, pk=pk, county="county")
+
+
+def registrations(*, user: Any, year: int) -> QuerySet[School]:
+    """Schools in scope with their registration for the year and tally figures, one query."""
+    reg = CreditRegistration.objects.filter(school=OuterRef("pk"), year=year)
+    return schools(user=user).annotate(
+        reg_status=Subquery(reg.values("status")[:1]),
+        reg_reason=Subquery(reg.values("reason")[:1]),
+        tally_count=Count("credit_tallies", filter=Q(credit_tallies__year=year)),
+        met_count=Count("credit_tallies", filter=Q(credit_tallies__year=year, credit_tallies__met=True)),
+    )
+
+
+def registration_for(*, school: School, year: int) -> CreditRegistration | None:
+    return CreditRegistration.objects.filter(school=school, year=year).first()
+
+
+def school_get(*, user: Any, pk: Any) -> School:
+    return get_visible_or_404(School.objects.select_related("county"), user, pk=pk, county="county", school="pk")
+
+
+# Transcript
+
+
+def teacher_get(*, user: Any, pk: Any) -> Teacher:
+    return get_visible_or_404(Teacher.objects.select_related("school"), user, pk=pk, **TEACHER_PATHS)
+
+
+def transcript(*, teacher: Teacher) -> "OrderedDict[int, dict[str, Any]]":
+    """Year by year: every enrolment with attendance, score, grade and earned hours; the year's tally."""
+    attended = (
+        AttendanceRecord.objects.filter(enrolment=OuterRef("pk"), status__in=ATTENDED)
+        .order_by()
+        .values("enrolment")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    sessions = SubProject.objects.filter(pk=OuterRef("subproject")).annotate(n=Count("sessions")).values("n")
+    earning = Enrolment.objects.filter(passed_condition(), pk=OuterRef("pk")).annotate(h=earned_hours_expression())
+    enrolments = (
+        Enrolment.objects.filter(teacher=teacher)
+        .select_related("subproject", "subproject__program", "school", "assessment_result__scheme")
+        .annotate(
+            attended_sessions=Coalesce(Subquery(attended, output_field=IntegerField()), Value(0)),
+            session_count=Coalesce(Subquery(sessions, output_field=IntegerField()), Value(0)),
+            earned_hours=Subquery(earning.values("h")[:1]),
+            survey_done=Exists(SurveyAnswered.objects.filter(enrolment=OuterRef("pk"))),
+        )
+        .order_by("-subproject__program__year", "subproject__start_date", "pk")
+    )
+    years: OrderedDict[int, dict[str, Any]] = OrderedDict()
+    for e in enrolments:
+        e.attendance_rate = (
+            (Decimal(100) * e.attended_sessions / e.session_count).quantize(Decimal("0.1")) if e.session_count else None
+        )
+        result = getattr(e, "assessment_result", None)
+        # Scores are the trainee's business only once the county publishes them.
+        e.published_result = result if result is not None and result.scheme.published_at is not None else None
+        years.setdefault(e.subproject.program.year, {"enrolments": [], "tally": None})["enrolments"].append(e)
+    tallies = {t.year: t for t in teacher.credit_tallies.all()}
+    required = {
+        r.year: r.cycle_total_hours for r in CreditRequirement.objects.filter(county_id=teacher.school.county_id)
+    }
+    for year, tally in tallies.items():
+        data = years.setdefault(year, {"enrolments": [], "tally": None})
+        data["tally"] = tally
+        # The five-year cycle ending with this year, against the county's cycle total for the year.
+        data["cycle_hours"] = sum((t.total_hours for y, t in tallies.items() if year - 4 <= y <= year), Decimal(0))
+        data["cycle_required"] = required.get(year)
+    return OrderedDict(sorted(years.items(), reverse=True))

@@ -1,0 +1,91 @@
+"""Permission-matrix entries for the assessment app (objects owned by school A / county X)."""
+
+from decimal import Decimal
+
+from .spec import Case, county_only, expect
+
+POST_ONLY = expect(teacher=405, coord_a=405, coord_b=405, staff_x=405, staff_y=405, admin_x=405)
+COUNTY_X = expect(teacher=403, coord_a=403, coord_b=403, staff_x=200, staff_y=404, admin_x=200)
+SCHOOL_OR_COUNTY = expect(teacher=403, coord_a=200, coord_b=200, staff_x=200, staff_y=200, admin_x=200)
+SCHOOL_A = expect(teacher=403, coord_a=200, coord_b=404, staff_x=200, staff_y=404, admin_x=200)
+TEACHER_A = expect(teacher=200, coord_a=200, coord_b=404, staff_x=200, staff_y=404, admin_x=200)
+
+
+def _subproject(world):
+    from tests.factories import ProgramFactory, SubProjectFactory
+
+    return SubProjectFactory(program=ProgramFactory(county=world.county_x))
+
+
+def _scheme(world):
+    from tests.factories.assessment import make_scheme
+
+    return [make_scheme(_subproject(world)).pk]
+
+
+def _enrolment(world):
+    from tests.factories import EnrolmentFactory
+
+    return [EnrolmentFactory(subproject=_subproject(world), teacher=world.teacher_a).pk]
+
+
+def _school_project(world):
+    from assessment.credits import school_project_submit
+
+    project = school_project_submit(
+        school=world.school_a, year=2026, title="观课议课", plan="计划", planned_hours=Decimal(8), actor=world.coord_a
+    )
+    return [project.pk]
+
+
+def _tally(world):
+    from assessment.credits import tally_credits
+    from assessment.models import CreditTally
+
+    tally_credits(year=2026, county=world.county_x)
+    return [CreditTally.objects.get(teacher=world.teacher_a, year=2026).pk]
+
+
+def _run(world):
+    from assessment.models import TallyRun
+
+    return [TallyRun.objects.create(year=2026, county=world.county_x).pk]
+
+
+ENTRIES = {
+    "scheme_list": Case(county_only()),
+    "template_create": Case(county_only()),
+    "subproject_scheme": Case(COUNTY_X, setup=lambda w: [_subproject(w).pk]),
+    "subproject_scheme_copy": Case(POST_ONLY, setup=lambda w: [_subproject(w).pk]),
+    "survey_results": Case(COUNTY_X, setup=lambda w: [_subproject(w).pk]),
+    "scheme_detail": Case(COUNTY_X, setup=_scheme),
+    "scheme_edit": Case(COUNTY_X, setup=_scheme),
+    "score_grid": Case(COUNTY_X, setup=_scheme),
+    "scheme_publish": Case(POST_ONLY, setup=_scheme),
+    "excellent_export": Case(COUNTY_X, setup=_scheme),
+    "survey_answer": Case(
+        expect(teacher=200, coord_a=403, coord_b=404, staff_x=403, staff_y=404, admin_x=403), setup=_enrolment
+    ),
+    "credit_settings": Case(county_only()),
+    "school_project_list": Case(SCHOOL_OR_COUNTY),
+    "school_project_create": Case(expect(teacher=403, coord_a=200, coord_b=200, staff_x=403, staff_y=403, admin_x=403)),
+    "school_project_detail": Case(SCHOOL_A, setup=_school_project),
+    "school_project_decide": Case(POST_ONLY, setup=_school_project),
+    "school_project_recognise": Case(POST_ONLY, setup=_school_project),
+    "school_session_create": Case(
+        expect(teacher=403, coord_a=200, coord_b=404, staff_x=403, staff_y=404, admin_x=403), setup=_school_project
+    ),
+    "tally_list": Case(county_only()),
+    "tally_run_start": Case(POST_ONLY),
+    "tally_run_detail": Case(COUNTY_X, setup=_run),
+    "tally_correct": Case(
+        expect(teacher=403, coord_a=403, coord_b=404, staff_x=200, staff_y=404, admin_x=200), setup=_tally
+    ),
+    "registration_list": Case(SCHOOL_OR_COUNTY),
+    "registration_detail": Case(SCHOOL_A, setup=lambda w: [w.school_a.pk, 2026]),
+    "registration_submit": Case(POST_ONLY, setup=lambda w: [w.school_a.pk, 2026]),
+    "registration_decide": Case(POST_ONLY, setup=lambda w: [w.school_a.pk, 2026]),
+    "transcript": Case(TEACHER_A, setup=lambda w: [w.teacher_a.pk]),
+    "transcript_print": Case(TEACHER_A, setup=lambda w: [w.teacher_a.pk]),
+    "transcript_me": Case(expect(teacher=302, coord_a=403, coord_b=403, staff_x=403, staff_y=403, admin_x=403)),
+}
