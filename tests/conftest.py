@@ -2,6 +2,7 @@
 an insider who may only look, and an outsider (healthchecks' alice, bob and charlie)."""
 
 import os
+import socket
 from dataclasses import dataclass
 
 import pytest
@@ -12,13 +13,100 @@ from trainees.models import Region, School, Teacher
 
 from .factories import CountyFactory, SchoolFactory, TeacherFactory, TownshipFactory, UserFactory
 
+SERVICES_REQUIRED = os.environ.get("PEIXUN_REQUIRE_SERVICES") == "1"
+
+
+def _port_open(port: int) -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+            return True
+    except OSError:
+        return False
+
 
 def pytest_configure(config):
     # CI must exercise the real services; a silent SQLite fallback would hide that.
-    if os.environ.get("PEIXUN_REQUIRE_SERVICES") == "1" and not settings.USING_POSTGRES:
+    if SERVICES_REQUIRED and not settings.USING_POSTGRES:
         raise pytest.UsageError("PEIXUN_REQUIRE_SERVICES=1 but DATABASE_URL is not PostgreSQL")
     # Deliberately slow password hashing only slows the suite; what is tested is the login flow.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+def pytest_collection_modifyitems(config, items):
+    """On a machine without the services, tests that need them are skipped and say why.
+
+    CI sets PEIXUN_REQUIRE_SERVICES=1, where a skip of any kind fails the run instead.
+    """
+    reasons = {}
+    if not settings.USING_POSTGRES:
+        reasons["postgresql"] = "needs PostgreSQL: set DATABASE_URL (CI always does)"
+    if not _port_open(6379):
+        reasons["redis"] = reasons["celery_worker"] = "needs Redis on 127.0.0.1:6379 (CI always has it)"
+    if not _port_open(5432):
+        reasons["pg_server"] = "needs PostgreSQL on 127.0.0.1:5432 (CI always has it)"
+    for item in items:
+        for marker, reason in reasons.items():
+            if marker in item.keywords:
+                item.add_marker(pytest.mark.skip(reason=reason))
+                break
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    report = outcome.get_result()
+    if SERVICES_REQUIRED and report.skipped and not hasattr(report, "wasxfail"):
+        report.outcome = "failed"
+        report.longrepr = f"skipped in CI, where every test must run: {report.longrepr}"
+
+
+def _reset_celery_pools(app) -> None:
+    """Drop the broker connection and producer pools; they are rebuilt lazily for the current broker.
+    A worker started by a test closes them on exit, and a closed pool must never be reused: kombu
+    also keeps producer pools in a global registry keyed by connection, so that is cleared too."""
+    from kombu import pools
+
+    pools.reset()
+    if app._pool is not None:
+        app._pool.force_close_all()
+        app._pool = None
+    app.amqp._producer_pool = None
+
+
+@pytest.fixture(autouse=True)
+def _celery_in_process(request):
+    """Tasks run in-process in every test (what the service does is tested directly), except in the
+    tests marked celery_worker, which go through a real worker and Redis via `celery_broker`."""
+    if "celery_worker" in request.keywords:
+        yield
+        return
+    from config.celery import app
+
+    # A test worker makes its own app the current one; shared tasks must resolve to the project's.
+    app.set_current()
+    saved = (app.conf.task_always_eager, app.conf.task_eager_propagates)
+    app.conf.task_always_eager = app.conf.task_eager_propagates = True
+    yield
+    app.conf.task_always_eager, app.conf.task_eager_propagates = saved
+
+
+@pytest.fixture
+def celery_broker():
+    """The project's Celery app sending to the real Redis broker, for a test that starts a worker.
+
+    Celery lets the CELERY_BROKER_URL environment variable (set in CI) override the configured broker,
+    so in CI this is CI's broker; elsewhere a Redis database of the tests' own."""
+    from config.celery import app
+
+    broker = os.environ.get("CELERY_BROKER_URL") or "redis://127.0.0.1:6379/12"
+    keys = ("broker_url", "task_always_eager", "worker_hijack_root_logger")
+    saved = {key: app.conf[key] for key in keys}
+    app.set_current()
+    app.conf.update(broker_url=broker, task_always_eager=False, worker_hijack_root_logger=False)
+    _reset_celery_pools(app)
+    yield app
+    app.conf.update(saved)
+    _reset_celery_pools(app)
 
 
 @pytest.fixture(autouse=True)

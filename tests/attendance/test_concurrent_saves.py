@@ -4,7 +4,6 @@ the conflict (no lost update, whichever thread wins)."""
 import threading
 
 import pytest
-from django.conf import settings
 from django.db import connection
 
 from attendance.models import AttendanceChange, AttendanceRecord
@@ -13,7 +12,7 @@ from attendance.services import RowInput, attendance_grid_save
 
 # Row locks between two connections need a server database; the suite's database is PostgreSQL
 # (CI sets PEIXUN_REQUIRE_SERVICES=1), SQLite only serves `make run` without services.
-@pytest.mark.skipif(not settings.USING_POSTGRES, reason="needs PostgreSQL row locks")
+@pytest.mark.postgresql
 @pytest.mark.django_db(transaction=True)
 def test_simultaneous_saves_from_the_same_version_never_both_write(world, roster):
     barrier = threading.Barrier(2)

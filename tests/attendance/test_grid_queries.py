@@ -1,7 +1,6 @@
 """The grid page and its save run a fixed number of queries, for 10 trainees as for 300."""
 
 import pytest
-from django.conf import settings
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -37,7 +36,7 @@ def _measure(client, world, n):
 
 # On PostgreSQL a bulk insert or update is one statement whatever the row count; SQLite's bound-
 # parameter limit makes Django split them, so the constant only holds on the suite's database.
-@pytest.mark.skipif(not settings.USING_POSTGRES, reason="query count measured on PostgreSQL")
+@pytest.mark.postgresql
 @pytest.mark.parametrize("user", ["coord_a", "staff_x"])
 def test_grid_render_and_save_queries_are_the_same_for_10_and_300_trainees(client_for, world, user):
     client = client_for(getattr(world, user))

@@ -46,6 +46,7 @@ def test_unreachable_broker_answers_503_and_skips_the_worker_ping(client, db, se
     assert "127.0.0.1" not in response.content.decode()  # no connection strings leak to anonymous callers
 
 
+@pytest.mark.redis
 def test_broker_up_but_no_worker_answers_503(client, db, settings):
     settings.CELERY_BROKER_URL = REDIS_FOR_HEALTH
 

@@ -67,6 +67,7 @@ def scratch_databases():
         _admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
 
+@pytest.mark.pg_server
 def test_backup_then_restore_into_a_fresh_database_keeps_every_record(scratch_databases, tmp_path):
     source, target = scratch_databases
     source_url, target_url = f"{_server()}/{source}", f"{_server()}/{target}"

@@ -7,12 +7,6 @@ from programs.models import SubProject
 from tests.factories import CategoryFactory
 
 
-def pytest_configure(config):
-    # Registered here so the marker stays within this app's files; `-m "not postgresql"` deselects
-    # these tests on a SQLite run (CI always runs them on PostgreSQL).
-    config.addinivalue_line("markers", "postgresql: needs PostgreSQL (database triggers, e.g. pghistory)")
-
-
 @pytest.fixture
 def program(world):
     return services.program_create(

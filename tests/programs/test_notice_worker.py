@@ -5,38 +5,17 @@ import pytest
 from celery.contrib.testing.worker import start_worker
 from django.core import mail
 
-from config.celery import app
 from programs import services
 from programs.models import Notice
 
-# A Redis database of its own, so no other test run's worker takes our tasks.
-REDIS_FOR_NOTICES = "redis://127.0.0.1:6379/11"
-
-
-@pytest.fixture
-def real_broker():
-    saved = {key: app.conf[key] for key in ("broker_url", "task_always_eager")}
-    app.conf.update(broker_url=REDIS_FOR_NOTICES, task_always_eager=False)
-    _drop_pool()
-    yield app
-    app.conf.update(saved)
-    _drop_pool()
-
-
-def _drop_pool():
-    # Forget the connection and producer pools so the next task is sent with the current broker_url.
-    app._pool = None
-    app.amqp._producer_pool = None
-
 
 @pytest.mark.celery_worker
-def test_a_nomination_notice_is_emailed_by_a_real_worker(transactional_db, world, subproject, real_broker, settings):
+def test_a_nomination_notice_is_emailed_by_a_real_worker(transactional_db, world, subproject, celery_broker, settings):
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     mail.outbox = []
     world.teacher_user_a.email = "zhangsan@example.cn"
     world.teacher_user_a.save(update_fields=["email"])
-    real_broker.conf.worker_hijack_root_logger = False
-    with start_worker(real_broker, pool="solo", perform_ping_check=False, shutdown_timeout=10):
+    with start_worker(celery_broker, pool="solo", perform_ping_check=False, shutdown_timeout=10):
         # The commit enqueues the task; the worker in this process sends it.
         services.enrolment_nominate(subproject=subproject, teacher=world.teacher_a, actor=world.coord_a)
         notice = Notice.objects.get()
@@ -44,6 +23,6 @@ def test_a_nomination_notice_is_emailed_by_a_real_worker(transactional_db, world
             notice.refresh_from_db()
             if notice.emailed_at:
                 break
-            real_broker.control.ping(timeout=0.1)  # waits on the broker, not a sleep
+            celery_broker.control.ping(timeout=0.1)  # waits on the broker, not a sleep
     assert notice.emailed_at is not None
     assert [m.to for m in mail.outbox] == [["zhangsan@example.cn"]]
