@@ -28,7 +28,7 @@ from django.db.models.functions import Coalesce
 
 from assessment.models import CreditRequirement, CreditTally
 from attendance.models import ATTENDED, AttendanceRecord
-from core.scoping import visible
+from core.scoping import get_visible_or_404, visible
 from outreach.models import Cycle, OnlineStudy, PhaseTask, TaskSubmission
 from programs.models import Enrolment, Level, Session, SubProject
 from trainees.models import Region, School, Teacher
@@ -369,3 +369,32 @@ def outreach_distinct_totals(*, cycles: QuerySet[Cycle]) -> dict[str, int]:
 def workshop_distinct_members(*, workshops: QuerySet[SubProject]) -> int:
     members = _participating_enrolments().filter(subproject__in=workshops.values("pk"))
     return members.aggregate(n=Count("teacher", distinct=True))["n"]
+
+
+# Export jobs ------------------------------------------------------------------------------------
+
+
+def export_jobs(*, user: Any) -> QuerySet:
+    from .models import ExportJob
+
+    return visible(ExportJob.objects.all(), user, county="county").select_related("requested_by", "county")
+
+
+def export_job_get(*, user: Any, pk: Any) -> Any:
+    from .models import ExportJob
+
+    return get_visible_or_404(ExportJob.objects.select_related("county", "requested_by"), user, pk=pk, county="county")
+
+
+def person_times_by_year_category(*, scope: ReportScope, period: Period) -> QuerySet:
+    return (
+        scope.filter(Enrolment.objects.all(), county="subproject__program__county")
+        .filter(
+            status__in=PARTICIPATING,
+            subproject__program__year__gte=period.year_from,
+            subproject__program__year__lte=period.year_to,
+        )
+        .values("subproject__program__year", "subproject__program__category__name")
+        .annotate(person_times=Count("id"), sort=Max("subproject__program__category__sort_order"))
+        .order_by("sort", "subproject__program__category__name", "subproject__program__year")
+    )

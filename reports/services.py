@@ -176,7 +176,8 @@ def export_run(*, job_id: int) -> ExportJob:
         os.replace(temp_path, final_path)
     except Exception as exc:
         temp_path.unlink(missing_ok=True)
-        ExportJob.objects.filter(pk=job_id).update(
+        # A concurrent duplicate run (redelivery next to a sweep) may have finished the job already.
+        ExportJob.objects.filter(pk=job_id).exclude(status=ExportJob.Status.DONE).update(
             status=ExportJob.Status.FAILED, finished_at=timezone.now(), error=f"{type(exc).__name__}: {exc}"[:2000]
         )
         # Recorded on the row for the export page; not re-raised, so no broker retry loops on a bad job.
@@ -186,6 +187,9 @@ def export_run(*, job_id: int) -> ExportJob:
     ExportJob.objects.filter(pk=job_id).update(
         status=ExportJob.Status.DONE, progress=100, file=name, finished_at=timezone.now()
     )
+    # Parts left by a worker killed in an earlier attempt are hidden files; clear them now.
+    for leftover in final_path.parent.glob(f".{final_path.name}.*.part"):
+        leftover.unlink(missing_ok=True)
     job.refresh_from_db()
     return job
 

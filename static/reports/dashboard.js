@@ -1,0 +1,36 @@
+// Dashboard charts: data comes from the page's json_script block (no inline script), drawn with the
+// locally served Chart.js.
+(function () {
+  "use strict";
+  const source = document.getElementById("dashboard-data");
+  if (!source || typeof Chart === "undefined") return;
+  const data = JSON.parse(source.textContent);
+  const percent = (value) => (value === null ? "—" : (value * 100).toFixed(1) + "%");
+
+  document.querySelectorAll("canvas.js-chart").forEach((canvas) => {
+    const chart = data[canvas.dataset.chart];
+    if (!chart) return;
+    const isPercent = canvas.dataset.percent === "1";
+    const stacked = canvas.dataset.stacked === "1";
+    new Chart(canvas, {
+      type: canvas.dataset.kind || "bar",
+      data: { labels: chart.labels, datasets: chart.datasets },
+      options: {
+        responsive: true,
+        plugins: {
+          legend: { display: chart.datasets.length > 1 },
+          tooltip: isPercent ? { callbacks: { label: (ctx) => ctx.dataset.label + "：" + percent(ctx.raw) } } : {},
+        },
+        scales: {
+          x: { stacked: stacked },
+          y: {
+            stacked: stacked,
+            beginAtZero: true,
+            max: isPercent ? 1 : undefined,
+            ticks: isPercent ? { callback: (value) => percent(value) } : { precision: 0 },
+          },
+        },
+      },
+    });
+  });
+})();
