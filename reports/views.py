@@ -92,5 +92,5 @@ def dashboard_table(request, slug: str):
         raise Http404
     data = dashboard.dashboard_data(user=request.user, year=request.GET.get("year"))
     return render(
-        request, "reports/dashboard_table.html", {"data": data, "chart": dashboard.CHARTS[slug], "slug": slug}
+        request, "reports/dashboard_table.html", {"data": data, "chart": dashboard.CHARTS[slug], "table": data[slug]}
     )

@@ -170,3 +170,31 @@ def test_another_county_sees_only_its_own_records(world, records):
 def test_a_user_outside_the_county_gets_an_empty_workbook_not_its_numbers(world, records):
     ws = build(world, user=world.staff_y, county=world.county_x)["年度汇总"]
     assert table(ws, 3, 7)[-1] == ("合计", None, None, 0, 0, 0, None)
+
+
+def test_the_workbook_runs_a_fixed_number_of_queries_however_many_rows(world, records):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.factories import EnrolmentFactory, SchoolFactory, SessionFactory, SubProjectFactory, TeacherFactory
+    from tests.factories.reports import CreditTallyFactory, CycleFactory, OnlineStudyFactory, PhaseTaskFactory
+
+    def count():
+        with CaptureQueriesContext(connection) as ctx:
+            build(world)
+        return len(ctx.captured_queries)
+
+    baseline = count()
+    for i in range(4):
+        teacher = TeacherFactory(school=SchoolFactory(county=world.county_x))
+        cycle = CycleFactory(subproject__program__county=world.county_x, subproject__program__year=2024 + i % 3)
+        SessionFactory(subproject=cycle.subproject, kind="outreach_visit")
+        PhaseTaskFactory(phase__cycle=cycle)
+        workshop = SubProjectFactory(program__county=world.county_x, program__year=2026, kind="workshop")
+        OnlineStudyFactory(enrolment=EnrolmentFactory(subproject=workshop, teacher=teacher))
+        EnrolmentFactory(subproject=cycle.subproject, teacher=teacher)
+        CreditTallyFactory(teacher=teacher, met=False, shortfall_hours=5)
+    # Per sheet: summary 3; schools 1 + 4 levels × 3; coverage 3 counts + 2 lists; credits 2 (+ the
+    # requirement as a subquery); outreach 1 + 2 distinct totals; workshops 1 + 1 distinct total.
+    assert count() == baseline
+    assert baseline <= 30
