@@ -234,7 +234,18 @@ def coverage_teachers(*, scope: ReportScope, period: Period, not_trained_years: 
                 & Q(enrolments__subproject__program__year__lte=period.year_to),
             ),
         )
-        .select_related("school", "school__township")
+        .values(
+            "pk",
+            "name",
+            "id_number",
+            "stage",
+            "subject",
+            "school__name",
+            "school__township__name",
+            "last_year",
+            "recent",
+            "times",
+        )
         .order_by("school__code", "name", "pk")
     )
 
@@ -267,12 +278,20 @@ def credit_by_school(*, scope: ReportScope, period: Period) -> QuerySet:
     )
 
 
-def credit_shortfalls(*, scope: ReportScope, period: Period) -> QuerySet[CreditTally]:
+def credit_shortfalls(*, scope: ReportScope, period: Period) -> QuerySet:
     return (
         _tallies(scope, period)
         .filter(met=False)
         .annotate(required=_required_hours())
-        .select_related("teacher", "school")
+        .values(
+            "year",
+            "school__name",
+            "teacher__name",
+            "teacher__id_number",
+            "total_hours",
+            "required",
+            "shortfall_hours",
+        )
         .order_by("year", "school__code", "teacher__name", "teacher_id")
     )
 

@@ -337,21 +337,21 @@ def _sheet_coverage(wb: Workbook, scope: ReportScope, options: SummaryOptions) -
     sheet.row([label_many, "", n_many, rate(n_many, total), "", "", ""])
     stages = dict(Teacher.Stage.choices)
 
-    def teacher_cells(t: Any) -> list[Any]:
-        township = t.school.township.name if t.school.township_id else NO_TOWNSHIP
-        stage = str(stages.get(t.stage, "")) if t.stage else ""
-        return [township, t.school.name, t.name, mask_id_number(t.id_number), stage, t.subject]
+    def teacher_cells(t: dict[str, Any]) -> list[Any]:
+        stage = str(stages.get(t["stage"], "")) if t["stage"] else ""
+        township = t["school__township__name"] or NO_TOWNSHIP
+        return [township, t["school__name"], t["name"], mask_id_number(t["id_number"]), stage, t["subject"]]
 
     sheet.blank()
     sheet.section(_("{label}教师名单").format(label=label_not))
     sheet.header(["乡镇", "学校", "姓名", "身份证号", "学段", "学科", "最近参训年度"])
     for t in not_trained.iterator(chunk_size=2000):
-        sheet.row([*teacher_cells(t), t.last_year or _("无记录")])
+        sheet.row([*teacher_cells(t), t["last_year"] or _("无记录")])
     sheet.blank()
     sheet.section(_("{label}教师名单").format(label=label_many))
     sheet.header(["乡镇", "学校", "姓名", "身份证号", "学段", "学科", "参训次数"], [None] * 6 + [INT])
     for t in many.order_by("-times", "school__code", "name", "pk").iterator(chunk_size=2000):
-        sheet.row([*teacher_cells(t), t.times])
+        sheet.row([*teacher_cells(t), t["times"]])
     _footer(sheet, options)
 
 
@@ -386,13 +386,13 @@ def _sheet_credits(wb: Workbook, scope: ReportScope, options: SummaryOptions) ->
     for t in selectors.credit_shortfalls(scope=scope, period=period).iterator(chunk_size=2000):
         sheet.row(
             [
-                t.year,
-                t.school.name,
-                t.teacher.name,
-                mask_id_number(t.teacher.id_number),
-                t.total_hours,
-                t.required,
-                t.shortfall_hours,
+                t["year"],
+                t["school__name"],
+                t["teacher__name"],
+                mask_id_number(t["teacher__id_number"]),
+                t["total_hours"],
+                t["required"],
+                t["shortfall_hours"],
                 "",
             ]
         )
