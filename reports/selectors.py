@@ -33,6 +33,8 @@ from outreach.models import Cycle, OnlineStudy, PhaseTask, TaskSubmission
 from programs.models import Enrolment, Level, Session, SubProject
 from trainees.models import Region, School, Teacher
 
+from .models import ExportJob
+
 PARTICIPATING = list(Enrolment.PARTICIPATING)
 ATTENDED_STATUSES = list(ATTENDED)
 LEVEL_ORDER = [value for value, _label in Level.choices]
@@ -393,15 +395,11 @@ def workshop_distinct_members(*, workshops: QuerySet[SubProject]) -> int:
 # Export jobs ------------------------------------------------------------------------------------
 
 
-def export_jobs(*, user: Any) -> QuerySet:
-    from .models import ExportJob
-
+def export_jobs(*, user: Any) -> QuerySet[ExportJob]:
     return visible(ExportJob.objects.all(), user, county="county").select_related("requested_by", "county")
 
 
-def export_job_get(*, user: Any, pk: Any) -> Any:
-    from .models import ExportJob
-
+def export_job_get(*, user: Any, pk: Any) -> ExportJob:
     return get_visible_or_404(ExportJob.objects.select_related("county", "requested_by"), user, pk=pk, county="county")
 
 
