@@ -10,6 +10,13 @@
   document.querySelectorAll("canvas.js-chart").forEach((canvas) => {
     const chart = data[canvas.dataset.chart];
     if (!chart) return;
+    if (chart.labels.length === 0) {
+      const note = document.createElement("p");
+      note.className = "text-muted small my-4 text-center";
+      note.textContent = canvas.dataset.empty;
+      canvas.replaceWith(note);
+      return;
+    }
     const isPercent = canvas.dataset.percent === "1";
     const stacked = canvas.dataset.stacked === "1";
     new Chart(canvas, {
