@@ -94,6 +94,8 @@ def export_request_for_command(
     )
     job.full_clean(exclude=["file"])
     _check_years(year_from, year_to)
+    # Run in-process by the command; should that process die, the sweeper hands the job to a worker.
+    job.enqueued_at = timezone.now()
     job.save()
     return job
 
@@ -124,17 +126,19 @@ def _enqueue(job_id: int) -> None:
 def export_sweep_stale(*, now: dt.datetime | None = None) -> list[int]:
     """Enqueue again the jobs whose message was lost (queued too long) or whose worker died."""
     now = now or timezone.now()
-    stale = ExportJob.objects.filter(
-        status=ExportJob.Status.QUEUED, enqueued_at__lt=now - STALE_QUEUED
-    ) | ExportJob.objects.filter(status=ExportJob.Status.RUNNING, started_at__lt=now - STALE_RUNNING)
-    ids = list(stale.values_list("pk", flat=True))
-    for job_id in ids:
+    stale = Q(status=ExportJob.Status.QUEUED, enqueued_at__lt=now - STALE_QUEUED) | Q(
+        status=ExportJob.Status.RUNNING, started_at__lt=now - STALE_RUNNING
+    )
+    swept = []
+    for job_id in ExportJob.objects.filter(stale).values_list("pk", flat=True):
         with transaction.atomic():
-            ExportJob.objects.filter(pk=job_id).update(
+            # Checked again in the UPDATE: the job may have finished since it was listed.
+            if ExportJob.objects.filter(stale, pk=job_id).update(
                 status=ExportJob.Status.QUEUED, enqueued_at=now, progress=0, started_at=None
-            )
-            transaction.on_commit(lambda job_id=job_id: _enqueue(job_id))
-    return ids
+            ):
+                transaction.on_commit(lambda job_id=job_id: _enqueue(job_id))
+                swept.append(job_id)
+    return swept
 
 
 def export_delete(*, job: ExportJob) -> None:
@@ -150,13 +154,15 @@ def _final_name(job: ExportJob) -> str:
     return f"reports/annual/annual-summary-{job.pk}.xlsx"
 
 
-def export_run(*, job_id: int) -> ExportJob:
+def export_run(*, job_id: int) -> ExportJob | None:
     """Build the job's workbook into a temporary file and rename it into place only when complete.
 
     Idempotent: a finished job is left alone; a re-run (retry, redelivery, sweeper) rebuilds the same
     cells into the same final name, so there is never more than one file and never a half one.
     """
-    job = ExportJob.objects.select_related("county", "requested_by").get(pk=job_id)
+    job = ExportJob.objects.select_related("county", "requested_by").filter(pk=job_id).first()
+    if job is None:
+        return None  # deleted before its turn came
     if job.status == ExportJob.Status.DONE and job.file and default_storage.exists(job.file.name):
         return job
     started = timezone.now()
@@ -185,9 +191,11 @@ def export_run(*, job_id: int) -> ExportJob:
         logger.exception("annual summary export %s failed", job_id)
         job.refresh_from_db()
         return job
-    ExportJob.objects.filter(pk=job_id).update(
+    if not ExportJob.objects.filter(pk=job_id).update(
         status=ExportJob.Status.DONE, progress=100, file=name, finished_at=timezone.now()
-    )
+    ):
+        final_path.unlink(missing_ok=True)  # deleted while it ran: leave no orphan file
+        return None
     # Parts left by a worker killed in an earlier attempt are hidden files; clear them now.
     for leftover in final_path.parent.glob(f".{final_path.name}.*.part"):
         leftover.unlink(missing_ok=True)

@@ -8,7 +8,7 @@ from . import services
 @shared_task(name="reports.export_annual_summary")
 def export_annual_summary(job_id: int) -> str:
     job = services.export_run(job_id=job_id)
-    return job.status
+    return job.status if job else "deleted"
 
 
 @shared_task(name="reports.sweep_stale_exports")

@@ -151,3 +151,17 @@ def test_the_command_refuses_an_unknown_county(world, tmp_path):
         call_command(
             "annual_summary", "--from", "2024", "--to", "2026", "--out", str(tmp_path / "x.xlsx"), "--county", "无此县"
         )
+
+
+def test_the_sweeper_leaves_a_job_that_finished_meanwhile_alone(world, records):
+    job = services.export_run(job_id=ExportJobFactory(county=world.county_x, requested_by=world.admin_x).pk)
+    assert services.export_sweep_stale(now=timezone.now() + dt.timedelta(days=1)) == []
+    assert ExportJob.objects.get(pk=job.pk).status == ExportJob.Status.DONE
+
+
+def test_a_job_deleted_before_its_turn_is_skipped(world):
+    job = ExportJobFactory(county=world.county_x, requested_by=world.admin_x)
+    job_id = job.pk
+    job.delete()
+    assert services.export_run(job_id=job_id) is None
+    assert not export_dir().exists() or not any(export_dir().iterdir())
