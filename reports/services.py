@@ -4,7 +4,8 @@ import datetime as dt
 import logging
 import os
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -12,7 +13,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
-from django.db import transaction
+from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -174,11 +175,12 @@ def export_run(*, job_id: int) -> ExportJob | None:
     final_path.parent.mkdir(parents=True, exist_ok=True)
     temp_path = final_path.with_name(f".{final_path.name}.{uuid.uuid4().hex}.part")
     try:
-        wb = annual_summary_workbook(
-            scope=ReportScope(user=job.requested_by, county_id=job.county_id),
-            options=SummaryOptions.of(job),
-            progress=lambda pct: ExportJob.objects.filter(pk=job_id).update(progress=pct),
-        )
+        with _snapshot(job_id) as progress:
+            wb = annual_summary_workbook(
+                scope=ReportScope(user=job.requested_by, county_id=job.county_id),
+                options=SummaryOptions.of(job),
+                progress=progress,
+            )
         wb.save(temp_path)
         os.replace(temp_path, final_path)
     except Exception as exc:
@@ -201,6 +203,33 @@ def export_run(*, job_id: int) -> ExportJob | None:
         leftover.unlink(missing_ok=True)
     job.refresh_from_db()
     return job
+
+
+@contextmanager
+def _snapshot(job_id: int) -> Iterator[Callable[[int], Any]]:
+    """Yield the progress callback for a run.
+
+    On PostgreSQL outside any transaction, every sheet reads one REPEATABLE READ snapshot, so the
+    sheets agree with each other while people keep entering records; progress then goes through a
+    second connection so the status view sees it at once. Inside a transaction (tests), plain updates.
+    """
+    if connection.vendor != "postgresql" or connection.in_atomic_block:
+        yield lambda pct: ExportJob.objects.filter(pk=job_id).update(progress=pct)
+        return
+    side = connections.create_connection(DEFAULT_DB_ALIAS)
+    table = connection.ops.quote_name(ExportJob._meta.db_table)
+
+    def progress(pct: int) -> None:
+        with side.cursor() as cursor:
+            cursor.execute(f"UPDATE {table} SET progress = %s WHERE id = %s", [pct, job_id])
+
+    try:
+        with transaction.atomic():
+            with connection.cursor() as cursor:
+                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+            yield progress
+    finally:
+        side.close()
 
 
 # The workbook -------------------------------------------------------------------------------------

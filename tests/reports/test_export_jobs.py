@@ -165,3 +165,13 @@ def test_a_job_deleted_before_its_turn_is_skipped(world):
     job.delete()
     assert services.export_run(job_id=job_id) is None
     assert not export_dir().exists() or not any(export_dir().iterdir())
+
+
+@pytest.mark.django_db(transaction=True)
+def test_outside_a_transaction_the_run_reads_one_snapshot_and_still_reports_progress(world, records):
+    job = ExportJobFactory(county=world.county_x, requested_by=world.admin_x)
+    with CaptureQueriesContext(connection) as ctx:
+        done = services.export_run(job_id=job.pk)
+    assert done.status == ExportJob.Status.DONE and done.progress == 100
+    assert any("REPEATABLE READ" in q["sql"] for q in ctx.captured_queries)
+    assert cells(done)["年度汇总"][-4][:6] == ("合计", None, None, 5, 7, 3)
