@@ -87,8 +87,8 @@ GENERATE = [
     """INSERT INTO programs_enrolment (id, status, reason, created_at, changed_at, school_id, teacher_id,
               subproject_id)
        SELECT i + 1,
-              CASE WHEN i % 20 = 0 THEN 'withdrawn' WHEN i % 20 = 1 THEN 'nominated'
-                   WHEN i % 20 = 2 THEN 'substituted' WHEN i % 20 < 10 THEN 'completed' ELSE 'confirmed' END,
+              CASE (i / 1000) % 20 WHEN 0 THEN 'withdrawn' WHEN 1 THEN 'nominated' WHEN 2 THEN 'substituted'
+                   ELSE CASE WHEN (i / 1000) % 20 < 10 THEN 'completed' ELSE 'confirmed' END END,
               '', now(), now(), 1 + t % 500, t, 1 + i % 1000
        FROM (SELECT i, 1 + ((i % 1000) * 131 + (i / 1000) * 167) % 50000 AS t
              FROM generate_series(0, 299999) i) g""",
@@ -319,6 +319,27 @@ def run_summary() -> int:
     return job.pk
 
 
+def cross_check(db: str) -> None:
+    """The workbook's 合计 row must equal the baseline's grand total (same figures, two routes)."""
+    setup_django(db)
+    from django.db import connection
+    from openpyxl import load_workbook
+
+    from reports.models import ExportJob
+
+    job = ExportJob.objects.filter(status=ExportJob.Status.DONE).latest("pk")
+    rows = load_workbook(job.file.path, read_only=True)["年度汇总"].iter_rows(values_only=True)
+    total = next(r for r in rows if r and r[0] == "合计")
+    with connection.cursor() as cur:
+        cur.execute(BASELINE_SHEETS["年度汇总"][2], {"county": 3})
+        expected = cur.fetchone()[1:]
+    assert tuple(total[3:6]) == tuple(expected), (total, expected)
+    print(f"cross-check: 合计 row {tuple(total[3:6])} equals the plain-SQL total")
+    for old in ExportJob.objects.all():
+        old.file.delete(save=False)
+    ExportJob.objects.all().delete()
+
+
 def child(phase: str, db: str) -> None:
     setup_django(db)
     started = time.perf_counter()
@@ -336,8 +357,11 @@ def main() -> None:
     parser.add_argument("--db", default="peixun_reports_bench")
     parser.add_argument("--skip-generate", action="store_true")
     parser.add_argument("--runs", type=int, default=3)
-    parser.add_argument("--phase", choices=["summary", "baseline"], help=argparse.SUPPRESS)
+    parser.add_argument("--phase", choices=["summary", "baseline", "check"], help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.phase == "check":
+        cross_check(args.db)
+        return
     if args.phase:
         child(args.phase, args.db)
         return
@@ -371,6 +395,7 @@ def main() -> None:
         peak = max(r[2] for r in results[phase])
         medians[phase] = wall
         print(f"{label:48} wall {wall:7.2f} s  cpu {cpu:7.2f} s  peak RSS {peak:7.1f} MB")
+    subprocess.run([sys.executable, __file__, "--db", args.db, "--phase", "check"], check=True)
     ratio = medians["summary"] / medians["baseline"]
     print(f"ratio (wall): {ratio:.2f}x (target <= 2x); peak memory target < 1024 MB")
 
