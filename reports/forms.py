@@ -10,9 +10,11 @@ class ExportForm(forms.Form):
     year_to = forms.IntegerField(label=_("截止年度"), min_value=2000, max_value=2100)
     county = forms.ModelChoiceField(label=_("县区"), queryset=Region.objects.none(), required=False)
     not_trained_years = forms.IntegerField(
-        label=_("未参训年限 N（近 N 年未参训）"), min_value=1, max_value=10, initial=3
+        label=_("未参训年限 N"), help_text=_("列出近 N 年未参训的教师"), min_value=1, max_value=10, initial=3
     )
-    many_times = forms.IntegerField(label=_("多次参训阈值 M（参训超过 M 次）"), min_value=1, max_value=100, initial=3)
+    many_times = forms.IntegerField(
+        label=_("多次参训阈值 M"), help_text=_("列出参训超过 M 次的教师"), min_value=1, max_value=100, initial=3
+    )
 
     def __init__(self, *args, counties, choose_county: bool, **kwargs):
         super().__init__(*args, **kwargs)

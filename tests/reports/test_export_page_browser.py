@@ -60,6 +60,8 @@ def test_the_progress_bar_moves_and_the_finished_export_is_listed(page, live_ser
     expect(bar).to_have_text("15%")
     ExportJob.objects.filter(pk=job.pk).update(progress=60)
     expect(bar).to_have_text("60%")  # the script polled the status view and moved the bar
+    if os.environ.get("REPORTS_SCREENSHOT"):
+        tab.screenshot(path=os.environ["REPORTS_SCREENSHOT"] + ".export.png", full_page=True)
     services.export_run(job_id=job.pk)
     download = tab.get_by_role("link", name="下载")
     expect(download).to_be_visible()  # the page reloaded itself when the job finished
