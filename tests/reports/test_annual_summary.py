@@ -198,3 +198,13 @@ def test_the_workbook_runs_a_fixed_number_of_queries_however_many_rows(world, re
     # requirement as a subquery); outreach 1 + 2 distinct totals; workshops 1 + 1 distinct total.
     assert count() == baseline
     assert baseline <= 30
+
+
+def test_a_deployment_wide_run_counts_every_county_once(world, records):
+    wb = annual_summary_workbook(
+        scope=ReportScope(user=None), options=SummaryOptions(period=Period(2024, 2026), county_name="全部县区")
+    )
+    ws = load_workbook(io.BytesIO(workbook_bytes(wb)))["年度汇总"]
+    assert ws["A1"].value == "全部县区2024—2026年教师培训年度汇总表"
+    # county Y adds one sub-project with teacher c: 6 sub-projects, 8 人次, 4 人数
+    assert table(ws, 3, 7)[-1] == ("合计", None, None, 6, 8, 4, None)

@@ -104,3 +104,21 @@ def test_the_export_list_runs_a_fixed_number_of_queries(world, client_for):
     # session, user, jobs with requester and county joined, then the session renewal (3)
     assert _count(client, url) == baseline
     assert baseline <= 6
+
+
+def test_a_deployment_wide_administrator_chooses_the_county_or_all(
+    world, records, client_for, django_capture_on_commit_callbacks
+):
+    from accounts.models import Role
+    from tests.factories import UserFactory
+
+    root = UserFactory(username="root", role=Role.ADMIN, is_superuser=True)
+    client = client_for(root)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("reports:export_list"), {**POST, "county": world.county_y.pk})
+        client.post(reverse("reports:export_list"), {**POST, "county": ""})
+    by_county, everywhere = ExportJob.objects.order_by("pk")
+    assert by_county.county == world.county_y and everywhere.county is None
+    assert everywhere.download_name == "全部2024-2026年度培训汇总.xlsx"
+    page = client.get(reverse("reports:export_list")).content.decode()
+    assert "全部县区" in page
