@@ -6,6 +6,7 @@ import threading
 import pytest
 from celery.contrib.testing.worker import start_worker
 from celery.signals import task_postrun
+from kombu import pools
 
 from config.celery import app
 from reports import services
@@ -27,9 +28,8 @@ def real_broker():
 
 
 def _reset_pools():
-    """Drop connections made for another broker URL; the next use opens fresh ones."""
-    if app._pool is not None:
-        app._pool.force_close_all()
+    """Drop pooled connections and producers (kombu keeps them per URL, process-wide)."""
+    pools.reset()
     app._pool = None
     app.amqp._producer_pool = None
 
@@ -55,3 +55,33 @@ def test_an_export_runs_through_a_real_worker_and_broker(world, records, real_br
     assert job.status == ExportJob.Status.DONE, job.error
     assert job.progress == 100 and job.attempts == 1
     assert job.file.name == f"reports/annual/annual-summary-{job.pk}.xlsx"
+
+
+@pytest.mark.celery_worker
+@pytest.mark.django_db(transaction=True)
+def test_a_request_whose_message_was_lost_is_swept_to_a_real_worker(world, records, real_broker):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from tests.factories.reports import ExportJobFactory
+
+    # A request stored before a broker restart: the row exists, its message does not.
+    lost = ExportJobFactory(
+        county=world.county_x, requested_by=world.admin_x, enqueued_at=timezone.now() - dt.timedelta(hours=1)
+    )
+    finished = threading.Event()
+
+    def on_done(sender=None, **kwargs):
+        if sender is not None and sender.name == "reports.export_annual_summary":
+            finished.set()
+
+    task_postrun.connect(on_done, weak=False)
+    try:
+        with start_worker(real_broker, pool="solo", perform_ping_check=False, shutdown_timeout=30):
+            assert services.export_sweep_stale() == [lost.pk]
+            assert finished.wait(timeout=120), "the swept job never reached the worker"
+    finally:
+        task_postrun.disconnect(on_done)
+    lost.refresh_from_db()
+    assert lost.status == ExportJob.Status.DONE, lost.error
