@@ -313,9 +313,11 @@ def _count_of(qs: QuerySet, fk: str, outer: str = "pk", *, field: str = "pk", di
     return Coalesce(Subquery(sub, output_field=IntegerField()), 0)
 
 
-def _sum_of(qs: QuerySet, fk: str, field: str, outer: str = "pk") -> Coalesce:
-    sub = qs.filter(**{fk: OuterRef(outer)}).order_by().values(fk).annotate(s=Sum(field)).values("s")[:1]
-    return Coalesce(Subquery(sub, output_field=DecimalField()), ZERO, output_field=DecimalField())
+def _sum_of(qs: QuerySet, fk: str, field: str, *, decimal: bool = True) -> Coalesce:
+    """A correlated SUM subquery per outer row, 0 when there is nothing to add."""
+    sub = qs.filter(**{fk: OuterRef("pk")}).order_by().values(fk).annotate(s=Sum(field)).values("s")[:1]
+    output = DecimalField() if decimal else IntegerField()
+    return Coalesce(Subquery(sub, output_field=output), ZERO if decimal else 0, output_field=output)
 
 
 def _participating_enrolments() -> QuerySet[Enrolment]:
@@ -355,16 +357,11 @@ def workshops(*, scope: ReportScope, period: Period) -> QuerySet[SubProject]:
             offline=_count_of(Session.objects.all(), "subproject"),
             attended=_count_of(_attended_records(), "session__subproject"),
             online_hours=_sum_of(online, "enrolment__subproject", "online_hours"),
-            tasks_done=_count_of_sum(online, "enrolment__subproject", "tasks_done"),
+            tasks_done=_sum_of(online, "enrolment__subproject", "tasks_done", decimal=False),
         )
         .select_related("program")
         .order_by("program__year", "name", "pk")
     )
-
-
-def _count_of_sum(qs: QuerySet, fk: str, field: str) -> Coalesce:
-    sub = qs.filter(**{fk: OuterRef("pk")}).order_by().values(fk).annotate(s=Sum(field)).values("s")[:1]
-    return Coalesce(Subquery(sub, output_field=IntegerField()), 0)
 
 
 def additive_totals(rows: Iterable[Any], fields: Iterable[str]) -> dict[str, Any]:
