@@ -208,3 +208,25 @@ def test_a_deployment_wide_run_counts_every_county_once(world, records):
     assert ws["A1"].value == "全部县区2024—2026年教师培训年度汇总表"
     # county Y adds one sub-project with teacher c: 6 sub-projects, 8 人次, 4 人数
     assert table(ws, 3, 7)[-1] == ("合计", None, None, 6, 8, 4, None)
+
+
+def test_outreach_and_workshop_totals_count_teachers_and_host_schools_once(world, records):
+    from programs.models import Level
+    from tests.factories import EnrolmentFactory, ProgramFactory, SessionFactory, SubProjectFactory
+    from tests.factories.reports import CycleFactory, OnlineStudyFactory
+
+    program = ProgramFactory(county=world.county_x, year=2024, level=Level.COUNTY)
+    second = CycleFactory(subproject=SubProjectFactory(program=program, kind="outreach"), subject="语文")
+    SessionFactory(subproject=second.subproject, kind="outreach_visit", host_school=world.school_a)
+    EnrolmentFactory(subproject=second.subproject, teacher=records.b)
+    workshop = SubProjectFactory(program=program, name="初中英语工作坊", kind="workshop")
+    OnlineStudyFactory(enrolment=EnrolmentFactory(subproject=workshop, teacher=records.a), online_hours=2)
+
+    wb = build(world)
+    outreach = values(wb["送教下乡"])
+    # rows: 1 + 1 trainee, 2 + 1 host schools; totals: b once, schools A and B once
+    assert [(r[1], *r[5:7]) for r in outreach[2:4]] == [("数学", 2, 1), ("语文", 1, 1)]
+    assert outreach[4][:7] == ("合计", None, None, "2个周期", 3, 2, 1)
+    workshops = values(wb["工作坊"])
+    assert workshops[4][:4] == ("合计", "2个工作坊", None, 1)  # a is in both workshops
+    assert workshops[4][6:8] == (14.5, 14.5)
