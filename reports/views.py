@@ -77,12 +77,7 @@ def export_delete(request, pk: int):
 def dashboard_view(request):
     require_county_level(request.user)
     data = dashboard.dashboard_data(user=request.user, year=request.GET.get("year"))
-    chart_data = {
-        slug: {"labels": data[slug]["labels"], "datasets": data[slug]["datasets"]} for slug in dashboard.CHARTS
-    }
-    return render(
-        request, "reports/dashboard.html", {"data": data, "charts": dashboard.CHARTS, "chart_data": chart_data}
-    )
+    return render(request, "reports/dashboard.html", {"data": data, "charts": dashboard.chart_cards(data)})
 
 
 @login_required

@@ -1,15 +1,12 @@
-// Dashboard charts: data comes from the page's json_script block (no inline script), drawn with the
-// locally served Chart.js.
+// Dashboard charts: each canvas carries its series as JSON in data-series (no script element on the
+// page), drawn with the locally served Chart.js.
 (function () {
   "use strict";
-  const source = document.getElementById("dashboard-data");
-  if (!source || typeof Chart === "undefined") return;
-  const data = JSON.parse(source.textContent);
+  if (typeof Chart === "undefined") return;
   const percent = (value) => (value === null ? "—" : (value * 100).toFixed(1) + "%");
 
   document.querySelectorAll("canvas.js-chart").forEach((canvas) => {
-    const chart = data[canvas.dataset.chart];
-    if (!chart) return;
+    const chart = JSON.parse(canvas.dataset.series);
     if (chart.labels.length === 0) {
       const note = document.createElement("p");
       note.className = "text-muted small my-4 text-center";
