@@ -220,3 +220,8 @@ LOGGING = {
 # Domain settings
 DEMO_PASSWORD = env_str("DEMO_PASSWORD", "peixun-demo-2026")
 PAGE_SIZE = env_int("PAGE_SIZE", 50)
+
+# Reports: re-enqueue annual-summary exports whose message a broker restart lost (see reports.services).
+CELERY_BEAT_SCHEDULE = {
+    "reports-sweep-stale-exports": {"task": "reports.sweep_stale_exports", "schedule": 5 * 60},
+}
