@@ -35,19 +35,19 @@ NOTE_MAX = 200
 
 
 def lock_days() -> int:
-    return int(getattr(settings, "ATTENDANCE_LOCK_DAYS", 7))
+    return settings.ATTENDANCE_LOCK_DAYS
 
 
 def qr_margin() -> dt.timedelta:
-    return dt.timedelta(minutes=int(getattr(settings, "ATTENDANCE_QR_MARGIN_MINUTES", 30)))
+    return dt.timedelta(minutes=settings.ATTENDANCE_QR_MARGIN_MINUTES)
 
 
 def qr_limits() -> tuple[int, int, int]:
     """(failures per IP, failures per session, window seconds) before QR check-in refuses attempts."""
     return (
-        int(getattr(settings, "ATTENDANCE_QR_IP_FAILURES", 10)),
-        int(getattr(settings, "ATTENDANCE_QR_SESSION_FAILURES", 200)),
-        int(getattr(settings, "ATTENDANCE_QR_WINDOW_SECONDS", 600)),
+        settings.ATTENDANCE_QR_IP_FAILURES,
+        settings.ATTENDANCE_QR_SESSION_FAILURES,
+        settings.ATTENDANCE_QR_WINDOW_SECONDS,
     )
 
 

@@ -220,6 +220,14 @@ LOGGING = {
 # Domain settings
 DEMO_PASSWORD = env_str("DEMO_PASSWORD", "peixun-demo-2026")
 PAGE_SIZE = env_int("PAGE_SIZE", 50)
+# Attendance locks this many days after a session; then only county staff change it, with a reason.
+ATTENDANCE_LOCK_DAYS = env_int("ATTENDANCE_LOCK_DAYS", 7)
+# QR check-in is open from this many minutes before a session until as many after it ends.
+ATTENDANCE_QR_MARGIN_MINUTES = env_int("ATTENDANCE_QR_MARGIN_MINUTES", 30)
+ATTENDANCE_QR_IP_FAILURES = env_int("ATTENDANCE_QR_IP_FAILURES", 10)
+ATTENDANCE_QR_SESSION_FAILURES = env_int("ATTENDANCE_QR_SESSION_FAILURES", 200)
+ATTENDANCE_QR_WINDOW_SECONDS = env_int("ATTENDANCE_QR_WINDOW_SECONDS", 600)
+OUTREACH_UPLOAD_MAX_BYTES = env_int("OUTREACH_UPLOAD_MAX_BYTES", 200 * 1024 * 1024)
 
 # Reports: re-enqueue annual-summary exports whose message a broker restart lost (see reports.services).
 CELERY_BEAT_SCHEDULE = {

@@ -48,7 +48,7 @@ class CheckedFile:
 
 
 def max_bytes() -> int:
-    return getattr(settings, "OUTREACH_UPLOAD_MAX_BYTES", 200 * 1024 * 1024)
+    return settings.OUTREACH_UPLOAD_MAX_BYTES
 
 
 def display_name(name: str) -> str:
