@@ -17,11 +17,12 @@ BROKER = "redis://127.0.0.1:6379/9"
 
 @pytest.fixture
 def real_broker():
-    saved = {key: app.conf[key] for key in ("broker_url", "task_always_eager", "result_backend")}
-    app.conf.update(broker_url=BROKER, task_always_eager=False, result_backend=None)
+    keys = ("broker_url", "task_always_eager", "result_backend", "worker_hijack_root_logger")
+    saved = {key: app.conf[key] for key in keys}
+    app.set_current()  # a worker started by an earlier test may have made its own app current
+    app.conf.update(broker_url=BROKER, task_always_eager=False, result_backend=None, worker_hijack_root_logger=False)
     _reset_pools()
-    with app.connection_for_write() as conn:
-        conn.default_channel.client.flushdb()  # only our own db number
+    app.control.purge()  # messages a crashed earlier run may have left in the queue
     yield app
     app.conf.update(saved)
     _reset_pools()
