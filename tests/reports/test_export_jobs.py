@@ -167,6 +167,7 @@ def test_a_job_deleted_before_its_turn_is_skipped(world):
     assert not export_dir().exists() or not any(export_dir().iterdir())
 
 
+@pytest.mark.postgresql  # the snapshot is a PostgreSQL REPEATABLE READ transaction
 @pytest.mark.django_db(transaction=True)
 def test_outside_a_transaction_the_run_reads_one_snapshot_and_still_reports_progress(world, records):
     job = ExportJobFactory(county=world.county_x, requested_by=world.admin_x)
