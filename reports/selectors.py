@@ -29,7 +29,7 @@ from django.db.models.functions import Coalesce
 from assessment.models import CreditRequirement, CreditTally
 from attendance.models import ATTENDED, AttendanceRecord
 from core.scoping import get_visible_or_404, visible
-from outreach.models import Cycle, OnlineStudy, PhaseTask, TaskSubmission
+from outreach.models import Cycle, OnlineStudy, PhaseTask, Resource, TaskSubmission
 from programs.models import Enrolment, Level, Session, SubProject
 from trainees.models import Region, School, Teacher
 
@@ -341,6 +341,8 @@ def outreach_cycles(*, scope: ReportScope, period: Period) -> QuerySet[Cycle]:
             tasks=_count_of(PhaseTask.objects.all(), "phase__cycle"),
             submissions=_count_of(TaskSubmission.objects.all(), "task__phase__cycle"),
             done=_count_of(TaskSubmission.objects.filter(status=TaskSubmission.Status.DONE), "task__phase__cycle"),
+            resource_count=_count_of(Resource.objects.all(), "cycle"),
+            approved_resources=_count_of(Resource.objects.filter(status=Resource.Status.APPROVED), "cycle"),
         )
         .select_related("subproject")
         .order_by("year", "subject", "pk")

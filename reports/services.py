@@ -443,7 +443,7 @@ def _sheet_outreach(wb: Workbook, scope: ReportScope, options: SummaryOptions) -
         wb,
         SHEET_OUTREACH,
         caption=_caption(options, "送教下乡统计"),
-        widths=[8, 10, 10, 26, 10, 12, 10, 12, 12, 12, 12, 12],
+        widths=[8, 10, 10, 26, 10, 12, 10, 12, 12, 12, 12, 12, 12, 12],
     )
     sheet.header(
         [
@@ -459,8 +459,10 @@ def _sheet_outreach(wb: Workbook, scope: ReportScope, options: SummaryOptions) -
             "任务提交数",
             "合格提交数",
             "任务合格率",
+            "生成性资源数",
+            "已通过资源数",
         ],
-        [None, None, None, None, INT, INT, INT, INT, INT, INT, INT, PCT],
+        [None, None, None, None, INT, INT, INT, INT, INT, INT, INT, PCT, INT, INT],
     )
     cycles = selectors.outreach_cycles(scope=scope, period=options.period)
     rows = list(cycles)
@@ -479,9 +481,13 @@ def _sheet_outreach(wb: Workbook, scope: ReportScope, options: SummaryOptions) -
                 c.submissions,
                 c.done,
                 rate(c.done, c.tasks * c.trainees),
+                c.resource_count,
+                c.approved_resources,
             ]
         )
-    sums = selectors.additive_totals(rows, ["visits", "attended", "tasks", "submissions", "done"])
+    sums = selectors.additive_totals(
+        rows, ["visits", "attended", "tasks", "submissions", "done", "resource_count", "approved_resources"]
+    )
     distinct = selectors.outreach_distinct_totals(cycles=cycles)
     expected = sum(c.tasks * c.trainees for c in rows)
     sheet.row(
@@ -498,6 +504,8 @@ def _sheet_outreach(wb: Workbook, scope: ReportScope, options: SummaryOptions) -
             sums["submissions"],
             sums["done"],
             rate(sums["done"], expected),
+            sums["resource_count"],
+            sums["approved_resources"],
         ],
         total=True,
     )

@@ -144,8 +144,18 @@ def test_credit_sheet_counts_compliance_per_school_and_lists_shortfalls(wb, reco
 
 def test_outreach_sheet_counts_visits_trainees_and_tasks(wb, records):
     rows = values(wb["送教下乡"])
-    assert rows[2] == (2024, "数学", "小学", records.s4.name, 2, 2, 1, 2, 2, 2, 1, 0.5)
-    assert rows[3] == ("合计", None, None, "1个周期", 2, 2, 1, 2, 2, 2, 1, 0.5)
+    assert rows[2] == (2024, "数学", "小学", records.s4.name, 2, 2, 1, 2, 2, 2, 1, 0.5, 0, 0)
+    assert rows[3] == ("合计", None, None, "1个周期", 2, 2, 1, 2, 2, 2, 1, 0.5, 0, 0)
+
+
+def test_outreach_sheet_counts_generated_resources_and_the_approved_ones(world, records):
+    from tests.factories.outreach import make_resource
+
+    make_resource(records.cycle, actor=world.staff_x, title="教学设计", approve=True)
+    make_resource(records.cycle, actor=world.staff_x, title="课件")
+    rows = values(build(world)["送教下乡"])
+    assert rows[2][-2:] == (2, 1)
+    assert rows[3][-2:] == (2, 1)
 
 
 def test_workshop_sheet_counts_members_activities_and_online_study(wb):
