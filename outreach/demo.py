@@ -85,7 +85,7 @@ def load_cycle(*, subproject: SubProject, rng: random.Random) -> Cycle:
     staff = User.objects.get(username="staff")
     county = subproject.program.county
     year = subproject.program.year
-    cycle = cycle_create(subproject=subproject, subject="数学", stage="小学")
+    cycle = cycle_create(subproject=subproject, subject="数学", stage="小学、初中")
     phases = {p.order: p for p in cycle.phases.all()}
     roster = list(
         Enrolment.objects.filter(subproject=subproject, status__in=Enrolment.PARTICIPATING)

@@ -277,7 +277,7 @@ def plan(now: dt.date) -> list[Prog]:
                 # The 送教 visits are the outreach cycle's sessions (outreach/demo.py).
                 Sub(
                     "outreach",
-                    "送教下乡培训（小学数学）",
+                    "送教下乡培训（数学）",
                     K.OUTREACH,
                     M.OUTREACH,
                     "青山县教师发展中心",
@@ -285,7 +285,6 @@ def plan(now: dt.date) -> list[Prog]:
                     d(y2, 12, 20),
                     80,
                     48,
-                    stage=Teacher.Stage.PRIMARY,
                 ),
                 Sub(
                     "workshop",
@@ -315,7 +314,7 @@ def plan(now: dt.date) -> list[Prog]:
             [
                 Sub(
                     "summer",
-                    "暑期集中培训（小学语文）",
+                    "暑期全员集中培训",
                     K.SHORT_CENTRALIZED,
                     M.CENTRALIZED,
                     "青山县教师发展中心",
@@ -323,9 +322,8 @@ def plan(now: dt.date) -> list[Prog]:
                     d(y2, 7, 24),
                     30,
                     60,
-                    stage=Teacher.Stage.PRIMARY,
                     sessions=_spread(
-                        d(y2, 7, 20), d(y2, 7, 24), ["整本书阅读教学", "大单元设计", "课例展示", "结业考核"]
+                        d(y2, 7, 20), d(y2, 7, 24), ["师德与专业发展", "大单元教学设计", "课例展示", "结业考核"]
                     ),
                 ),
                 # The one running now: sessions two weeks ago, last week, today and in the coming weeks.
@@ -530,8 +528,9 @@ def load_programs(*, county: Region, schools: list[School], rng: random.Random, 
                 chosen = [_one_of(rng, pool, used, school) for school in schools[1:HEAD_TEACHER_SCHOOLS]]
             else:
                 chosen = _pick(rng, pool, used, spec)
-            if spec.key == "summer":
-                chosen.append(teacher1)  # teacher1 has a finished, assessed training this year
+            if spec.key in ("summer", "outreach"):
+                # teacher1 has a finished, assessed training this year and is a trainee of the 送教 cycle.
+                chosen.append(teacher1)
             for n, teacher in enumerate(chosen):
                 # A few trainees of finished trainings withdrew before it ended.
                 if status == Enrolment.Status.COMPLETED and n % 25 == 7:
