@@ -8,7 +8,6 @@ from attendance.models import AttendanceRecord
 from programs.models import Enrolment, Session
 from trainees.models import School, Teacher
 
-
 PROJECT_APPS = {"accounts", "trainees", "programs", "attendance", "outreach", "assessment", "reports", "core"}
 
 
@@ -48,29 +47,32 @@ def test_demo_covers_the_year(db):
     assert past.count() == past.filter(attendance__isnull=False).distinct().count()
 
 
+YEAR = timezone.localdate().year
+
 # (user, url name, query, text that only a non-empty list shows)
 MENUS = [
     ("staff", "teacher_list", "", "3699**********"),
     ("staff", "school_list", "", "Q001"),
-    ("staff", "program_list", "", "国培计划（2026）中西部项目"),
+    ("staff", "program_list", "", f"国培计划（{YEAR}）中西部项目"),
     ("staff", "attendance_sessions", "", "课堂评价改革"),
     ("staff", "outreach_cycle_list", "", "送教下乡培训（数学）"),
     ("staff", "outreach_workshop_list", "", "青山县初中数学名师工作坊"),
     ("staff", "outreach_pool_list", "", "正高级教师"),
     ("staff", "scheme_list", "", "已发布"),
     ("staff", "school_project_list", "", "已认定"),
-    ("staff", "registration_list", "?year=2025", "已审核"),
+    ("staff", "registration_list", f"?year={YEAR - 1}", "已审核"),
     ("staff", "region_list", "", "城关镇"),
     ("staff", "reports:dashboard", "", "中西部项目"),
     ("admin", "user_list", "", "coord2"),
     ("admin", "reports:dashboard", "", "中西部项目"),
+    ("admin", "reports:export_list", "", f"{YEAR - 2}—{YEAR}"),
     ("coord1", "teacher_list", "", "3699**********"),
-    ("coord1", "program_list", "", "2026年青山县中小学教师全员培训"),
+    ("coord1", "program_list", "", f"{YEAR}年青山县中小学教师全员培训"),
     ("coord1", "attendance_sessions", "", "课堂评价改革"),
     ("coord1", "outreach_cycle_list", "", "送教下乡培训（数学）"),
-    ("coord1", "registration_list", "?year=2025", "已审核"),
+    ("coord1", "registration_list", f"?year={YEAR - 1}", "已审核"),
     ("teacher1", "my_enrolments", "", "暑期全员集中培训"),
-    ("teacher1", "transcript_me", "", "合格"),
+    ("teacher1", "transcript_me", "", "暑期全员集中培训"),
     ("teacher1", "outreach_cycle_list", "", "送教下乡培训（数学）"),
 ]
 

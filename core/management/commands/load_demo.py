@@ -1,3 +1,4 @@
+import logging
 import random
 
 from django.conf import settings
@@ -8,6 +9,7 @@ from assessment.demo import load_assessment
 from attendance.demo import load_attendance
 from outreach.demo import load_outreach
 from programs.demo import load_programs
+from reports.demo import load_reports
 from trainees.demo import load_registry
 
 # One seed for the whole demo: every part draws from the same generator, in the same order.
@@ -21,6 +23,9 @@ class Command(BaseCommand):
     )
 
     def handle(self, *args, **options):
+        # Without a broker, the notices' e-mail tasks run in-process; one log line each would bury the logins.
+        logging.getLogger("celery.app.trace").setLevel(logging.WARNING)
+        # In order: each part uses what the ones before it made (enrolments → attendance → results).
         registry = load_registry()
         accounts = load_accounts(**registry)
         rng = random.Random(DEMO_SEED)
@@ -28,6 +33,7 @@ class Command(BaseCommand):
         load_outreach(subprojects=subprojects, rng=rng)
         load_attendance(rng=rng, **registry)
         load_assessment(subprojects=subprojects, rng=rng, **registry)
+        load_reports(subprojects=subprojects, **registry)
         self.stdout.write(self.style.SUCCESS(f"演示数据已就绪。演示账号（密码均为 {settings.DEMO_PASSWORD}）："))
         for username, role in accounts:
             self.stdout.write(f"  {username:10s} {role}")
