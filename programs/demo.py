@@ -409,11 +409,11 @@ def demo_subprojects(county: Region) -> dict[str, SubProject]:
     return found
 
 
-def _pools(county: Region, reserved: set[int]) -> dict[str, list[Teacher]]:
-    teachers = list(
+def _pool(county: Region, reserved: set[int]) -> list[Teacher]:
+    """The county's teachers the trainee lists are drawn from, in a stable order."""
+    return list(
         Teacher.objects.filter(school__county=county).exclude(pk__in=reserved).select_related("school").order_by("pk")
     )
-    return {"all": teachers}
 
 
 def _pick(rng: random.Random, teachers: list[Teacher], used: set[int], sub: Sub) -> list[Teacher]:
@@ -473,7 +473,7 @@ def load_programs(*, county: Region, schools: list[School], rng: random.Random, 
     # coord1's own nominations (and the substitution) use these teachers; keep them out of the lists.
     home_teachers = list(Teacher.objects.filter(school=home).exclude(pk=teacher1.pk).order_by("pk")[:6])
     reserved = {teacher1.pk, *(t.pk for t in home_teachers)}
-    pool = _pools(county, reserved)["all"]
+    pool = _pool(county, reserved)
 
     subs: dict[str, SubProject] = {}
     rows: list[tuple[SubProject, Teacher, str]] = []
