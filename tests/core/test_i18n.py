@@ -89,3 +89,9 @@ def test_plural_entries_have_both_english_forms():
     assert plurals
     for entry in plurals:
         assert entry.get("msgstr[0]", "").strip() and entry.get("msgstr[1]", "").strip(), entry["msgid"]
+
+
+def test_an_english_browser_still_gets_chinese_until_english_is_chosen(client, db):
+    response = client.get(reverse("login"), HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9")
+    assert "登录" in response.content.decode()
+    assert response["Content-Language"] == "zh-hans"
