@@ -535,11 +535,12 @@ def fault_redis_restarted(
     say("  did   start the worker")
     healthy = wait_for(lambda: healthz()[1].get("checks", {}).get("worker", {}).get("ok") is True, 40)
     say(f"  saw   /healthz reports the worker back after {healthy or 0:.1f} s")
+    time.sleep(max(0.0, STALE + 1 - (healthy or 0)))  # the requests must be older than the sweeper's stale age
     jobs = db.jobs(new)
     say(
-        f"  saw   with a worker and no sweep, the jobs stay {[j['status'] for j in jobs.values()]} (their messages are gone)"
-    )  # noqa: E501
-    time.sleep(max(0.0, STALE + 1 - (healthy or 0)))  # the requests must be older than the sweeper's stale age
+        f"  saw   {max(STALE + 1, healthy or 0):.0f} s after the worker started, no sweep yet: the jobs are "
+        f"{[j['status'] for j in jobs.values()]}: their messages are gone"
+    )
     # Exactly what beat sends every 5 minutes (CELERY_BEAT_SCHEDULE), sent now rather than waited for.
     sent = subprocess.run(
         [str(ROOT / ".venv" / "bin" / "celery"), "-A", "config", "call", "reports.sweep_stale_exports"],
@@ -547,13 +548,13 @@ def fault_redis_restarted(
     )  # fmt: skip
     say(
         f"  did   celery call reports.sweep_stale_exports (beat's periodic task): {sent.stdout.strip() or sent.stderr.strip()[-300:]}"
-    )  # noqa: E501
+    )
     finished = wait_for(lambda: all(j["status"] in ("done", "failed") for j in db.jobs(new).values()), 90)
     jobs = db.jobs(new)
     say(
         f"  saw   after {finished or 0:.1f} s: "
         + ", ".join(f"#{i} {j['status']} (attempts {j['attempts']})" for i, j in jobs.items())
-    )  # noqa: E501
+    )
     expect(
         all(j["status"] == "done" for j in jobs.values()), f"every queued job completed, none lost ({len(jobs)} jobs)"
     )
