@@ -169,7 +169,9 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 30 * 60)
 CELERY_TASK_SOFT_TIME_LIMIT = CELERY_TASK_TIME_LIMIT - 60
 # Redis redelivers unacked tasks after this; it must exceed the longest task and any countdown.
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_TASK_TIME_LIMIT + 15 * 60}
+# `make faults` lowers it (with short tasks) so a killed worker's export is redelivered in seconds.
+CELERY_VISIBILITY_TIMEOUT = env_int("CELERY_VISIBILITY_TIMEOUT", CELERY_TASK_TIME_LIMIT + 15 * 60)
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_VISIBILITY_TIMEOUT}
 CELERY_TIMEZONE = TIME_ZONE
 
 EMAIL_BACKEND = env_str(
@@ -230,6 +232,9 @@ ATTENDANCE_QR_WINDOW_SECONDS = env_int("ATTENDANCE_QR_WINDOW_SECONDS", 600)
 OUTREACH_UPLOAD_MAX_BYTES = env_int("OUTREACH_UPLOAD_MAX_BYTES", 200 * 1024 * 1024)
 
 # Reports: re-enqueue annual-summary exports whose message a broker restart lost (see reports.services).
+REPORTS_STALE_QUEUED_SECONDS = env_int("REPORTS_STALE_QUEUED_SECONDS", 10 * 60)
+# Fault drills only (`make faults`): seconds an export pauses after each sheet, so it can be caught mid-run.
+REPORTS_EXPORT_STEP_DELAY = float(env_str("REPORTS_EXPORT_STEP_DELAY", "0") or 0)
 CELERY_BEAT_SCHEDULE = {
     "reports-sweep-stale-exports": {"task": "reports.sweep_stale_exports", "schedule": 5 * 60},
 }

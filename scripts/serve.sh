@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # The production shape on one machine: gunicorn + Celery worker + Celery beat against PostgreSQL and
 # Redis, static files through whitenoise. Stops all three on Ctrl+C.
+# SERVE_WORKER=0 leaves the Celery worker out; `scripts/serve.sh worker` then runs one alone with the
+# same environment (what `make faults` kills and starts again).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=.venv/bin
@@ -13,6 +15,8 @@ export SECRET_KEY="${SECRET_KEY:-$(cat var/secret_key 2>/dev/null || (mkdir -p v
 export ALLOWED_HOSTS="${ALLOWED_HOSTS:-127.0.0.1,localhost}"
 export HTTPS="${HTTPS:-0}"  # plain HTTP on loopback; put a TLS proxy in front and set HTTPS=1 for real use
 PORT="${PORT:-8000}"
+WORKER=($BIN/celery -A config worker --loglevel=INFO --concurrency="${WORKER_CONCURRENCY:-2}")
+if [ "${1:-}" = worker ]; then exec "${WORKER[@]}"; fi
 
 db_name="${DATABASE_URL##*/}"; db_name="${db_name%%\?*}"
 psql "${DATABASE_URL%/*}/postgres" -tAc "SELECT 1 FROM pg_database WHERE datname='${db_name}'" | grep -q 1 \
@@ -24,7 +28,7 @@ $BIN/python manage.py load_demo
 
 pids=()
 trap 'kill "${pids[@]}" 2>/dev/null; wait' INT TERM EXIT
-$BIN/celery -A config worker --loglevel=INFO --concurrency=2 & pids+=($!)
+if [ "${SERVE_WORKER:-1}" != 0 ]; then "${WORKER[@]}" & pids+=($!); fi
 $BIN/celery -A config beat --loglevel=INFO --schedule var/celerybeat-schedule & pids+=($!)
 $BIN/gunicorn config.wsgi:application --bind "127.0.0.1:${PORT}" --workers "${WEB_WORKERS:-3}" --access-logfile - & pids+=($!)
 echo "Peixun 生产模式已启动：http://127.0.0.1:${PORT}"
