@@ -60,7 +60,8 @@ restore:
 load: venv
 	scripts/load.sh
 
-# On demand: stop a private PostgreSQL under `make serve` and watch the pages and the recovery.
+# On demand, against a private PostgreSQL and Redis under `make serve`: stop the database while pages are
+# requested, kill the Celery worker mid-export, restart Redis with exports queued; prints what it saw.
 faults: venv
 	$(PY) scripts/faults.py
 
