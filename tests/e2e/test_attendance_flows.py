@@ -52,7 +52,11 @@ def test_teacher_checks_in_by_qr_on_a_phone_once(world, browser, live_server, se
     # Held today around now (the whole day, so the test never straddles the window's edge).
     settings.ATTENDANCE_QR_MARGIN_MINUTES = 24 * 60
     session = session_for(
-        world.county_x, title="扫码签到活动", date=timezone.localdate(), start_time=dt.time(0, 0), end_time=dt.time(23, 59)
+        world.county_x,
+        title="扫码签到活动",
+        date=timezone.localdate(),
+        start_time=dt.time(0, 0),
+        end_time=dt.time(23, 59),
     )
     enrol(session, world.teacher_a)
     sheet = attendance_services.qr_open(session=session, actor=world.staff_x)
