@@ -13,6 +13,8 @@ from attendance.models import AttendanceRecord, Status
 from tests.factories.attendance import enrol, session_for
 from tests.factories.registry import TeacherFactory
 
+from .browser import watch_csp
+
 pytestmark = pytest.mark.e2e
 
 PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True}
@@ -63,6 +65,7 @@ def test_teacher_checks_in_by_qr_on_a_phone_once(world, browser, live_server, se
     url = live_server.url + reverse("attendance_checkin", args=[attendance_services.qr_code_for(sheet)])
     context = browser.new_context(locale="zh-CN", **PHONE)
     phone = context.new_page()
+    blocked = watch_csp(phone)  # its own context, so the `page` fixture's CSP check is repeated here
     try:
         phone.goto(url)
         assert phone.evaluate("() => window.innerWidth") == 390
@@ -79,5 +82,6 @@ def test_teacher_checks_in_by_qr_on_a_phone_once(world, browser, live_server, se
         expect(phone.get_by_role("alert")).to_have_text("已签到，无需重复签到")
     finally:
         context.close()
+    assert blocked == []
     record = AttendanceRecord.objects.get(session=session)
     assert (record.status, record.source) == (Status.PRESENT, AttendanceRecord.Source.QR)
