@@ -1,8 +1,9 @@
 """`make load`: what 20 people of the county do at once, against `make serve` on loopback.
 
 Each simulated user logs in through the real login form as one of the demo accounts (county staff,
-administrator, two school coordinators), then browses. Logging in is deliberately slow password
-hashing, done once per session, and 20 at once saturate both cores for several seconds: so the
+administrator, two school coordinators), then browses: teacher list and detail, school list, program
+list, and for the coordinators their attendance grid and its save (data: scripts/load_seed.py).
+Logging in is deliberately slow password hashing, done once per session, and 20 at once saturate both cores for several seconds: so the
 figures of the login phase are printed apart, and the browsing figures are measured from the moment
 every user has logged in (steady state).
 
@@ -21,6 +22,14 @@ ACCOUNTS = ("staff", "coord1", "coord2", "admin")
 PASSWORD = os.environ.get("DEMO_PASSWORD", "peixun-demo-2026")
 P95_TARGET_MS = 300
 TEACHER_LINK = re.compile(r'href="/registry/teachers/(\d+)/"')
+GRID_LINK = re.compile(r'href="(/attendance/session/\d+/)"')
+GRID_ROW = re.compile(r'name="status-(\d+)"')
+VERSION = re.compile(r'name="version" value="(\d+)"')
+CSRF_FIELD = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+STATUSES = ("present", "late", "early", "leave", "absent")
+STATUS_WEIGHTS = (80, 6, 4, 6, 4)
+SAVED, CONFLICT = "考勤已保存", "保存未完成"
+_conflicts: list[str] = []
 _next_account = iter(range(10**9))
 _logged_in = 0
 _login_phase: list[str] = []
@@ -41,6 +50,14 @@ class CountyUser(HttpUser):
         ) as response:
             if "/accounts/login/" in response.url:
                 response.failure(f"login refused for {self.username}")
+        self.grid_url = ""
+        if self.username.startswith("coord"):
+            # The newest session on the coordinator's attendance list: the one the load data prepared.
+            with self.client.get("/attendance/", name="attendance sessions", catch_response=True) as sessions:
+                found = GRID_LINK.search(sessions.text or "")
+                self.grid_url = found.group(1) if found else ""
+                if not found:
+                    sessions.failure(f"no session in {self.username}'s attendance list")
         self._all_logged_in()
         self.teacher_ids: list[str] = []
         self.teacher_list()
@@ -75,11 +92,44 @@ class CountyUser(HttpUser):
     def school_list(self):
         self.client.get("/registry/schools/", name="school list")
 
-    # LOAD-HOOK(attendance, programs): issue 8's mix also has the attendance grid, its save and the
-    # program list. They are not here yet: the lead adds them as @task methods of this class once
-    # those pages are merged (GET the grid of a session the user's school has trainees in, POST it
-    # back with its csrf token, GET the program list), named "attendance grid", "attendance save"
-    # and "program list" so the summary below reports them.
+    # The attendance mix (issue 8): the coordinators (coord1, coord2) open their school's grid of the
+    # session scripts/load_seed.py prepared and save it back, as the form does: its CSRF token, the
+    # sheet version it was loaded at, a status per trainee and a note for a leave. A save that meets
+    # someone else's newer save is answered with the conflict page (by design, not an error): counted.
+    @task(3)
+    def attendance_grid(self):
+        if self.grid_url:
+            self.client.get(self.grid_url, name="attendance grid")
+
+    @task(2)
+    def attendance_save(self):
+        if not self.grid_url:
+            return
+        with self.client.get(self.grid_url, name="attendance grid", catch_response=True) as grid:
+            html = grid.text or ""
+            version, token = VERSION.search(html), CSRF_FIELD.search(html)
+            rows = list(dict.fromkeys(GRID_ROW.findall(html)))
+            if not (version and token and rows):
+                grid.failure("the grid has no form to save (no trainees, version or CSRF token)")
+                return
+        data = {"csrfmiddlewaretoken": token.group(1), "version": version.group(1)}
+        for pk in rows:
+            status = random.choices(STATUSES, weights=STATUS_WEIGHTS)[0]
+            data[f"status-{pk}"] = status
+            data[f"note-{pk}"] = "病假" if status == "leave" else ""
+        with self.client.post(self.grid_url, data, name="attendance save", catch_response=True) as response:
+            text = response.text or ""
+            if SAVED in text:
+                response.success()
+            elif CONFLICT in text:
+                _conflicts.append(self.username)
+                response.success()
+            else:
+                response.failure(f"attendance not saved (HTTP {response.status_code})")
+
+    @task(3)
+    def program_list(self):
+        self.client.get("/programs/", name="program list")
 
 
 def _line(method, name, entry) -> str:
@@ -108,6 +158,14 @@ def summary(environment, **_kwargs):
         f"browsing: {browsing.num_requests} requests, {browsing.num_requests / seconds:.1f} req/s, "
         f"p95 {p95:.0f} ms (target < {P95_TARGET_MS} ms), median {browsing.median_response_time:.0f} ms"
     )
+    # The target is judged on the whole mix; an endpoint over it on its own is named, not hidden.
+    over = [
+        f"{name} {entry.get_response_time_percentile(0.95):.0f} ms"
+        for (name, _method), entry in sorted(stats.entries.items())
+        if entry.num_requests and entry.get_response_time_percentile(0.95) >= P95_TARGET_MS
+    ]
+    print(f"endpoints whose own p95 is over {P95_TARGET_MS} ms: " + (", ".join(over) or "none"))
+    print(f"attendance saves that met a newer save (conflict page shown, by design): {len(_conflicts)}")
     print(f"errors in the steady state: {stats.total.num_failures} (target 0)")
     for error in stats.errors.values():
         print(f"  {error.occurrences} × {error.method} {error.name}: {error.error}")
