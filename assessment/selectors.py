@@ -4,11 +4,13 @@ from collections import OrderedDict
 from decimal import Decimal
 from typing import Any
 
+from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Exists, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
+from django.http import Http404
 
 from attendance.models import ATTENDED, AttendanceRecord
-from core.scoping import get_visible_or_404, visible
+from core.scoping import SELF, get_visible_or_404, is_county_level, scope_of, visible
 from programs.models import Enrolment, SubProject
 from trainees.models import Region, School, Teacher
 
@@ -64,6 +66,31 @@ def scheme_get(*, user: Any, pk: Any) -> AssessmentScheme:
         pk=pk,
         **SCHEME_PATHS,
     )
+
+
+def scheme_for_scoring(*, user: Any, pk: Any) -> AssessmentScheme:
+    """A sub-project's scheme whose scores `user` may enter: county staff of its county, or a tutor or
+    visiting-team member of that sub-project's cohort. Coordinators get 403; other teachers 404."""
+    from outreach.selectors import tutored_subproject_ids
+
+    if is_county_level(user):
+        scheme = scheme_get(user=user, pk=pk)
+    elif scope_of(user).kind != SELF:
+        raise PermissionDenied
+    else:
+        qs = AssessmentScheme.objects.select_related("subproject", "subproject__program", "county")
+        scheme = qs.filter(pk=pk, subproject_id__in=tutored_subproject_ids(user=user)).first()
+    if scheme is None or scheme.subproject_id is None:
+        raise Http404
+    return scheme
+
+
+def tutor_schemes(*, user: Any) -> QuerySet[AssessmentScheme]:
+    """Schemes a tutor enters scores for (empty for anyone who tutors nothing)."""
+    from outreach.selectors import tutored_subproject_ids
+
+    ids = tutored_subproject_ids(user=user)
+    return AssessmentScheme.objects.filter(subproject_id__in=ids).select_related("subproject__program")
 
 
 def template_choices(*, user: Any, county_id: int) -> QuerySet[AssessmentScheme]:

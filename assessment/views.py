@@ -12,7 +12,14 @@ from django.views.decorators.http import require_POST
 
 from core.excel import xlsx_response
 from core.forms_util import apply_validation_error
-from core.scoping import SCHOOL, SELF, can_see_full_id_numbers, require_county_level, require_school_or_county, scope_of
+from core.scoping import (
+    SCHOOL,
+    SELF,
+    can_see_full_id_numbers,
+    require_county_level,
+    require_school_or_county,
+    scope_of,
+)
 
 from . import credits, registration, scoring, selectors, surveys
 from .exports import excellent_workbook, transcript_workbook
@@ -172,7 +179,7 @@ def _scored_scheme(request, pk: int):
 
 @login_required
 def score_grid(request, pk: int):
-    scheme = _scored_scheme(request, pk)
+    scheme = selectors.scheme_for_scoring(user=request.user, pk=pk)
     components, rows = selectors.score_grid(scheme=scheme)
     if request.method == "POST":
         if scheme.is_published:

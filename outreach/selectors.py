@@ -104,6 +104,20 @@ def is_team_member(*, user: Any, cycle: Cycle) -> bool:
     return bool(teacher_id) and cycle.team.filter(member__teacher_id=teacher_id).exists()
 
 
+def tutored_subproject_ids(*, user: Any) -> set[int]:
+    """Sub-projects whose cohort this teacher login tutors: as workshop core team or tutor, or as a
+    member of a 送教下乡 visiting team. Tutors record scores for their own cohort."""
+    if scope_of(user).kind != SELF:
+        return set()
+    workshops = visible(WorkshopStaff.objects.all(), user, teacher="teacher").values_list(
+        "workshop__subproject_id", flat=True
+    )
+    cycles = visible(CycleTeamMember.objects.all(), user, teacher="member__teacher").values_list(
+        "cycle__subproject_id", flat=True
+    )
+    return set(workshops) | set(cycles)
+
+
 def require_cycle_manager(*, user: Any) -> None:
     """Setting up cycles, visits, teams and tasks is the county's work."""
     if not is_county_level(user):

@@ -60,7 +60,8 @@ ENTRIES = {
     "survey_results": Case(COUNTY_X, setup=lambda w: [_subproject(w).pk]),
     "scheme_detail": Case(COUNTY_X, setup=_scheme),
     "scheme_edit": Case(COUNTY_X, setup=_scheme),
-    "score_grid": Case(COUNTY_X, setup=_scheme),
+    # Teacher A tutors nothing here: to them the grid does not exist (tutors: tests/assessment/test_tutor_scores.py).
+    "score_grid": Case(COUNTY_X | {"teacher": 404}, setup=_scheme),
     "scheme_publish": Case(POST_ONLY, setup=_scheme),
     "excellent_export": Case(COUNTY_X, setup=_scheme),
     "survey_answer": Case(
