@@ -129,22 +129,25 @@ def _write_rows(
         return 0
     AttendanceRecord.objects.bulk_create(new)
     _update_records(updates, source=source, now=now, actor=actor)
-    AttendanceChange.objects.bulk_create(
-        AttendanceChange(
-            record_id=record if isinstance(record, int) else record.pk,
-            session_id=session.pk,
-            enrolment_id=row.enrolment_id,
-            revision=revision,
-            old_status=old_status,
-            new_status=row.status,
-            old_note=old_note,
-            new_note=row.note,
-            reason=reason,
-            source=source,
-            changed_at=now,
-            changed_by_id=actor.pk if actor else None,
-        )
-        for record, row, old_status, old_note in pending
+    stamp = connection.ops.adapt_datetimefield_value(now)  # what the ORM would store, on either backend
+    _insert_changes(
+        [
+            (
+                record if isinstance(record, int) else record.pk,
+                session.pk,
+                row.enrolment_id,
+                revision,
+                old_status,
+                row.status,
+                old_note,
+                row.note,
+                reason,
+                source,
+                stamp,
+                actor.pk if actor else None,
+            )
+            for record, row, old_status, old_note in pending
+        ]
     )
     sheet.version, sheet.updated_at, sheet.updated_by = revision, now, actor
     sheet.save(update_fields=["version", "updated_at", "updated_by"])
@@ -180,6 +183,39 @@ def _update_records(records: list[tuple[int, str, str]], *, source: str, now: dt
         params += [source, now, actor.pk if actor else None]
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
+
+
+CHANGE_COLUMNS = (
+    "record",
+    "session",
+    "enrolment",
+    "revision",
+    "old_status",
+    "new_status",
+    "old_note",
+    "new_note",
+    "reason",
+    "source",
+    "changed_at",
+    "changed_by",
+)
+
+
+def _insert_changes(rows: list[tuple]) -> None:
+    """Audit rows as one multi-row INSERT per 500 rows, values in CHANGE_COLUMNS order.
+
+    Like the UPDATE above: bulk_create() spent more time instantiating and preparing 300 models than
+    the database spent storing them. The values are plain ids, strings and an adapted datetime.
+    """
+    meta = AttendanceChange._meta
+    table = connection.ops.quote_name(meta.db_table)
+    columns = ", ".join(connection.ops.quote_name(meta.get_field(name).column) for name in CHANGE_COLUMNS)
+    placeholders = "(" + ", ".join(["%s"] * len(CHANGE_COLUMNS)) + ")"
+    for start in range(0, len(rows), 500):
+        chunk = rows[start : start + 500]
+        sql = f"INSERT INTO {table} ({columns}) VALUES {', '.join([placeholders] * len(chunk))}"
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [value for row in chunk for value in row])
 
 
 def _check_rows(rows: list[RowInput]) -> None:
