@@ -1,11 +1,11 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from core.forms_util import apply_validation_error
+from core.pagination import paginate
 from core.scoping import require_admin
 from trainees import selectors as registry
 
@@ -29,7 +29,7 @@ def _form(request, instance=None, initial=None):
 def user_list(request):
     require_admin(request.user)
     q = request.GET.get("q", "").strip()
-    page = Paginator(selectors.user_list(user=request.user, q=q), 50).get_page(request.GET.get("page"))
+    page = paginate(request, selectors.user_list(user=request.user, q=q))
     return render(request, "accounts/user_list.html", {"page": page, "q": q})
 
 

@@ -3,7 +3,6 @@ from decimal import Decimal, InvalidOperation
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -12,6 +11,7 @@ from django.views.decorators.http import require_POST
 
 from core.excel import xlsx_response
 from core.forms_util import apply_validation_error
+from core.pagination import paginate
 from core.scoping import (
     SCHOOL,
     SELF,
@@ -40,10 +40,6 @@ from .forms import (
 from .models import CreditRegistration, TallyRun
 
 
-def _page(request, qs, size=50):
-    return Paginator(qs, size).get_page(request.GET.get("page"))
-
-
 def _year(request) -> int:
     try:
         return int(request.GET.get("year") or timezone.localdate().year)
@@ -63,7 +59,9 @@ def _require_school(user) -> None:
 def scheme_list(request):
     require_county_level(request.user)
     subprojects, templates = selectors.scheme_overview(user=request.user)
-    return render(request, "assessment/scheme_list.html", {"page": _page(request, subprojects), "templates": templates})
+    return render(
+        request, "assessment/scheme_list.html", {"page": paginate(request, subprojects), "templates": templates}
+    )
 
 
 def _scheme_form(request, *, county, scheme=None, subproject=None):
@@ -301,7 +299,7 @@ def school_project_list(request):
         request,
         "assessment/school_project_list.html",
         {
-            "page": _page(request, selectors.school_projects(user=request.user)),
+            "page": paginate(request, selectors.school_projects(user=request.user)),
             "is_school": scope_of(request.user).kind == SCHOOL,
         },
     )
@@ -401,7 +399,7 @@ def tally_list(request):
     qs = selectors.tallies(user=request.user, year=year, school_id=request.GET.get("school") or None)
     context = {
         "year": year,
-        "page": _page(request, qs),
+        "page": paginate(request, qs),
         "run_form": TallyRunForm(initial={"year": year}),
         "schools": selectors.schools(user=request.user),
     }
@@ -456,7 +454,7 @@ def registration_list(request):
     require_school_or_county(request.user)
     year = _year(request)
     rows = selectors.registrations(user=request.user, year=year)
-    return render(request, "assessment/registration_list.html", {"year": year, "page": _page(request, rows)})
+    return render(request, "assessment/registration_list.html", {"year": year, "page": paginate(request, rows)})
 
 
 @login_required

@@ -1,7 +1,6 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -10,6 +9,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from core.excel import xlsx_response
+from core.pagination import paginate
 from core.scoping import can_see_full_id_numbers, is_county_level, require_county_level, require_school_or_county
 from trainees.selectors import teacher_get
 
@@ -22,7 +22,7 @@ from .models import Status
 @login_required
 def session_list(request):
     require_school_or_county(request.user)
-    page = Paginator(selectors.session_list(user=request.user), 50).get_page(request.GET.get("page"))
+    page = paginate(request, selectors.session_list(user=request.user))
     return render(request, "attendance/session_list.html", {"page": page})
 
 

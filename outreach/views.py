@@ -1,22 +1,18 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from core.forms_util import apply_validation_error
+from core.pagination import paginate
 from core.scoping import SELF, is_county_level, require_county_level, require_school_or_county, scope_of
 from programs.models import SubProject
 
 from . import forms, selectors, services
 from .uploads import CONTENT_TYPES
-
-
-def _page(request, qs, size=50):
-    return Paginator(qs, size).get_page(request.GET.get("page"))
 
 
 def _run(form, call, *, field=None):
@@ -43,7 +39,7 @@ def _file_response(stored, *, name, file_type):
 @login_required
 def cycle_list(request):
     cycles = selectors.cycle_list(user=request.user)
-    return render(request, "outreach/cycle_list.html", {"page": _page(request, cycles)})
+    return render(request, "outreach/cycle_list.html", {"page": paginate(request, cycles)})
 
 
 @login_required
@@ -155,7 +151,7 @@ def pool_list(request):
             messages.success(request, _("已加入培训团队库"))
             return redirect("outreach_pool_list")
     members = selectors.pool_queryset(user=request.user).order_by("name", "pk")
-    return render(request, "outreach/pool_list.html", {"page": _page(request, members), "form": form})
+    return render(request, "outreach/pool_list.html", {"page": paginate(request, members), "form": form})
 
 
 # Tasks
@@ -225,7 +221,9 @@ def submission_file(request, pk: int):
 @login_required
 def overdue_list(request):
     require_school_or_county(request.user)
-    return render(request, "outreach/overdue_list.html", {"page": _page(request, selectors.overdue(user=request.user))})
+    return render(
+        request, "outreach/overdue_list.html", {"page": paginate(request, selectors.overdue(user=request.user))}
+    )
 
 
 # Resources
@@ -234,7 +232,7 @@ def overdue_list(request):
 @login_required
 def resource_list(request):
     flt, qs = selectors.resource_list(user=request.user, params=request.GET)
-    context = {"filter": flt, "page": _page(request, qs), "team_cycles": selectors.team_cycle_ids(user=request.user)}
+    context = {"filter": flt, "page": paginate(request, qs), "team_cycles": selectors.team_cycle_ids(user=request.user)}
     return render(request, "outreach/resource_list.html", context)
 
 
@@ -296,7 +294,7 @@ def pack_download(request, pk: int):
 @login_required
 def workshop_list(request):
     return render(
-        request, "outreach/workshop_list.html", {"page": _page(request, selectors.workshop_list(user=request.user))}
+        request, "outreach/workshop_list.html", {"page": paginate(request, selectors.workshop_list(user=request.user))}
     )
 
 

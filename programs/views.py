@@ -1,13 +1,13 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from core.excel import xlsx_response
 from core.forms_util import apply_validation_error
+from core.pagination import paginate
 from core.scoping import SELF, is_county_level, require_admin, require_county_level, require_school_or_county, scope_of
 from trainees import selectors as registry
 
@@ -24,10 +24,6 @@ from .forms import (
     SubstituteForm,
 )
 from .models import Category
-
-
-def _page(request, qs, size=50):
-    return Paginator(qs, size).get_page(request.GET.get("page"))
 
 
 def _form_page(request, form, title, **extra):
@@ -77,7 +73,7 @@ def program_list(request):
     flt, qs = selectors.program_list(user=request.user, params=request.GET)
     if request.GET.get("format") == "xlsx":
         return xlsx_response(programs_workbook(programs=qs), "培训项目.xlsx")
-    return render(request, "programs/program_list.html", {"filter": flt, "page": _page(request, qs)})
+    return render(request, "programs/program_list.html", {"filter": flt, "page": paginate(request, qs)})
 
 
 @login_required
@@ -333,7 +329,7 @@ def enrolment_substitute(request, pk: int):
 def school_trainees(request):
     require_school_or_county(request.user)
     flt, qs = selectors.school_trainees(user=request.user, params=request.GET)
-    return render(request, "programs/school_trainees.html", {"filter": flt, "page": _page(request, qs)})
+    return render(request, "programs/school_trainees.html", {"filter": flt, "page": paginate(request, qs)})
 
 
 def _require_teacher(user):

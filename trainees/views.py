@@ -1,21 +1,17 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from core.excel import xlsx_response
 from core.forms_util import apply_validation_error
+from core.pagination import paginate
 from core.scoping import SELF, can_see_full_id_numbers, require_county_level, require_school_or_county, scope_of
 
 from . import selectors, services
 from .exports import teachers_workbook
 from .forms import RegionForm, SchoolForm, TeacherForm, TransferForm
-
-
-def _page(request, qs, size=50):
-    return Paginator(qs, size).get_page(request.GET.get("page"))
 
 
 @login_required
@@ -40,7 +36,7 @@ def region_list(request):
 def school_list(request):
     require_school_or_county(request.user)
     flt, qs = selectors.school_list(user=request.user, params=request.GET)
-    return render(request, "trainees/school_list.html", {"filter": flt, "page": _page(request, qs)})
+    return render(request, "trainees/school_list.html", {"filter": flt, "page": paginate(request, qs)})
 
 
 @login_required
@@ -98,7 +94,7 @@ def teacher_list(request):
     return render(
         request,
         "trainees/teacher_list.html",
-        {"filter": flt, "page": _page(request, qs), "full_ids": can_see_full_id_numbers(request.user)},
+        {"filter": flt, "page": paginate(request, qs), "full_ids": can_see_full_id_numbers(request.user)},
     )
 
 
