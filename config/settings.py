@@ -46,6 +46,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "core.sessions.IdleSessionRenewalMiddleware",
     "core.middleware.ChosenLanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -104,9 +105,12 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
-# Idle sessions expire: the cookie age is renewed on every request.
+# Idle sessions expire. The expiry slides with use, but the session row is rewritten at most once
+# per SESSION_RENEW_SECONDS (core.sessions), not on every request.
 SESSION_COOKIE_AGE = env_int("SESSION_IDLE_SECONDS", 30 * 60)
-SESSION_SAVE_EVERY_REQUEST = True
+SESSION_RENEW_SECONDS = env_int("SESSION_RENEW_SECONDS", 60)
+if not 0 <= SESSION_RENEW_SECONDS < SESSION_COOKIE_AGE:
+    raise RuntimeError("SESSION_RENEW_SECONDS must be at least 0 and less than SESSION_IDLE_SECONDS")
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 
 # Login throttling (django-axes): lock a username+IP pair after repeated failures.

@@ -2,6 +2,7 @@ import pytest
 from django.conf import settings
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 PASSWORD = settings.DEMO_PASSWORD
 
@@ -47,9 +48,55 @@ def test_a_password_change_ends_the_users_other_sessions(staff):
     assert phone.get(reverse("home")).status_code == 302  # sent back to the login page
 
 
-def test_sessions_expire_after_idle_time_and_are_renewed_on_use():
-    assert settings.SESSION_SAVE_EVERY_REQUEST is True
+def _stored_session():
+    from django.contrib.sessions.models import Session
+
+    (session,) = Session.objects.all()
+    return session
+
+
+def _age_session(seconds):
+    """Move the stored session `seconds` into the past: its renewal stamp and its expiry."""
+    from django.contrib.sessions.backends.db import SessionStore
+
+    from core.sessions import RENEWED_KEY
+
+    row = _stored_session()
+    store = SessionStore(session_key=row.session_key)
+    store[RENEWED_KEY] -= seconds
+    store.save()
+    type(row).objects.filter(pk=row.pk).update(expire_date=row.expire_date - timezone.timedelta(seconds=seconds))
+
+
+def test_idle_timeout_is_short():
     assert 0 < settings.SESSION_COOKIE_AGE <= 60 * 60
+    assert 0 < settings.SESSION_RENEW_SECONDS < settings.SESSION_COOKIE_AGE / 10
+
+
+def test_a_session_in_use_is_not_rewritten_on_every_request(client, staff):
+    _login(client, staff.username, PASSWORD)
+    stored = _stored_session().expire_date
+    client.get(reverse("home"))
+    assert _stored_session().expire_date == stored
+
+
+def test_a_session_in_use_slides_its_expiry_once_the_renewal_interval_passed(client, staff, settings):
+    _login(client, staff.username, PASSWORD)
+    _age_session(settings.SESSION_RENEW_SECONDS + 1)
+    aged = _stored_session().expire_date
+    assert client.get(reverse("home")).status_code == 200
+    renewed = _stored_session().expire_date
+    assert renewed - aged >= timezone.timedelta(seconds=settings.SESSION_RENEW_SECONDS)
+    assert abs(renewed - timezone.now() - timezone.timedelta(seconds=settings.SESSION_COOKIE_AGE)).total_seconds() < 5
+
+
+def test_a_stale_cookie_creates_no_session(client, staff):
+    from django.contrib.sessions.models import Session
+
+    _login(client, staff.username, PASSWORD)
+    Session.objects.all().delete()
+    assert client.get(reverse("login")).status_code == 200
+    assert not Session.objects.exists()
 
 
 def test_an_idle_session_is_refused(client, staff, settings):

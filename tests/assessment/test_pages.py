@@ -144,9 +144,9 @@ def test_list_queries_do_not_grow_with_rows(client_for, world, name, params):
     baseline = _count(client, url, params)
     _grow(world)
     # session, user, count, one page query (related rows joined or annotated), templates' extra list
-    # (scheme templates / school choices), session renewal
+    # (scheme templates / school choices)
     assert _count(client, url, params) == baseline
-    assert baseline <= 10
+    assert baseline <= 7
 
 
 def test_score_grid_and_registration_detail_queries_do_not_grow(client_for, world):
@@ -165,7 +165,7 @@ def test_score_grid_and_registration_detail_queries_do_not_grow(client_for, worl
     detail = _count(client, reverse("registration_detail", args=[world.school_a.pk, 2026]))
     export = _count(client, reverse("excellent_export", args=[scheme.pk]))
     add(8)
-    # grid: session, user, scheme, components, enrolments with results, manual scores, renewal
+    # grid: session, user, scheme, components, enrolments with results, manual scores
     assert _count(client, reverse("score_grid", args=[scheme.pk])) == grid
     assert _count(client, reverse("registration_detail", args=[world.school_a.pk, 2026])) == detail
     assert _count(client, reverse("excellent_export", args=[scheme.pk])) == export

@@ -93,7 +93,7 @@ def test_transcript_queries_do_not_grow_with_enrolments(client_for, world, histo
         EnrolmentFactory(subproject=sub, teacher=world.teacher_a, status=Enrolment.Status.COMPLETED)
     with CaptureQueriesContext(connection) as after:
         client.get(url)
-    # session, user, teacher, enrolments (all figures as subqueries), tallies, session renewal
+    # session, user, teacher, enrolments (all figures as subqueries), tallies
     assert len(after.captured_queries) == len(before.captured_queries)
 
 

@@ -44,10 +44,10 @@ def test_grid_render_and_save_queries_are_the_same_for_10_and_300_trainees(clien
     large = _measure(client, world, 300)
     assert small == large
     # render: session, user, session lookup, sheet version, trainees, their records, (school filter
-    # for county staff), session renewal (3).
-    assert small["render"] <= 10
+    # for county staff).
+    assert small["render"] <= 7
     # save: session, user, session lookup, grid ids, transaction (savepoint), sheet insert-or-skip,
     # sheet lock, existing records, bulk insert or update, bulk insert of changes, sheet version,
-    # release, session renewal (3).
-    assert small["create"] <= 16
-    assert small["update"] <= 16
+    # release.
+    assert small["create"] <= 13
+    assert small["update"] <= 13

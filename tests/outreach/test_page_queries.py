@@ -36,9 +36,9 @@ def test_cycle_page_queries_do_not_grow_with_rows(world, client_for):
     baseline = _count(client, url)
     _grow(world, cycle, 6)
     # session, user, cycle, phases with dates, roster count, visits with counts, team, tasks,
-    # double bookings, packs, then the idle-expiry session renewal (savepoint, update, release)
+    # double bookings, packs
     assert _count(client, url) == baseline
-    assert baseline <= 14
+    assert baseline <= 11
 
 
 def test_resource_list_queries_do_not_grow_with_rows(world, client_for):
@@ -48,9 +48,9 @@ def test_resource_list_queries_do_not_grow_with_rows(world, client_for):
     _grow(world, cycle, 1)
     baseline = _count(client, url)
     _grow(world, cycle, 6)
-    # session, user, cycle choices, count, page of resources (cycle, phase, visit joined), session renewal
+    # session, user, cycle choices, count, page of resources (cycle, phase, visit joined)
     assert _count(client, url) == baseline
-    assert baseline <= 9
+    assert baseline <= 6
 
 
 def test_cycle_list_queries_do_not_grow_with_rows(world, client_for):
@@ -60,9 +60,9 @@ def test_cycle_list_queries_do_not_grow_with_rows(world, client_for):
     baseline = _count(client, url)
     for subject in ("语文", "英语", "科学", "美术"):
         enrol(make_cycle(county=world.county_x, subject=subject))
-    # session, user, count, page of cycles with roster and phase counts, session renewal (3)
+    # session, user, count, page of cycles with roster and phase counts
     assert _count(client, url) == baseline
-    assert baseline <= 7
+    assert baseline <= 4
 
 
 def test_overdue_list_queries_do_not_grow_with_rows(world, client_for):
@@ -75,9 +75,9 @@ def test_overdue_list_queries_do_not_grow_with_rows(world, client_for):
     for i in range(5):
         enrol(cycle)
         make_task(cycle, due_date=dt.date(2026, 1, 6 + i), title=f"任务{i}")
-    # session, user, count, page of (trainee, task) rows with teacher and school, session renewal (3)
+    # session, user, count, page of (trainee, task) rows with teacher and school
     assert _count(client, url) == baseline
-    assert baseline <= 7
+    assert baseline <= 4
 
 
 def test_workshop_list_queries_do_not_grow_with_rows(world, client_for):

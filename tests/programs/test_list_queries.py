@@ -40,9 +40,9 @@ def test_program_list_queries_do_not_grow_with_rows(client_for, world, program, 
         )
     _grow(world, program, subproject, 4)
     # session, user, count, page of programs (county, category joined; counts as subqueries),
-    # category choices of the filter, session renewal (savepoint, update, release)
+    # category choices of the filter
     assert _count(client, reverse("program_list")) == baseline
-    assert baseline <= 9
+    assert baseline <= 6
 
 
 def test_program_detail_queries_do_not_grow_with_sub_projects(client_for, world, program, subproject):
@@ -65,9 +65,9 @@ def test_sub_project_page_queries_do_not_grow_with_the_roster(client_for, world,
     for enrolment in subproject.enrolments.filter(status="confirmed"):
         AttendanceRecord.objects.create(session=session, enrolment=enrolment, status="present")
     # session, user, sub-project (program joined), sessions, quota use per school (one annotated
-    # query), sessions held, roster (teacher, school, replaced teacher, changed_by joined), renewal
+    # query), sessions held, roster (teacher, school, replaced teacher, changed_by joined)
     assert _count(client, url) == baseline
-    assert baseline <= 11
+    assert baseline <= 8
 
 
 def test_roster_export_queries_do_not_grow_with_the_roster(client_for, world, program, subproject):
@@ -91,7 +91,7 @@ def test_program_export_queries_do_not_grow_with_rows(client_for, world, program
 def test_school_trainees_queries_do_not_grow_with_rows(client_for, world, program, subproject):
     client = client_for(world.staff_x)
     services.enrolment_nominate(subproject=subproject, teacher=world.teacher_a, actor=world.staff_x)
-    # session, user, count, page of enrolments (teacher, school, sub-project, program joined), renewal
+    # session, user, count, page of enrolments (teacher, school, sub-project, program joined)
     baseline = _count(client, reverse("school_trainees"))
     _grow(world, program, subproject, 6)
     assert _count(client, reverse("school_trainees")) == baseline
