@@ -44,6 +44,7 @@ def session_get(*, user: Any, pk: Any) -> Session:
             .select_related("subproject", "subproject__program", "subproject__program__county")
             .annotate(sheet_version=Coalesce(F("attendance_sheet__version"), 0))
             .filter(pk=int(pk))
+            .order_by()
             .first()
         )
     except (TypeError, ValueError) as exc:
@@ -65,8 +66,18 @@ def grid_enrolments(*, user: Any, session: Session, school_id: int | None = None
     return qs
 
 
-def grid_enrolment_ids(*, user: Any, session: Session) -> set[int]:
-    return set(grid_enrolments(user=user, session=session).values_list("pk", flat=True))
+def grid_records(*, user: Any, session: Session) -> dict[int, tuple[int, str, str] | None]:
+    """Every enrolment of the user's grid, with (record id, status, note) of its record if any.
+
+    One query answers both what a save may touch (the keys) and what it would change (the values).
+    """
+    rows = (
+        grid_enrolments(user=user, session=session)
+        .annotate(rec=FilteredRelation("attendance", condition=Q(attendance__session_id=session.pk)))
+        .order_by()  # Enrolment's default ordering would join four tables only to sort
+        .values_list("pk", "rec__id", "rec__status", "rec__note")
+    )
+    return {pk: (record_id, status, note) if record_id else None for pk, record_id, status, note in rows}
 
 
 def grid_school(*, user: Any, session: Session, school_id: Any) -> School | None:

@@ -146,3 +146,18 @@ def test_a_refused_save_keeps_the_loaded_version_so_a_later_change_still_conflic
     assert again.status_code == 200
     assert [c.changed_by for c in again.context["conflicts"]] == [world.admin_x]
     assert _status(session, enrolment) == "absent"
+
+
+def test_notes_with_quotes_backslashes_and_brackets_are_stored_exactly(world, roster):
+    # Rows travel to the database as one JSON parameter: nothing in a note may break out of it.
+    awkward = ['他说"请假"', "C:\\temp\\病假", "{1,2}", "it's; DROP TABLE x; --", "\u3000全角空格\u3000", "😀 emoji"]
+    for version, note in enumerate(awkward):
+        attendance_grid_save(
+            session=roster.session,
+            user=world.coord_a,
+            rows=[RowInput(roster.enrol_a.pk, "leave", note)],
+            version=version,
+        )
+        assert AttendanceRecord.objects.get(enrolment=roster.enrol_a).note == note
+    notes = list(AttendanceChange.objects.order_by("revision").values_list("old_note", "new_note"))
+    assert notes == list(zip(["", *awkward[:-1]], awkward, strict=True))
