@@ -100,8 +100,10 @@ class AttendanceChange(models.Model):
     reason = models.CharField(_("修改原因"), max_length=200, blank=True)
     source = models.CharField(_("来源"), max_length=8, choices=AttendanceRecord.Source.choices)
     changed_at = models.DateTimeField(_("修改时间"))
+    # No index: its only reader is the rare deletion of a user account (SET NULL), while every save
+    # would add an entry per audit row, all with the same key (a third of the insert's cost).
     changed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False
     )
 
     class Meta:

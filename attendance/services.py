@@ -121,17 +121,22 @@ def _claim_revision(session: Session, *, actor: Any, now: dt.datetime) -> int:
         return cursor.fetchone()[0]
 
 
-def _json_rows(alias: str, columns: dict[str, str]) -> str:
-    """A FROM item that reads rows out of one JSON parameter (a list of objects keyed by `columns`).
+# The rows of one write, as the JSON objects `_write_rows` sends: the record id (null for a new
+# record), the enrolment, the new status and note (s, n) and the old ones (s0, n0).
+ROW_COLUMNS = {"id": "bigint", "e": "bigint", "s": "text", "n": "text", "s0": "text", "n0": "text"}
 
-    A bulk write passes its rows as one JSON string instead of a VALUES list: PostgreSQL parses and
-    plans 300 rows × 11 literals in more time than it takes to store them, and a single string
-    literal costs next to nothing. Column types matter on PostgreSQL only.
+
+def _json_rows() -> str:
+    """A SELECT of the rows of one JSON parameter, the whole write's data in one string.
+
+    One string literal instead of a VALUES list: PostgreSQL parsed and planned 300 rows × 11
+    literals in more time than it took to store them.
     """
     if connection.vendor == "postgresql":
-        return f"json_to_recordset(%s) AS {alias}({', '.join(f'{k} {t}' for k, t in columns.items())})"
-    picked = ", ".join(f"json_extract(value, '$.{k}') AS {k}" for k in columns)
-    return f"(SELECT {picked} FROM json_each(%s)) AS {alias}"
+        columns = ", ".join(f"{name} {kind}" for name, kind in ROW_COLUMNS.items())
+        return f"SELECT * FROM json_to_recordset(%s) AS t({columns})"
+    picked = ", ".join(f"json_extract(value, '$.{name}') AS {name}" for name in ROW_COLUMNS)
+    return f"SELECT {picked} FROM json_each(%s)"
 
 
 def _existing(session: Session, enrolment_ids) -> dict[int, tuple[int, str, str]]:
@@ -155,69 +160,75 @@ def _write_rows(
     reason: str,
     now: dt.datetime,
 ) -> int:
-    """Store the rows that differ from `existing` and audit each, in three statements at most.
+    """Store the rows that differ from `existing` and audit each: one statement on PostgreSQL.
 
-    The caller holds the sheet (`_claim_revision`) and read `existing` after taking it. Rows are
-    plain tuples and JSON, not models: for a 300-row grid, building and saving models cost several
+    The caller holds the sheet (`_claim_revision`) and read `existing` after taking it. Rows go as
+    one JSON parameter, not models: for a 300-row grid, building and saving models cost several
     times what the database spends on the rows.
     """
     actor_id = actor.pk if actor else None
     stamp = connection.ops.adapt_datetimefield_value(now)  # what the ORM would store, on either backend
-    new: list[dict] = []
-    updates: list[dict] = []
     changes: list[dict] = []
     for row in rows:
         found = existing.get(row.enrolment_id)
         if found is None:
-            new.append({"e": row.enrolment_id, "s": row.status, "n": row.note})
-            changes.append({"e": row.enrolment_id, "s0": "", "s1": row.status, "n0": "", "n1": row.note})
+            changes.append({"id": None, "e": row.enrolment_id, "s": row.status, "n": row.note, "s0": "", "n0": ""})
         elif (found[1], found[2]) != (row.status, row.note):
-            updates.append({"id": found[0], "s": row.status, "n": row.note})
-            changes.append({"e": row.enrolment_id, "s0": found[1], "s1": row.status, "n0": found[2], "n1": row.note})
+            changes.append(
+                {"id": found[0], "e": row.enrolment_id, "s": row.status, "n": row.note, "s0": found[1], "n0": found[2]}
+            )
     if not changes:
         return 0
     record = _table(AttendanceRecord)
     r = {name: _column(AttendanceRecord, name) for name in ("session", "enrolment", "status", "note", "source")}
-    r_at, r_by = _column(AttendanceRecord, "updated_at"), _column(AttendanceRecord, "updated_by")
-    with connection.cursor() as cursor:
-        if new:
-            cursor.execute(
-                f"INSERT INTO {record} ({r['session']}, {r['enrolment']}, {r['status']}, {r['note']}, "
-                f"{r['source']}, {r_at}, {r_by}) SELECT %s, t.e, t.s, t.n, %s, %s, %s "
-                f"FROM {_json_rows('t', {'e': 'bigint', 's': 'text', 'n': 'text'})}",
-                [session.pk, source, stamp, actor_id, json.dumps(new)],
-            )
-        if updates:
-            pk = connection.ops.quote_name(AttendanceRecord._meta.pk.column)
-            cursor.execute(
-                f"UPDATE {record} SET {r['status']} = t.s, {r['note']} = t.n, {r['source']} = %s, "
-                f"{r_at} = %s, {r_by} = %s FROM {_json_rows('t', {'id': 'bigint', 's': 'text', 'n': 'text'})} "
-                f"WHERE {record}.{pk} = t.id",
-                [source, stamp, actor_id, json.dumps(updates)],
-            )
-        c = {
-            name: _column(AttendanceChange, name)
-            for name in (
-                "session",
-                "enrolment",
-                "revision",
-                "old_status",
-                "new_status",
-                "old_note",
-                "new_note",
-                "reason",
-                "source",
-                "changed_at",
-                "changed_by",
-            )
-        }
-        # e: enrolment; s0/n0 the old status and note, s1/n1 the new ones.
-        columns = {"e": "bigint", "s0": "text", "s1": "text", "n0": "text", "n1": "text"}
-        cursor.execute(
-            f"INSERT INTO {_table(AttendanceChange)} ({', '.join(c.values())}) "
-            f"SELECT %s, t.e, %s, t.s0, t.s1, t.n0, t.n1, %s, %s, %s, %s FROM {_json_rows('t', columns)}",
-            [session.pk, revision, reason, source, stamp, actor_id, json.dumps(changes)],
+    r_at, r_by, r_pk = (_column(AttendanceRecord, name) for name in ("updated_at", "updated_by", "id"))
+    c = ", ".join(
+        _column(AttendanceChange, name)
+        for name in (
+            "session",
+            "enrolment",
+            "revision",
+            "old_status",
+            "new_status",
+            "old_note",
+            "new_note",
+            "reason",
+            "source",
+            "changed_at",
+            "changed_by",
         )
+    )
+    # Each statement reads the rows from `t`; its parameters follow it.
+    statements = [
+        (
+            f"INSERT INTO {record} ({r['session']}, {r['enrolment']}, {r['status']}, {r['note']}, {r['source']}, "
+            f"{r_at}, {r_by}) SELECT %s, t.e, t.s, t.n, %s, %s, %s FROM t WHERE t.id IS NULL",
+            [session.pk, source, stamp, actor_id],
+        ),
+        (
+            f"UPDATE {record} SET {r['status']} = t.s, {r['note']} = t.n, {r['source']} = %s, {r_at} = %s, "
+            f"{r_by} = %s FROM t WHERE {record}.{r_pk} = t.id",
+            [source, stamp, actor_id],
+        ),
+        (
+            f"INSERT INTO {_table(AttendanceChange)} ({c}) "
+            "SELECT %s, t.e, %s, t.s0, t.s, t.n0, t.n, %s, %s, %s, %s FROM t",
+            [session.pk, revision, reason, source, stamp, actor_id],
+        ),
+    ]
+    data = json.dumps(changes)
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # One statement: the rows are parsed once and the write is one round trip. The audit
+            # rows' key to their record is checked at commit, after the new records exist.
+            ctes = ", ".join(f"w{i} AS ({sql})" for i, (sql, _params) in enumerate(statements[:-1]))
+            cursor.execute(
+                f"WITH t AS MATERIALIZED ({_json_rows()}), {ctes} {statements[-1][0]}",
+                [data, *(param for _sql, params in statements for param in params)],
+            )
+        else:  # SQLite has no data-modifying WITH: the same statements, one by one.
+            for sql, params in statements:
+                cursor.execute(f"WITH t AS ({_json_rows()}) {sql}", [data, *params])
     return len(changes)
 
 
