@@ -37,16 +37,16 @@ def session_list(*, user: Any) -> QuerySet[Session]:
     return session_queryset(user=user).select_related("subproject", "subproject__program").order_by("-date", "-pk")
 
 
-def session_get(*, user: Any, pk: Any) -> Session:
+def session_get(*, user: Any, pk: Any, for_display: bool = True) -> Session:
+    """The session if the user may see it (404 otherwise); `for_display` also reads what its pages
+    show, which a save does not need."""
     try:
-        session = (
-            session_queryset(user=user)
-            .select_related("subproject", "subproject__program", "subproject__program__county")
-            .annotate(sheet_version=Coalesce(F("attendance_sheet__version"), 0))
-            .filter(pk=int(pk))
-            .order_by()
-            .first()
-        )
+        qs = session_queryset(user=user).filter(pk=int(pk)).order_by()
+        if for_display:
+            qs = qs.select_related("subproject", "subproject__program", "subproject__program__county").annotate(
+                sheet_version=Coalesce(F("attendance_sheet__version"), 0)
+            )
+        session = qs.first()
     except (TypeError, ValueError) as exc:
         raise Http404 from exc
     if session is None:

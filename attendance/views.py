@@ -34,7 +34,7 @@ def _grid_url(session, school) -> str:
 @login_required
 def grid(request, pk: int):
     require_school_or_county(request.user)
-    session = selectors.session_get(user=request.user, pk=pk)
+    session = selectors.session_get(user=request.user, pk=pk, for_display=request.method != "POST")
     school = selectors.grid_school(user=request.user, session=session, school_id=request.GET.get("school"))
     version, posted, conflicts, errors, reason = None, None, [], [], ""
     if request.method == "POST":

@@ -145,7 +145,7 @@ def run(trainees: int, runs: int) -> bool:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--trainees", type=int, default=300)
-    parser.add_argument("--runs", type=int, default=25)
+    parser.add_argument("--runs", type=int, default=50)
     args = parser.parse_args()
     if not settings.USING_POSTGRES:
         print("DATABASE_URL must point at PostgreSQL", file=sys.stderr)
