@@ -77,7 +77,7 @@ class AttendanceChange(models.Model):
     # the record exists and that session and enrolment match it: one check per audit row where a
     # record key plus these two foreign keys cost three (a 300-row save writes 300 audit rows).
     # Django 5.2 cannot declare a composite foreign key, so these two carry no constraint of their
-    # own, and the SQLite fallback runs without one. The indexes in Meta lead with each of them.
+    # own, and the SQLite fallback runs without one.
     session = models.ForeignKey(
         "programs.Session",
         on_delete=models.CASCADE,
@@ -110,7 +110,10 @@ class AttendanceChange(models.Model):
         verbose_name = _("考勤修改记录")
         verbose_name_plural = _("考勤修改记录")
         ordering = ["-changed_at", "-pk"]
-        indexes = [models.Index(fields=["session", "revision"]), models.Index(fields=["enrolment", "changed_at"])]
+        # One index for every reader: a teacher's history (enrolment), a save's conflicts
+        # (enrolment, session, revision) and the cascade from a record (enrolment, session). Each
+        # further index costs every save 300 entries; deleting a whole session scans instead.
+        indexes = [models.Index(fields=["enrolment", "session", "revision"], name="attendance_change_lookup")]
 
     def __str__(self) -> str:
         return f"{self.enrolment_id}@{self.session_id}: {self.old_status or '-'} → {self.new_status}"

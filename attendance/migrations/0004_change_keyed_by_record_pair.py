@@ -62,5 +62,17 @@ class Migration(migrations.Migration):
             name='changed_by',
             field=models.ForeignKey(blank=True, db_index=False, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL),
         ),
+        migrations.RemoveIndex(
+            model_name='attendancechange',
+            name='attendance__session_f476b4_idx',
+        ),
+        migrations.RemoveIndex(
+            model_name='attendancechange',
+            name='attendance__enrolme_c21451_idx',
+        ),
+        migrations.AddIndex(
+            model_name='attendancechange',
+            index=models.Index(fields=['enrolment', 'session', 'revision'], name='attendance_change_lookup'),
+        ),
         migrations.RunPython(add_record_key, drop_record_key),
     ]
