@@ -14,7 +14,9 @@ class ImproperlyConfiguredEnv(ValueError):
 
 
 def env_str(name: str, default: str = "") -> str:
-    return os.environ.get(name, default)
+    """The variable's value; unset or blank means the default (`DATABASE_URL= make run` is SQLite)."""
+    raw = os.environ.get(name)
+    return default if raw is None or raw.strip() == "" else raw
 
 
 def env_bool(name: str, default: bool = False) -> bool:

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from config.env import ImproperlyConfiguredEnv, env_bool, env_int
+from config.env import ImproperlyConfiguredEnv, env_bool, env_int, env_str
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -20,6 +20,13 @@ def test_env_int_refuses_text(monkeypatch):
     monkeypatch.setenv("X_NUM", "ten")
     with pytest.raises(ImproperlyConfiguredEnv):
         env_int("X_NUM", 1)
+
+
+def test_a_blank_variable_means_the_default(monkeypatch):
+    monkeypatch.setenv("X_TEXT", "  ")
+    assert env_str("X_TEXT", "fallback") == "fallback"
+    monkeypatch.setenv("X_TEXT", "set")
+    assert env_str("X_TEXT", "fallback") == "set"
 
 
 def _manage(*args, **env):
