@@ -4,7 +4,7 @@ Prints the median time to render the grid page and to save it (every row changed
 and 300 audit rows per save), next to the median of one plain SELECT of the same rows in the same
 run. Runs against a throwaway test database created from DATABASE_URL and dropped afterwards.
 
-    DEBUG=1 DATABASE_URL=postgres://postgres@127.0.0.1:5432/peixun_x .venv/bin/python bench/attendance_grid.py
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/peixun_x .venv/bin/python bench/attendance_grid.py
 """
 
 import argparse
@@ -17,6 +17,8 @@ from urllib.parse import urlencode
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+# For the development secret and hosts only: the runs themselves have DEBUG off (see main()).
+os.environ.setdefault("DEBUG", "1")
 
 import django  # noqa: E402
 
