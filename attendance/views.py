@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from core.client_ip import client_ip
 from core.excel import xlsx_response
 from core.pagination import paginate
 from core.scoping import can_see_full_id_numbers, is_county_level, require_county_level, require_school_or_county
@@ -167,7 +168,7 @@ def checkin(request, code: str):
                 session=session,
                 name=form.cleaned_data["name"],
                 id_tail=form.cleaned_data["id_tail"],
-                ip=request.META.get("REMOTE_ADDR", ""),
+                ip=client_ip(request),
             )
         except ValidationError as exc:
             error = exc.messages[0]

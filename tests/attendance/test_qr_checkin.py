@@ -181,3 +181,29 @@ def test_a_code_for_one_session_does_not_open_another(client, world, roster, ope
     response = client.post(url, {"name": "张三", "id_tail": _tail(world.teacher_a)})
     assert response.context["error"] == ERR_QR_NEUTRAL
     assert sheet.qr_token != other.qr_token
+
+
+def _phone_post(client, url, *, remote, forwarded=None):
+    extra = {"REMOTE_ADDR": remote} | ({"HTTP_X_FORWARDED_FOR": forwarded} if forwarded else {})
+    return client.post(url, {"name": "张三", "id_tail": "000000"}, **extra).context["error"]
+
+
+def test_behind_a_proxy_each_phone_has_its_own_limit(client, world, roster, open_all_day, settings):
+    settings.ATTENDANCE_QR_IP_FAILURES = 2
+    settings.TRUSTED_PROXY_COUNT = 1
+    url = reverse("attendance_checkin", args=[qr_code_for(qr_open(session=roster.session, actor=world.staff_x))])
+    for _ in range(2):
+        assert _phone_post(client, url, remote="10.9.9.9", forwarded="172.16.0.5") == ERR_QR_NEUTRAL
+    assert _phone_post(client, url, remote="10.9.9.9", forwarded="172.16.0.5") == ERR_QR_RATE_LIMITED
+    # Another phone behind the same proxy is not throttled with it.
+    assert _phone_post(client, url, remote="10.9.9.9", forwarded="172.16.0.6") == ERR_QR_NEUTRAL
+
+
+def test_without_a_trusted_proxy_a_forged_forwarded_header_does_not_escape_the_limit(
+    client, world, roster, open_all_day, settings
+):
+    settings.ATTENDANCE_QR_IP_FAILURES = 2
+    url = reverse("attendance_checkin", args=[qr_code_for(qr_open(session=roster.session, actor=world.staff_x))])
+    for n in range(2):
+        _phone_post(client, url, remote="10.0.0.7", forwarded=f"192.0.2.{n}")
+    assert _phone_post(client, url, remote="10.0.0.7", forwarded="192.0.2.99") == ERR_QR_RATE_LIMITED
