@@ -57,7 +57,8 @@ done
 echo "$health"
 
 echo "seeding the load data (scripts/load_seed.py, ${TRAINEES} trainees)"
-DEBUG=0 SECRET_KEY="$(cat var/secret_key)" $BIN/python scripts/load_seed.py "$TRAINEES"
+DEBUG=0 SECRET_KEY="$(cat var/secret_key)" $BIN/python scripts/load_seed.py "$TRAINEES" "$OUT/session_id"
+export LOAD_SESSION_ID="$(cat "$OUT/session_id")"
 
 echo "locust: ${USERS} users for ${RUN_SECONDS} s against http://127.0.0.1:${PORT}"
 status=0

@@ -70,4 +70,6 @@ def seed(trainees: int) -> Session:
 
 
 if __name__ == "__main__":
-    seed(int(sys.argv[1]) if len(sys.argv) > 1 else 300)
+    prepared = seed(int(sys.argv[1]) if len(sys.argv) > 1 else 300)
+    if len(sys.argv) > 2:  # where load.sh reads the session's id for locust
+        Path(sys.argv[2]).write_text(str(prepared.pk))

@@ -52,12 +52,16 @@ class CountyUser(HttpUser):
                 response.failure(f"login refused for {self.username}")
         self.grid_url = ""
         if self.username.startswith("coord"):
-            # The newest session on the coordinator's attendance list: the one the load data prepared.
+            # The session the load data prepared (load.sh passes its id), which must be on the
+            # coordinator's attendance list. Without an id, the newest session of the list: demo
+            # sessions dated after today come first there and may have none of the school's trainees.
+            prepared = os.environ.get("LOAD_SESSION_ID", "")
             with self.client.get("/attendance/", name="attendance sessions", catch_response=True) as sessions:
-                found = GRID_LINK.search(sessions.text or "")
-                self.grid_url = found.group(1) if found else ""
-                if not found:
-                    sessions.failure(f"no session in {self.username}'s attendance list")
+                links = GRID_LINK.findall(sessions.text or "")
+                wanted = f"/attendance/session/{prepared}/" if prepared else (links[0] if links else "")
+                self.grid_url = wanted if wanted in links else ""
+                if not self.grid_url:
+                    sessions.failure(f"session {prepared or '(any)'} is not in {self.username}'s attendance list")
         self._all_logged_in()
         self.teacher_ids: list[str] = []
         self.teacher_list()
