@@ -153,7 +153,7 @@ def _write_rows(
     *,
     session: Session,
     revision: int,
-    existing: dict[int, tuple[int, str, str]],
+    existing: dict[int, tuple[int, str, str] | None],
     rows: list[RowInput],
     actor: Any,
     source: str,
@@ -162,9 +162,10 @@ def _write_rows(
 ) -> int:
     """Store the rows that differ from `existing` and audit each: one statement on PostgreSQL.
 
-    The caller holds the sheet (`_claim_revision`) and read `existing` after taking it. Rows go as
-    one JSON parameter, not models: for a 300-row grid, building and saving models cost several
-    times what the database spends on the rows.
+    `existing` maps an enrolment to its record's (id, status, note); a missing or None entry means
+    no record yet. The caller holds the sheet (`_claim_revision`) and read `existing` after taking
+    it. Rows go as one JSON parameter, not models: for a 300-row grid, building and saving models
+    cost several times what the database spends on the rows.
     """
     actor_id = actor.pk if actor else None
     stamp = connection.ops.adapt_datetimefield_value(now)  # what the ORM would store, on either backend
@@ -275,11 +276,10 @@ def attendance_grid_save(
             if conflicts:
                 transaction.set_rollback(True)
                 return SaveResult(saved=False, version=revision - 1, conflicts=conflicts)
-        existing = {enrolment_id: found for enrolment_id, found in grid.items() if found is not None}
         changed = _write_rows(
             session=session,
             revision=revision,
-            existing=existing,
+            existing=grid,
             rows=rows,
             actor=actor,
             source=AttendanceRecord.Source.GRID,
@@ -292,31 +292,26 @@ def attendance_grid_save(
     return SaveResult(saved=True, version=revision, changed=changed)
 
 
-def _write_session(*, session: Session, rows: list[RowInput], actor: Any, source: str, reason: str) -> int:
-    """Claim, read and write one session's rows in a savepoint (rolled back if nothing changed)."""
+def attendance_import_write(*, session: Session, rows: list[RowInput], actor: Any, reason: str) -> int:
+    """Write imported rows of one session in a savepoint of the importer's transaction, which wraps
+    every session; rolled back, revision and all, if nothing changed."""
     now = timezone.now()
     actor = _actor(actor)
     with transaction.atomic():
         revision = _claim_revision(session, actor=actor, now=now)
-        existing = _existing(session, [row.enrolment_id for row in rows])
         changed = _write_rows(
             session=session,
             revision=revision,
-            existing=existing,
+            existing=_existing(session, [row.enrolment_id for row in rows]),
             rows=rows,
             actor=actor,
-            source=source,
+            source=AttendanceRecord.Source.IMPORT,
             reason=reason,
             now=now,
         )
         if not changed:
             transaction.set_rollback(True)
     return changed
-
-
-def attendance_import_write(*, session: Session, rows: list[RowInput], actor: Any, reason: str) -> int:
-    """Write imported rows of one session (the importer's transaction wraps every session)."""
-    return _write_session(session=session, rows=rows, actor=actor, source=AttendanceRecord.Source.IMPORT, reason=reason)
 
 
 # QR check-in
