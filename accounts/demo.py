@@ -19,6 +19,16 @@ def load_accounts(*, county, other_county, schools, other_school) -> list[tuple[
         ("coord2", f"{schools[10].name} 联络员", Role.COORDINATOR, {"school": schools[10]}),
         ("teacher1", first_teacher.name if first_teacher else "教师", Role.TEACHER, {"teacher": first_teacher}),
         ("staff_lv", "绿水县培训中心", Role.COUNTY_STAFF, {"county": other_county}),
+        # Offices above the county: they oversee 青山县 (and every county of their city or province).
+        ("city_admin", f"{county.parent.name}教育局", Role.CITY_ADMIN, {"region": county.parent}),
+        ("city_staff", f"{county.parent.name}教师发展中心", Role.CITY_STAFF, {"region": county.parent}),
+        ("province_admin", f"{county.parent.parent.name}教育厅", Role.PROVINCE_ADMIN, {"region": county.parent.parent}),
+        (
+            "province_staff",
+            f"{county.parent.parent.name}教师发展中心",
+            Role.PROVINCE_STAFF,
+            {"region": county.parent.parent},
+        ),
     ]
     created = []
     for username, display, role, scope in specs:

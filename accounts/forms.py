@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from trainees.idcard import normalize_id_number
 from trainees.models import Teacher
 
-from .models import Role, User
+from .models import REGION_ROLES, Role, User
 
 
 class UserForm(forms.Form):
@@ -20,6 +20,8 @@ class UserForm(forms.Form):
 
     def __init__(self, *args, counties, schools, teachers, instance: User | None = None, **kwargs):
         super().__init__(*args, **kwargs)
+        # A county administrator manages county accounts; offices above the county are set up from above.
+        self.fields["role"].choices = [(value, label) for value, label in Role.choices if value not in REGION_ROLES]
         self.fields["county"].queryset = counties
         self.fields["school"].queryset = schools
         self.teachers = teachers

@@ -9,6 +9,23 @@ class Role(models.TextChoices):
     COUNTY_STAFF = "county_staff", _("县培训中心工作人员")
     COORDINATOR = "coordinator", _("学校联络员")
     TEACHER = "teacher", _("教师")
+    # Offices above the county: they oversee every county under their city or province.
+    CITY_ADMIN = "city_admin", _("市级管理员")
+    CITY_STAFF = "city_staff", _("市级工作人员")
+    PROVINCE_ADMIN = "province_admin", _("省级管理员")
+    PROVINCE_STAFF = "province_staff", _("省级工作人员")
+
+
+COUNTY_ROLES = (Role.ADMIN, Role.COUNTY_STAFF)
+REGION_ROLES = (Role.CITY_ADMIN, Role.CITY_STAFF, Role.PROVINCE_ADMIN, Role.PROVINCE_STAFF)
+REGION_ADMIN_ROLES = (Role.CITY_ADMIN, Role.PROVINCE_ADMIN)
+# The Region level each office above the county is tied to.
+REGION_ROLE_LEVEL = {
+    Role.CITY_ADMIN: "city",
+    Role.CITY_STAFF: "city",
+    Role.PROVINCE_ADMIN: "province",
+    Role.PROVINCE_STAFF: "province",
+}
 
 
 class User(AbstractUser):
@@ -26,6 +43,16 @@ class User(AbstractUser):
     )
     school = models.ForeignKey(
         "trainees.School", verbose_name=_("学校"), null=True, blank=True, on_delete=models.PROTECT, related_name="users"
+    )
+    # The city or province an office above the county oversees (empty for every other role).
+    region = models.ForeignKey(
+        "trainees.Region",
+        verbose_name=_("所辖市/省"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="region_users",
+        limit_choices_to={"level__in": ["city", "province"]},
     )
     teacher = models.OneToOneField(
         "trainees.Teacher", verbose_name=_("教师"), null=True, blank=True, on_delete=models.PROTECT, related_name="user"
@@ -47,6 +74,14 @@ class User(AbstractUser):
             models.CheckConstraint(
                 condition=~Q(role="teacher") | Q(teacher__isnull=False), name="user_teacher_has_teacher"
             ),
+            models.CheckConstraint(
+                condition=~Q(role__in=[r.value for r in REGION_ROLES]) | Q(region__isnull=False),
+                name="user_region_role_has_region",
+            ),
+            models.CheckConstraint(
+                condition=Q(role__in=[r.value for r in REGION_ROLES]) | Q(region__isnull=True),
+                name="user_region_only_for_region_roles",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -58,4 +93,8 @@ class User(AbstractUser):
 
     @property
     def is_county_level(self) -> bool:
-        return self.is_superuser or self.role in (Role.ADMIN, Role.COUNTY_STAFF)
+        return self.is_superuser or self.role in COUNTY_ROLES
+
+    @property
+    def is_region_level(self) -> bool:
+        return not self.is_superuser and self.role in REGION_ROLES

@@ -7,22 +7,34 @@ from django.utils.translation import gettext as _
 
 from trainees.models import Region, School, Teacher
 
-from .models import Role, User
+from .models import REGION_ROLE_LEVEL, Role, User
 
 ERR_COUNTY_REQUIRED = "该角色必须指定县区"
 ERR_SCHOOL_REQUIRED = "学校联络员必须指定学校"
 ERR_TEACHER_REQUIRED = "教师账号必须关联教师档案"
 ERR_TEACHER_HAS_ACCOUNT = "该教师已有账号"
+ERR_REGION_REQUIRED = "市级、省级角色必须指定所辖的市或省"
 
 
 def _apply_scope(
-    user: User, *, role: str, county: Region | None, school: School | None, teacher: Teacher | None
+    user: User,
+    *,
+    role: str,
+    county: Region | None,
+    school: School | None,
+    teacher: Teacher | None,
+    region: Region | None = None,
 ) -> None:
     """Tie the account to what its role needs; the county is derived for school and teacher roles."""
     user.role = role
     user.school = school if role == Role.COORDINATOR else None
     user.teacher = teacher if role == Role.TEACHER else None
-    if role == Role.COORDINATOR:
+    user.region = region if role in REGION_ROLE_LEVEL else None
+    if role in REGION_ROLE_LEVEL:
+        if region is None or region.level != REGION_ROLE_LEVEL[role]:
+            raise ValidationError({"region": _(ERR_REGION_REQUIRED)})
+        user.county = None
+    elif role == Role.COORDINATOR:
         if school is None:
             raise ValidationError({"school": _(ERR_SCHOOL_REQUIRED)})
         user.county_id = school.county_id
@@ -47,13 +59,14 @@ def user_create(
     county: Region | None = None,
     school: School | None = None,
     teacher: Teacher | None = None,
+    region: Region | None = None,
     is_superuser: bool = False,
     validate: bool = True,
 ) -> User:
     user = User(
         username=username, display_name=display_name, email=email, is_superuser=is_superuser, is_staff=is_superuser
     )
-    _apply_scope(user, role=role, county=county, school=school, teacher=teacher)
+    _apply_scope(user, role=role, county=county, school=school, teacher=teacher, region=region)
     if validate:
         validate_password(password, user)
     user.set_password(password)
@@ -73,11 +86,12 @@ def user_update(
     county: Region | None = None,
     school: School | None = None,
     teacher: Teacher | None = None,
+    region: Region | None = None,
 ) -> User:
     user.display_name, user.email, user.is_active = display_name, email, is_active
-    _apply_scope(user, role=role, county=county, school=school, teacher=teacher)
+    _apply_scope(user, role=role, county=county, school=school, teacher=teacher, region=region)
     user.full_clean()
-    user.save(update_fields=["display_name", "email", "is_active", "role", "county", "school", "teacher"])
+    user.save(update_fields=["display_name", "email", "is_active", "role", "county", "school", "teacher", "region"])
     return user
 
 

@@ -12,9 +12,11 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Model, QuerySet
 from django.http import Http404
 
-from accounts.models import Role
+from accounts.models import COUNTY_ROLES, REGION_ADMIN_ROLES, REGION_ROLE_LEVEL, Role
 
 ALL = "all"
+# A city or province office: it oversees the counties below its region and changes none of their records.
+REGION = "region"
 COUNTY = "county"
 SCHOOL = "school"
 SELF = "self"
@@ -27,6 +29,16 @@ class Scope:
     county_id: int | None = None
     school_id: int | None = None
     teacher_id: int | None = None
+    # REGION scopes: the city or province, and the counties below it.
+    region_id: int | None = None
+    county_ids: tuple[int, ...] = ()
+
+
+def _counties_below(region_id: int, level: str) -> tuple[int, ...]:
+    from trainees.models import Region
+
+    path = "parent_id" if level == "city" else "parent__parent_id"
+    return tuple(Region.objects.filter(level=Region.Level.COUNTY, **{path: region_id}).values_list("pk", flat=True))
 
 
 def scope_of(user: Any) -> Scope:
@@ -34,8 +46,19 @@ def scope_of(user: Any) -> Scope:
         return Scope(NONE)
     if user.is_superuser and not user.county_id:
         return Scope(ALL)
-    if user.is_superuser or user.role in (Role.ADMIN, Role.COUNTY_STAFF):
+    if user.is_superuser or user.role in COUNTY_ROLES:
         return Scope(COUNTY, county_id=user.county_id)
+    if user.role in REGION_ROLE_LEVEL and user.region_id:
+        # Computed once per request: every selector of a page asks again.
+        cached = getattr(user, "_region_scope", None)
+        if cached is None or cached.region_id != user.region_id:
+            cached = Scope(
+                REGION,
+                region_id=user.region_id,
+                county_ids=_counties_below(user.region_id, REGION_ROLE_LEVEL[user.role]),
+            )
+            user._region_scope = cached
+        return cached
     if user.role == Role.COORDINATOR:
         return Scope(SCHOOL, county_id=user.county_id, school_id=user.school_id)
     if user.role == Role.TEACHER and user.teacher_id:
@@ -63,6 +86,8 @@ def visible(
         return qs
     if scope.kind == COUNTY and county:
         return qs.filter(**{county: scope.county_id})
+    if scope.kind == REGION and county:
+        return qs.filter(**{f"{county}__in": scope.county_ids})
     if scope.kind == SCHOOL:
         if school:
             return qs.filter(**{school: scope.school_id})
@@ -81,7 +106,28 @@ def get_visible_or_404(qs: QuerySet, user: Any, *, pk: Any, **paths: Any) -> Mod
 
 
 def is_county_level(user: Any) -> bool:
+    """Staff who run a county's records (county staff, administrators, superusers)."""
     return scope_of(user).kind in (ALL, COUNTY)
+
+
+def is_region_level(user: Any) -> bool:
+    """A city or province office (市级/省级): sees the counties below it, changes none of their records."""
+    return scope_of(user).kind == REGION
+
+
+def is_region_admin(user: Any) -> bool:
+    return is_region_level(user) and user.role in REGION_ADMIN_ROLES
+
+
+def can_oversee(user: Any) -> bool:
+    """May read county-wide records and reports: county level, or an office above the county."""
+    return scope_of(user).kind in (ALL, COUNTY, REGION)
+
+
+def require_oversight(user: Any) -> None:
+    """For pages that only read county records (lists, reports, exports): county level or above."""
+    if not can_oversee(user):
+        raise PermissionDenied
 
 
 def is_admin(user: Any) -> bool:

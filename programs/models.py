@@ -257,14 +257,99 @@ class Notice(models.Model):
     kind = models.CharField(_("类型"), max_length=16, choices=Kind.choices)
     subject = models.CharField(_("标题"), max_length=200)
     body = models.TextField(_("内容"))
+
+    class Response(models.TextChoices):
+        ACKNOWLEDGED = "acknowledged", _("确认参训")
+        DECLINED = "declined", _("无法参加")
+
     created_at = models.DateTimeField(auto_now_add=True)
     emailed_at = models.DateTimeField(null=True, blank=True)
     read_at = models.DateTimeField(null=True, blank=True)
+    # Notices that place a teacher on a training ask for an answer: 确认参训, or 无法参加 with a reason
+    # (which becomes a SubstitutionRequest for the coordinator).
+    needs_response = models.BooleanField(_("需回复"), default=False)
+    response = models.CharField(_("回复"), max_length=16, choices=Response.choices, blank=True)
+    response_reason = models.CharField(_("无法参加的原因"), max_length=200, blank=True)
+    responded_at = models.DateTimeField(_("回复时间"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("通知")
         verbose_name_plural = _("通知")
         ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(response="") | Q(needs_response=True, responded_at__isnull=False),
+                name="notice_response_only_when_asked",
+            ),
+            models.CheckConstraint(
+                condition=~Q(response="declined") | ~Q(response_reason=""), name="notice_decline_has_reason"
+            ),
+        ]
+        indexes = [models.Index(fields=["teacher", "needs_response", "response"], name="notice_pending_response")]
 
     def __str__(self) -> str:
         return self.subject
+
+
+class SubstitutionRequest(models.Model):
+    """A request to replace an enrolled trainee (换人): from the teacher (无法参加) or the coordinator.
+
+    County staff decide; the substitution itself is `enrolment_substitute`, and the request keeps the
+    reason, who asked, who decided and when."""
+
+    class Source(models.TextChoices):
+        TEACHER = "teacher", _("教师无法参加")
+        COORDINATOR = "coordinator", _("学校申请换人")
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("待处理")
+        APPROVED = "approved", _("已同意")
+        DECLINED = "declined", _("未同意")
+
+    enrolment = models.ForeignKey(
+        Enrolment, verbose_name=_("报名"), on_delete=models.CASCADE, related_name="substitution_requests"
+    )
+    source = models.CharField(_("来源"), max_length=16, choices=Source.choices)
+    reason = models.CharField(_("原因"), max_length=200)
+    # The coordinator's proposed replacement; staff may choose another when they decide.
+    replacement = models.ForeignKey(
+        "trainees.Teacher",
+        verbose_name=_("建议替换教师"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    status = models.CharField(_("状态"), max_length=12, choices=Status.choices, default=Status.PENDING)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(_("申请时间"), auto_now_add=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_at = models.DateTimeField(_("处理时间"), null=True, blank=True)
+    decision_note = models.CharField(_("处理意见"), max_length=200, blank=True)
+    # The replacing enrolment when the request was approved with a substitution.
+    result = models.OneToOneField(
+        Enrolment, null=True, blank=True, on_delete=models.SET_NULL, related_name="substitution_request_result"
+    )
+
+    class Meta:
+        verbose_name = _("换人申请")
+        verbose_name_plural = _("换人申请")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["enrolment"], condition=Q(status="pending"), name="substitution_request_one_pending"
+            ),
+            models.CheckConstraint(condition=~Q(reason=""), name="substitution_request_has_reason"),
+            models.CheckConstraint(
+                condition=Q(status="pending", decided_at__isnull=True)
+                | (~Q(status="pending") & Q(decided_at__isnull=False)),
+                name="substitution_request_decided_iff_not_pending",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.enrolment_id}: {self.get_status_display()}"

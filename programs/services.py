@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from core.scoping import ALL, COUNTY, SCHOOL, scope_of
 from trainees.models import Region, School, Teacher
 
-from .models import Category, Enrolment, Notice, Program, SchoolQuota, Session, SubProject
+from .models import Category, Enrolment, Notice, Program, SchoolQuota, Session, SubProject, SubstitutionRequest
 
 ERR_DUPLICATE = "该教师已报名本子项目"
 ERR_OVERLAP = "该教师已报名“{name}”（{start} 至 {end}），与本子项目的面授日期重叠"
@@ -37,6 +37,8 @@ ERR_SCHOOL_NOT_IN_COUNTY = "学校不属于本项目所在县区"
 ERR_QUOTA_SUM = "各校名额合计 {total} 超过子项目名额 {quota}"
 ERR_QUOTA_BELOW_USED = "该校已占用 {used} 个名额，名额不能少于已占用数"
 ERR_HOST_SCHOOL_NOT_IN_COUNTY = "承办学校不属于本项目所在县区"
+ERR_REQUEST_PENDING = "该学员已有待处理的换人申请"
+ERR_REQUEST_NOT_ACTIVE = "只能为已提名或已确认的学员申请换人"
 
 PROGRAM_FIELDS = ("year", "level", "category", "name", "issuer", "status")
 SUBPROJECT_FIELDS = (
@@ -498,3 +500,27 @@ def enrolment_substitute(*, enrolment: Enrolment, replacement: Teacher, reason: 
         ]
     )
     return new
+
+
+# Substitution requests (换人申请) ----------------------------------------------------------------
+
+
+@transaction.atomic
+def substitution_request_create(
+    *, enrolment: Enrolment, source: str, reason: str, actor: Any, replacement: Teacher | None = None
+) -> SubstitutionRequest:
+    """Ask county staff to replace a trainee; who may ask (the teacher, their coordinator) is the caller's check."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": _(ERR_REASON_REQUIRED)})
+    enrolment = _lock(enrolment)
+    if enrolment.status not in (Enrolment.Status.NOMINATED, Enrolment.Status.CONFIRMED):
+        raise ValidationError(_(ERR_REQUEST_NOT_ACTIVE))
+    if SubstitutionRequest.objects.filter(enrolment=enrolment, status=SubstitutionRequest.Status.PENDING).exists():
+        raise ValidationError(_(ERR_REQUEST_PENDING))
+    request = SubstitutionRequest(
+        enrolment=enrolment, source=source, reason=reason, replacement=replacement, requested_by=_user(actor)
+    )
+    request.full_clean()
+    request.save()
+    return request

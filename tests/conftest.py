@@ -131,12 +131,22 @@ class World:
     coord_a: User
     coord_b: User
     teacher_user_a: User
+    city_x: Region  # 测试市, over county X
+    city_y: Region  # 另一市, over county Y
+    province: Region  # 测试省, over both
+    city_admin: User  # 市级管理员 of city X
+    city_staff: User  # 市级工作人员 of city X
+    province_admin: User
+    province_staff: User
+    city_other: User  # 市级工作人员 of city Y: an outsider to everything of county X
 
 
 @pytest.fixture
 def world(db) -> World:
     county_x = CountyFactory(name="甲县")
-    county_y = CountyFactory(name="乙县")
+    # County Y lies in another city of the same province, so a city office of X's city is an outsider to Y.
+    county_y = CountyFactory(name="乙县", city="另一市")
+    city_x, city_y = county_x.parent, county_y.parent
     township_x = TownshipFactory(name="甲镇", parent=county_x)
     school_a = SchoolFactory(name="甲县一小", county=county_x, township=township_x)
     school_b = SchoolFactory(name="甲县二小", county=county_x, township=township_x)
@@ -160,6 +170,14 @@ def world(db) -> World:
         coord_a=UserFactory(username="coord_a", role=Role.COORDINATOR, school=school_a),
         coord_b=UserFactory(username="coord_b", role=Role.COORDINATOR, school=school_b),
         teacher_user_a=UserFactory(username="teacher_a", role=Role.TEACHER, teacher=teacher_a),
+        city_x=city_x,
+        city_y=city_y,
+        province=city_x.parent,
+        city_admin=UserFactory(username="city_admin", role=Role.CITY_ADMIN, region=city_x),
+        city_staff=UserFactory(username="city_staff", role=Role.CITY_STAFF, region=city_x),
+        province_admin=UserFactory(username="province_admin", role=Role.PROVINCE_ADMIN, region=city_x.parent),
+        province_staff=UserFactory(username="province_staff", role=Role.PROVINCE_STAFF, region=city_x.parent),
+        city_other=UserFactory(username="city_other", role=Role.CITY_STAFF, region=city_y),
     )
 
 

@@ -57,6 +57,11 @@ def _user_for(world, role):
         "staff_x": world.staff_x,
         "staff_y": world.staff_y,
         "admin_x": world.admin_x,
+        "city_admin": world.city_admin,
+        "city_staff": world.city_staff,
+        "province_admin": world.province_admin,
+        "province_staff": world.province_staff,
+        "city_other": world.city_other,
     }.get(role)
 
 

@@ -18,7 +18,7 @@ class RegionForm(forms.Form):
 class SchoolForm(forms.ModelForm):
     class Meta:
         model = School
-        fields = ["code", "name", "county", "township", "kind", "area"]
+        fields = ["code", "name", "county", "township", "kind", "area", "has_resource_room"]
 
     def __init__(self, *args, counties, townships, **kwargs):
         super().__init__(*args, **kwargs)
@@ -42,6 +42,16 @@ class TeacherForm(forms.ModelForm):
             "is_special_post",
             "entry_year",
             "education",
+            "is_backbone",
+            "is_master_teacher",
+            "is_inclusive_teacher",
+            "is_resource_teacher",
+            "special_ed_direction",
+            "special_ed_trained",
+            "work_start_month",
+            "school_start_month",
+            "is_on_staff",
+            "employment_form",
         ]
 
     def __init__(self, *args, schools, **kwargs):

@@ -81,6 +81,8 @@ class School(models.Model):
     )
     kind = models.CharField(_("类型"), max_length=16, choices=Kind.choices)
     area = models.CharField(_("城乡"), max_length=8, choices=Area.choices)
+    # Its resource teachers are its teachers marked is_resource_teacher.
+    has_resource_room = models.BooleanField(_("设有资源教室"), default=False)
 
     class Meta:
         verbose_name = _("学校")
@@ -113,6 +115,13 @@ class Teacher(models.Model):
         DEAN = "dean", _("教导主任")
         RESEARCHER = "researcher", _("教研员")
 
+    class SpecialEdDirection(models.TextChoices):
+        BLIND = "blind", _("盲")
+        DEAF = "deaf", _("聋")
+        INTELLECTUAL = "intellectual", _("培智")
+        AUTISM = "autism", _("孤独症")
+        OTHER = "other", _("其他")
+
     name = models.CharField(_("姓名"), max_length=64)
     id_number = models.CharField(_("身份证号"), max_length=18, unique=True, validators=[validate_id_number])
     gender = models.CharField(_("性别"), max_length=1, choices=Gender.choices)
@@ -127,6 +136,20 @@ class Teacher(models.Model):
     is_special_post = models.BooleanField(_("特岗教师"), default=False)
     entry_year = models.PositiveSmallIntegerField(_("入职年份"), null=True, blank=True)
     education = models.CharField(_("学历"), max_length=32, blank=True)
+    # Special education (特殊教育): teachers of children in ordinary classes and of resource rooms.
+    is_inclusive_teacher = models.BooleanField(_("随班就读教师"), default=False)
+    is_resource_teacher = models.BooleanField(_("资源教师"), default=False)
+    special_ed_direction = models.CharField(
+        _("特教专业方向"), max_length=16, choices=SpecialEdDirection.choices, blank=True
+    )
+    # What the national teacher system (全国教师管理信息系统) keeps; months are stored as their first day.
+    work_start_month = models.DateField(_("参加工作年月"), null=True, blank=True)
+    school_start_month = models.DateField(_("进本校年月"), null=True, blank=True)
+    is_on_staff = models.BooleanField(_("是否在编"), null=True, blank=True)
+    employment_form = models.CharField(_("用人形式"), max_length=32, blank=True)
+    is_backbone = models.BooleanField(_("县级及以上骨干教师"), default=False)
+    is_master_teacher = models.BooleanField(_("特级教师"), default=False)
+    special_ed_trained = models.BooleanField(_("受过特教专业培养培训"), default=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -137,6 +160,12 @@ class Teacher(models.Model):
         indexes = [models.Index(fields=["name"]), models.Index(fields=["phone"])]
         constraints = [
             models.CheckConstraint(condition=Q(id_number__regex=r"^[0-9]{17}[0-9X]$"), name="teacher_id_number_format"),
+            models.CheckConstraint(
+                condition=Q(work_start_month__isnull=True)
+                | Q(school_start_month__isnull=True)
+                | Q(school_start_month__gte=models.F("work_start_month")),
+                name="teacher_joined_school_after_starting_work",
+            ),
         ]
 
     def __str__(self) -> str:

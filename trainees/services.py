@@ -24,6 +24,16 @@ TEACHER_FIELDS = (
     "is_special_post",
     "entry_year",
     "education",
+    "is_inclusive_teacher",
+    "is_resource_teacher",
+    "special_ed_direction",
+    "work_start_month",
+    "school_start_month",
+    "is_on_staff",
+    "employment_form",
+    "is_backbone",
+    "is_master_teacher",
+    "special_ed_trained",
 )
 
 
@@ -63,9 +73,26 @@ def _check_township(county: Region, township: Region | None) -> None:
 
 
 @transaction.atomic
-def school_create(*, code: str, name: str, county: Region, township: Region | None, kind: str, area: str) -> School:
+def school_create(
+    *,
+    code: str,
+    name: str,
+    county: Region,
+    township: Region | None,
+    kind: str,
+    area: str,
+    has_resource_room: bool = False,
+) -> School:
     _check_township(county, township)
-    school = School(code=code, name=name, county=county, township=township, kind=kind, area=area)
+    school = School(
+        code=code,
+        name=name,
+        county=county,
+        township=township,
+        kind=kind,
+        area=area,
+        has_resource_room=has_resource_room,
+    )
     school.full_clean()
     school.save()
     return school

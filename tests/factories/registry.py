@@ -26,10 +26,12 @@ class CountyFactory(factory.django.DjangoModelFactory):
         model = Region
 
     name = factory.Sequence(lambda n: f"测试县{n}")
+    city = "测试市"
+    province = "测试省"
 
     @classmethod
-    def _create(cls, model_class, name, **kwargs):
-        county, _ = region_ensure_path(province="测试省", city="测试市", county=name)
+    def _create(cls, model_class, name, city, province, **kwargs):
+        county, _ = region_ensure_path(province=province, city=city, county=name)
         return county
 
 

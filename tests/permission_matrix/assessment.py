@@ -2,7 +2,7 @@
 
 from decimal import Decimal
 
-from .spec import Case, county_only, expect
+from .spec import Case, above, county_only, expect
 
 POST_ONLY = expect(teacher=405, coord_a=405, coord_b=405, staff_x=405, staff_y=405, admin_x=405)
 COUNTY_X = expect(teacher=403, coord_a=403, coord_b=403, staff_x=200, staff_y=404, admin_x=200)
@@ -53,40 +53,50 @@ def _run(world):
 
 
 ENTRIES = {
-    "scheme_list": Case(county_only()),
-    "template_create": Case(county_only()),
-    "subproject_scheme": Case(COUNTY_X, setup=lambda w: [_subproject(w).pk]),
-    "subproject_scheme_copy": Case(POST_ONLY, setup=lambda w: [_subproject(w).pk]),
-    "survey_results": Case(COUNTY_X, setup=lambda w: [_subproject(w).pk]),
-    "scheme_detail": Case(COUNTY_X, setup=_scheme),
-    "scheme_edit": Case(COUNTY_X, setup=_scheme),
+    "scheme_list": Case(county_only(), above=above(403)),
+    "template_create": Case(county_only(), above=above(403)),
+    "subproject_scheme": Case(COUNTY_X, setup=lambda w: [_subproject(w).pk], above=above(403)),
+    "subproject_scheme_copy": Case(POST_ONLY, setup=lambda w: [_subproject(w).pk], above=above(405)),
+    "survey_results": Case(COUNTY_X, setup=lambda w: [_subproject(w).pk], above=above(403)),
+    "scheme_detail": Case(COUNTY_X, setup=_scheme, above=above(403)),
+    "scheme_edit": Case(COUNTY_X, setup=_scheme, above=above(403)),
     # Teacher A tutors nothing here: to them the grid does not exist (tutors: tests/assessment/test_tutor_scores.py).
-    "score_grid": Case(COUNTY_X | {"teacher": 404}, setup=_scheme),
-    "scheme_publish": Case(POST_ONLY, setup=_scheme),
-    "excellent_export": Case(COUNTY_X, setup=_scheme),
+    "score_grid": Case(COUNTY_X | {"teacher": 404}, setup=_scheme, above=above(403)),
+    "scheme_publish": Case(POST_ONLY, setup=_scheme, above=above(405)),
+    "excellent_export": Case(COUNTY_X, setup=_scheme, above=above(403)),
     "survey_answer": Case(
-        expect(teacher=200, coord_a=403, coord_b=404, staff_x=403, staff_y=404, admin_x=403), setup=_enrolment
+        expect(teacher=200, coord_a=403, coord_b=404, staff_x=403, staff_y=404, admin_x=403),
+        setup=_enrolment,
+        above=above(403, other=404),
     ),
-    "credit_settings": Case(county_only()),
-    "school_project_list": Case(SCHOOL_OR_COUNTY),
-    "school_project_create": Case(expect(teacher=403, coord_a=200, coord_b=200, staff_x=403, staff_y=403, admin_x=403)),
-    "school_project_detail": Case(SCHOOL_A, setup=_school_project),
-    "school_project_decide": Case(POST_ONLY, setup=_school_project),
-    "school_project_recognise": Case(POST_ONLY, setup=_school_project),
+    "credit_settings": Case(county_only(), above=above(403)),
+    "school_project_list": Case(SCHOOL_OR_COUNTY, above=above(403)),
+    "school_project_create": Case(
+        expect(teacher=403, coord_a=200, coord_b=200, staff_x=403, staff_y=403, admin_x=403), above=above(403)
+    ),
+    "school_project_detail": Case(SCHOOL_A, setup=_school_project, above=above(403)),
+    "school_project_decide": Case(POST_ONLY, setup=_school_project, above=above(405)),
+    "school_project_recognise": Case(POST_ONLY, setup=_school_project, above=above(405)),
     "school_session_create": Case(
-        expect(teacher=403, coord_a=200, coord_b=404, staff_x=403, staff_y=404, admin_x=403), setup=_school_project
+        expect(teacher=403, coord_a=200, coord_b=404, staff_x=403, staff_y=404, admin_x=403),
+        setup=_school_project,
+        above=above(403),
     ),
-    "tally_list": Case(county_only()),
-    "tally_run_start": Case(POST_ONLY),
-    "tally_run_detail": Case(COUNTY_X, setup=_run),
+    "tally_list": Case(county_only(), above=above(403)),
+    "tally_run_start": Case(POST_ONLY, above=above(405)),
+    "tally_run_detail": Case(COUNTY_X, setup=_run, above=above(403)),
     "tally_correct": Case(
-        expect(teacher=403, coord_a=403, coord_b=404, staff_x=200, staff_y=404, admin_x=200), setup=_tally
+        expect(teacher=403, coord_a=403, coord_b=404, staff_x=200, staff_y=404, admin_x=200),
+        setup=_tally,
+        above=above(403, other=404),
     ),
-    "registration_list": Case(SCHOOL_OR_COUNTY),
-    "registration_detail": Case(SCHOOL_A, setup=lambda w: [w.school_a.pk, 2026]),
-    "registration_submit": Case(POST_ONLY, setup=lambda w: [w.school_a.pk, 2026]),
-    "registration_decide": Case(POST_ONLY, setup=lambda w: [w.school_a.pk, 2026]),
-    "transcript": Case(TEACHER_A, setup=lambda w: [w.teacher_a.pk]),
-    "transcript_print": Case(TEACHER_A, setup=lambda w: [w.teacher_a.pk]),
-    "transcript_me": Case(expect(teacher=302, coord_a=403, coord_b=403, staff_x=403, staff_y=403, admin_x=403)),
+    "registration_list": Case(SCHOOL_OR_COUNTY, above=above(403)),
+    "registration_detail": Case(SCHOOL_A, setup=lambda w: [w.school_a.pk, 2026], above=above(403)),
+    "registration_submit": Case(POST_ONLY, setup=lambda w: [w.school_a.pk, 2026], above=above(405)),
+    "registration_decide": Case(POST_ONLY, setup=lambda w: [w.school_a.pk, 2026], above=above(405)),
+    "transcript": Case(TEACHER_A, setup=lambda w: [w.teacher_a.pk], above=above(200, other=404)),
+    "transcript_print": Case(TEACHER_A, setup=lambda w: [w.teacher_a.pk], above=above(200, other=404)),
+    "transcript_me": Case(
+        expect(teacher=302, coord_a=403, coord_b=403, staff_x=403, staff_y=403, admin_x=403), above=above(403)
+    ),
 }

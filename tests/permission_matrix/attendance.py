@@ -1,4 +1,4 @@
-from .spec import ROLES, Case, expect
+from .spec import ROLES, Case, above, expect
 
 SCHOOL_OR_COUNTY = expect(teacher=403, coord_a=200, coord_b=200, staff_x=200, staff_y=200, admin_x=200)
 # A session of county X whose only trainee is teacher A of school A.
@@ -25,20 +25,22 @@ def _checkin_code(world):
 
 
 ENTRIES = {
-    "attendance_sessions": Case(SCHOOL_OR_COUNTY),
-    "attendance_grid": Case(SESSION_OF_SCHOOL_A, setup=_session_args),
-    "attendance_export": Case(SESSION_OF_SCHOOL_A, setup=_session_args),
-    "attendance_summary": Case(COUNTY_SESSION, setup=_session_args),
-    "attendance_checkin_screen": Case(COUNTY_SESSION, setup=_session_args),
+    "attendance_sessions": Case(SCHOOL_OR_COUNTY, above=above(403)),
+    "attendance_grid": Case(SESSION_OF_SCHOOL_A, setup=_session_args, above=above(403)),
+    "attendance_export": Case(SESSION_OF_SCHOOL_A, setup=_session_args, above=above(403)),
+    "attendance_summary": Case(COUNTY_SESSION, setup=_session_args, above=above(403)),
+    "attendance_checkin_screen": Case(COUNTY_SESSION, setup=_session_args, above=above(403)),
     "attendance_checkin_open": Case(
         # POST-only: a GET is refused before anything is looked up
         expect(teacher=405, coord_a=405, coord_b=405, staff_x=405, staff_y=405, admin_x=405),
         setup=_session_args,
+        above=above(405),
     ),
     "attendance_teacher": Case(
         expect(teacher=200, coord_a=200, coord_b=404, staff_x=200, staff_y=404, admin_x=200),
         setup=lambda w: [w.teacher_a.pk],
+        above=above(200, other=404),
     ),
     # The trainee's phone page needs no login: anyone holding a current code sees the form.
-    "attendance_checkin": Case({role: 200 for role in ROLES}, setup=_checkin_code),
+    "attendance_checkin": Case({role: 200 for role in ROLES}, setup=_checkin_code, above=above(200)),
 }

@@ -13,7 +13,7 @@ from tests.factories.outreach import (
 )
 from tests.factories.programs import EnrolmentFactory
 
-from .spec import Case, county_only, expect
+from .spec import Case, above, county_only, expect
 
 ALL_200 = expect(teacher=200, coord_a=200, coord_b=200, staff_x=200, staff_y=200, admin_x=200)
 # Seen by everyone of county X (teacher A is enrolled); changed only by county X's staff.
@@ -84,43 +84,54 @@ def _workshop(world):
 
 
 ENTRIES = {
-    "outreach_cycle_list": Case(ALL_200),
-    "outreach_cycle_create": Case(county_only()),
-    "outreach_cycle_detail": Case(SEE_ALL, setup=_cycle_args),
-    "outreach_cycle_stats": Case(SCHOOL_OR_COUNTY, setup=_cycle_args),
-    "outreach_visit_create": Case(MANAGE, setup=_cycle_args),
-    "outreach_team_add": Case(MANAGE, setup=_cycle_args),
-    "outreach_task_create": Case(MANAGE, setup=_cycle_args),
+    "outreach_cycle_list": Case(ALL_200, above=above(200)),
+    "outreach_cycle_create": Case(county_only(), above=above(403)),
+    "outreach_cycle_detail": Case(SEE_ALL, setup=_cycle_args, above=above(200, other=404)),
+    "outreach_cycle_stats": Case(SCHOOL_OR_COUNTY, setup=_cycle_args, above=above(403, other=404)),
+    "outreach_visit_create": Case(MANAGE, setup=_cycle_args, above=above(403, other=404)),
+    "outreach_team_add": Case(MANAGE, setup=_cycle_args, above=above(403, other=404)),
+    "outreach_task_create": Case(MANAGE, setup=_cycle_args, above=above(403, other=404)),
     "outreach_resource_upload": Case(
-        expect(teacher=200, coord_a=403, coord_b=403, staff_x=200, staff_y=404, admin_x=200), setup=_cycle_args
+        expect(teacher=200, coord_a=403, coord_b=403, staff_x=200, staff_y=404, admin_x=200),
+        setup=_cycle_args,
+        above=above(200, other=404),
     ),
-    "outreach_pack_request": Case(POST_ONLY, setup=_cycle_args),
-    "outreach_phase_edit": Case(MANAGE, setup=_phase),
-    "outreach_visit_detail": Case(SEE_ALL, setup=_visit),
-    "outreach_pool_list": Case(county_only()),
-    "outreach_task_detail": Case(SEE_ALL, setup=_task),
+    "outreach_pack_request": Case(POST_ONLY, setup=_cycle_args, above=above(405)),
+    "outreach_phase_edit": Case(MANAGE, setup=_phase, above=above(403, other=404)),
+    "outreach_visit_detail": Case(SEE_ALL, setup=_visit, above=above(200, other=404)),
+    "outreach_pool_list": Case(county_only(), above=above(403)),
+    "outreach_task_detail": Case(SEE_ALL, setup=_task, above=above(200, other=404)),
     "outreach_task_submit": Case(
-        expect(teacher=200, coord_a=403, coord_b=403, staff_x=403, staff_y=404, admin_x=403), setup=_task
+        expect(teacher=200, coord_a=403, coord_b=403, staff_x=403, staff_y=404, admin_x=403),
+        setup=_task,
+        above=above(403, other=404),
     ),
-    "outreach_submission_review": Case(POST_ONLY, setup=_submission_args),
+    "outreach_submission_review": Case(POST_ONLY, setup=_submission_args, above=above(405)),
     "outreach_submission_file": Case(
-        expect(teacher=200, coord_a=200, coord_b=404, staff_x=200, staff_y=404, admin_x=200), setup=_submission_file
+        expect(teacher=200, coord_a=200, coord_b=404, staff_x=200, staff_y=404, admin_x=200),
+        setup=_submission_file,
+        above=above(200, other=404),
     ),
-    "outreach_overdue_list": Case(expect(teacher=403, coord_a=200, coord_b=200, staff_x=200, staff_y=200, admin_x=200)),
-    "outreach_resource_list": Case(ALL_200),
+    "outreach_overdue_list": Case(
+        expect(teacher=403, coord_a=200, coord_b=200, staff_x=200, staff_y=200, admin_x=200), above=above(403)
+    ),
+    "outreach_resource_list": Case(ALL_200, above=above(200)),
     # A resource waiting for review is seen by reviewers only.
     "outreach_resource_review": Case(
         expect(teacher=404, coord_a=404, coord_b=404, staff_x=200, staff_y=404, admin_x=200),
         setup=lambda w: [_resource(w).pk],
+        above=above(404),
     ),
-    "outreach_resource_download": Case(SEE_ALL, setup=lambda w: [_resource(w, approved=True).pk]),
-    "outreach_pack_download": Case(SCHOOL_OR_COUNTY, setup=_pack),
-    "outreach_workshop_list": Case(ALL_200),
-    "outreach_workshop_create": Case(county_only()),
-    "outreach_workshop_detail": Case(SEE_ALL, setup=_workshop),
-    "outreach_workshop_member_add": Case(MANAGE, setup=_workshop),
-    "outreach_workshop_weights": Case(MANAGE, setup=_workshop),
-    "outreach_workshop_staff_add": Case(MANAGE, setup=_workshop),
-    "outreach_workshop_group_add": Case(MANAGE, setup=_workshop),
-    "outreach_visit_book": Case(POST_ONLY, setup=_visit),
+    "outreach_resource_download": Case(
+        SEE_ALL, setup=lambda w: [_resource(w, approved=True).pk], above=above(200, other=404)
+    ),
+    "outreach_pack_download": Case(SCHOOL_OR_COUNTY, setup=_pack, above=above(403, other=404)),
+    "outreach_workshop_list": Case(ALL_200, above=above(200)),
+    "outreach_workshop_create": Case(county_only(), above=above(403)),
+    "outreach_workshop_detail": Case(SEE_ALL, setup=_workshop, above=above(200, other=404)),
+    "outreach_workshop_member_add": Case(MANAGE, setup=_workshop, above=above(403, other=404)),
+    "outreach_workshop_weights": Case(MANAGE, setup=_workshop, above=above(403, other=404)),
+    "outreach_workshop_staff_add": Case(MANAGE, setup=_workshop, above=above(403, other=404)),
+    "outreach_workshop_group_add": Case(MANAGE, setup=_workshop, above=above(403, other=404)),
+    "outreach_visit_book": Case(POST_ONLY, setup=_visit, above=above(405)),
 }

@@ -2,7 +2,7 @@
 
 import datetime as dt
 
-from .spec import Case, county_only, expect
+from .spec import Case, above, county_only, expect
 
 
 def _program(w):
@@ -50,25 +50,29 @@ POST_ONLY = expect(teacher=405, coord_a=405, coord_b=405, staff_x=405, staff_y=4
 ADMIN_ONLY = expect(teacher=403, coord_a=403, coord_b=403, staff_x=403, staff_y=403, admin_x=200)
 
 ENTRIES = {
-    "program_list": Case(SCHOOL_OR_COUNTY),
-    "program_create": Case(county_only()),
-    "program_detail": Case(COUNTY_RECORD_READ, setup=lambda w: [_program(w).pk]),
-    "program_edit": Case(COUNTY_RECORD_WRITE, setup=lambda w: [_program(w).pk]),
-    "subproject_create": Case(COUNTY_RECORD_WRITE, setup=lambda w: [_program(w).pk]),
-    "subproject_detail": Case(COUNTY_RECORD_READ, setup=lambda w: [_subproject(w).pk]),
-    "subproject_edit": Case(COUNTY_RECORD_WRITE, setup=lambda w: [_subproject(w).pk]),
-    "subproject_signin": Case(COUNTY_RECORD_READ, setup=lambda w: [_subproject(w).pk]),
-    "quota_edit": Case(COUNTY_RECORD_WRITE, setup=lambda w: [_subproject(w).pk]),
-    "session_create": Case(COUNTY_RECORD_WRITE, setup=lambda w: [_subproject(w).pk]),
-    "session_edit": Case(COUNTY_RECORD_WRITE, setup=lambda w: [_session(w).pk]),
-    "enrolment_nominate": Case(COUNTY_RECORD_READ, setup=lambda w: [_subproject(w).pk]),
-    "enrolment_confirm": Case(POST_ONLY, setup=lambda w: [_enrolment(w).pk]),
-    "enrolment_reject": Case(POST_ONLY, setup=lambda w: [_enrolment(w).pk]),
-    "enrolment_withdraw": Case(POST_ONLY, setup=lambda w: [_enrolment(w).pk]),
-    "enrolment_substitute": Case(COUNTY_RECORD_WRITE, setup=lambda w: [_enrolment(w, confirm=True).pk]),
-    "school_trainees": Case(SCHOOL_OR_COUNTY),
-    "my_enrolments": Case(expect(teacher=200, coord_a=403, coord_b=403, staff_x=403, staff_y=403, admin_x=403)),
-    "notices_read": Case(POST_ONLY),
-    "category_list": Case(ADMIN_ONLY),
-    "category_edit": Case(ADMIN_ONLY, setup=lambda w: [_category(w).pk]),
+    "program_list": Case(SCHOOL_OR_COUNTY, above=above(403)),
+    "program_create": Case(county_only(), above=above(403)),
+    "program_detail": Case(COUNTY_RECORD_READ, setup=lambda w: [_program(w).pk], above=above(403)),
+    "program_edit": Case(COUNTY_RECORD_WRITE, setup=lambda w: [_program(w).pk], above=above(403)),
+    "subproject_create": Case(COUNTY_RECORD_WRITE, setup=lambda w: [_program(w).pk], above=above(403)),
+    "subproject_detail": Case(COUNTY_RECORD_READ, setup=lambda w: [_subproject(w).pk], above=above(403)),
+    "subproject_edit": Case(COUNTY_RECORD_WRITE, setup=lambda w: [_subproject(w).pk], above=above(403)),
+    "subproject_signin": Case(COUNTY_RECORD_READ, setup=lambda w: [_subproject(w).pk], above=above(403)),
+    "quota_edit": Case(COUNTY_RECORD_WRITE, setup=lambda w: [_subproject(w).pk], above=above(403)),
+    "session_create": Case(COUNTY_RECORD_WRITE, setup=lambda w: [_subproject(w).pk], above=above(403)),
+    "session_edit": Case(COUNTY_RECORD_WRITE, setup=lambda w: [_session(w).pk], above=above(403)),
+    "enrolment_nominate": Case(COUNTY_RECORD_READ, setup=lambda w: [_subproject(w).pk], above=above(403)),
+    "enrolment_confirm": Case(POST_ONLY, setup=lambda w: [_enrolment(w).pk], above=above(405)),
+    "enrolment_reject": Case(POST_ONLY, setup=lambda w: [_enrolment(w).pk], above=above(405)),
+    "enrolment_withdraw": Case(POST_ONLY, setup=lambda w: [_enrolment(w).pk], above=above(405)),
+    "enrolment_substitute": Case(
+        COUNTY_RECORD_WRITE, setup=lambda w: [_enrolment(w, confirm=True).pk], above=above(403)
+    ),
+    "school_trainees": Case(SCHOOL_OR_COUNTY, above=above(403)),
+    "my_enrolments": Case(
+        expect(teacher=200, coord_a=403, coord_b=403, staff_x=403, staff_y=403, admin_x=403), above=above(403)
+    ),
+    "notices_read": Case(POST_ONLY, above=above(405)),
+    "category_list": Case(ADMIN_ONLY, above=above(403)),
+    "category_edit": Case(ADMIN_ONLY, setup=lambda w: [_category(w).pk], above=above(403)),
 }

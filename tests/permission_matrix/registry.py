@@ -1,6 +1,6 @@
 from core.models import ImportUpload
 
-from .spec import ROLES, Case, county_only, expect
+from .spec import ROLES, Case, above, county_only, expect
 
 
 def _upload(world):
@@ -29,58 +29,72 @@ ALL_200 = expect(teacher=200, coord_a=200, coord_b=200, staff_x=200, staff_y=200
 SCHOOL_OR_COUNTY = expect(teacher=403, coord_a=200, coord_b=200, staff_x=200, staff_y=200, admin_x=200)
 
 ENTRIES = {
-    "home": Case(ALL_200),
-    "healthz": Case({role: 200 for role in ROLES}, setup=_services_healthy),
+    "home": Case(ALL_200, above=above(200)),
+    "healthz": Case({role: 200 for role in ROLES}, setup=_services_healthy, above=above(200)),
     "login": Case(
-        {"anonymous": 200, **{r: 302 for r in ("teacher", "coord_a", "coord_b", "staff_x", "staff_y", "admin_x")}}
+        {"anonymous": 200, **{r: 302 for r in ("teacher", "coord_a", "coord_b", "staff_x", "staff_y", "admin_x")}},
+        above=above(302),
     ),
-    "logout": Case({role: 405 for role in ROLES}),
-    "password_change": Case(ALL_200),
-    "password_change_done": Case(ALL_200),
-    "user_list": Case(expect(teacher=403, coord_a=403, coord_b=403, staff_x=403, staff_y=403, admin_x=200)),
-    "user_create": Case(expect(teacher=403, coord_a=403, coord_b=403, staff_x=403, staff_y=403, admin_x=200)),
+    "logout": Case({role: 405 for role in ROLES}, above=above(405)),
+    "password_change": Case(ALL_200, above=above(200)),
+    "password_change_done": Case(ALL_200, above=above(200)),
+    "user_list": Case(
+        expect(teacher=403, coord_a=403, coord_b=403, staff_x=403, staff_y=403, admin_x=200), above=above(403)
+    ),
+    "user_create": Case(
+        expect(teacher=403, coord_a=403, coord_b=403, staff_x=403, staff_y=403, admin_x=200), above=above(403)
+    ),
     "user_edit": Case(
         expect(teacher=403, coord_a=403, coord_b=403, staff_x=403, staff_y=403, admin_x=200),
         setup=lambda w: [w.coord_a.pk],
+        above=above(403),
     ),
     "user_password": Case(
         expect(teacher=403, coord_a=403, coord_b=403, staff_x=403, staff_y=403, admin_x=200),
         setup=lambda w: [w.coord_a.pk],
+        above=above(403),
     ),
-    "region_list": Case(county_only()),
-    "school_list": Case(SCHOOL_OR_COUNTY),
-    "school_create": Case(county_only()),
+    "region_list": Case(county_only(), above=above(403)),
+    "school_list": Case(SCHOOL_OR_COUNTY, above=above(403)),
+    "school_create": Case(county_only(), above=above(403)),
     "school_detail": Case(
         expect(teacher=404, coord_a=200, coord_b=404, staff_x=200, staff_y=404, admin_x=200),
         setup=lambda w: [w.school_a.pk],
+        above=above(200, other=404),
     ),
     "school_edit": Case(
         expect(teacher=404, coord_a=403, coord_b=404, staff_x=200, staff_y=404, admin_x=200),
         setup=lambda w: [w.school_a.pk],
+        above=above(403, other=404),
     ),
-    "teacher_list": Case(SCHOOL_OR_COUNTY),
-    "teacher_create": Case(SCHOOL_OR_COUNTY),
+    "teacher_list": Case(SCHOOL_OR_COUNTY, above=above(403)),
+    "teacher_create": Case(SCHOOL_OR_COUNTY, above=above(403)),
     "teacher_detail": Case(
         expect(teacher=200, coord_a=200, coord_b=404, staff_x=200, staff_y=404, admin_x=200),
         setup=lambda w: [w.teacher_a.pk],
+        above=above(200, other=404),
     ),
     "teacher_edit": Case(
         expect(teacher=403, coord_a=200, coord_b=404, staff_x=200, staff_y=404, admin_x=200),
         setup=lambda w: [w.teacher_a.pk],
+        above=above(403, other=404),
     ),
     "teacher_transfer": Case(
         expect(teacher=403, coord_a=403, coord_b=404, staff_x=200, staff_y=404, admin_x=200),
         setup=lambda w: [w.teacher_a.pk],
+        above=above(403, other=404),
     ),
-    "import_upload": Case(county_only(), setup=lambda w: ["teachers"]),
-    "import_template": Case(county_only(), setup=lambda w: ["teachers"]),
+    "import_upload": Case(county_only(), setup=lambda w: ["teachers"], above=above(403)),
+    "import_template": Case(county_only(), setup=lambda w: ["teachers"], above=above(403)),
     "import_preview": Case(
         expect(teacher=403, coord_a=403, coord_b=403, staff_x=200, staff_y=404, admin_x=404),
         setup=_upload,
+        above=above(403),
     ),
     "import_confirm": Case(
         # POST-only: a GET is refused before anything is looked up
         expect(teacher=405, coord_a=405, coord_b=405, staff_x=405, staff_y=405, admin_x=405),
         setup=_upload,
+        above=above(405),
     ),
 }

@@ -1,4 +1,4 @@
-from .spec import Case, county_only, expect
+from .spec import Case, above, county_only, expect
 
 COUNTY_X_JOB = expect(teacher=403, coord_a=403, coord_b=403, staff_x=200, staff_y=404, admin_x=200)
 
@@ -18,14 +18,15 @@ def _done_job(world):
 
 
 ENTRIES = {
-    "reports:dashboard": Case(county_only()),
-    "reports:dashboard_table": Case(county_only(), setup=lambda w: ["townships"]),
-    "reports:export_list": Case(county_only()),
-    "reports:export_status": Case(COUNTY_X_JOB, setup=_job),
-    "reports:export_download": Case(COUNTY_X_JOB, setup=_done_job),
+    "reports:dashboard": Case(county_only(), above=above(403)),
+    "reports:dashboard_table": Case(county_only(), setup=lambda w: ["townships"], above=above(403)),
+    "reports:export_list": Case(county_only(), above=above(403)),
+    "reports:export_status": Case(COUNTY_X_JOB, setup=_job, above=above(403)),
+    "reports:export_download": Case(COUNTY_X_JOB, setup=_done_job, above=above(403)),
     # POST-only: a GET is refused before anything is looked up
     "reports:export_delete": Case(
         {"anonymous": 405, **dict.fromkeys(("teacher", "coord_a", "coord_b", "staff_x", "staff_y", "admin_x"), 405)},
         setup=_job,
+        above=above(405),
     ),
 }
