@@ -13,6 +13,7 @@ ERR_LENGTH = "身份证号应为 18 位"
 ERR_FORMAT = "身份证号前 17 位应为数字，最后一位为数字或 X"
 ERR_CHECKSUM = "身份证号校验位不正确"
 ERR_BIRTH = "身份证号中的出生日期无效"
+ERR_HALF_WIDTH = "身份证号应使用半角数字和字母 X（不能用全角或上标数字）"
 
 
 @dataclass(frozen=True)
@@ -34,6 +35,9 @@ def normalize_id_number(raw: object) -> str:
 def parse_id_number(raw: object, *, today: dt.date | None = None) -> IdInfo:
     """Validate and decode an ID number; raise ValidationError with a Chinese message."""
     number = normalize_id_number(raw)
+    if not number.isascii():
+        # str.isdigit() accepts full-width, superscript and other scripts' digits; the database does not.
+        raise ValidationError(_(ERR_HALF_WIDTH), code="format")
     if len(number) != 18:
         raise ValidationError(_(ERR_LENGTH), code="length")
     if not number[:17].isdigit() or not (number[17].isdigit() or number[17] == "X"):
