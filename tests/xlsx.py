@@ -141,7 +141,9 @@ def raw_xlsx(sheet_data, *, path=None) -> bytes:
         archive.writestr("xl/workbook.xml", _WORKBOOK)
         archive.writestr("xl/_rels/workbook.xml.rels", _WORKBOOK_RELS)
         with archive.open("xl/worksheets/sheet1.xml", "w", force_zip64=True) as sheet:
-            sheet.write(b'<?xml version="1.0"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>')
+            sheet.write(
+                b'<?xml version="1.0"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>'
+            )
             for chunk in sheet_data:
                 sheet.write(chunk)
             sheet.write(b"</sheetData></worksheet>")
@@ -160,7 +162,9 @@ def raw_ods(table_xml: bytes) -> bytes:
         b'xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
         b'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" '
         b'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" office:version="1.2">'
-        b"<office:body><office:spreadsheet>" + table_xml + b"</office:spreadsheet></office:body></office:document-content>"
+        b"<office:body><office:spreadsheet>"
+        + table_xml
+        + b"</office:spreadsheet></office:body></office:document-content>"
     )
     manifest = (
         '<?xml version="1.0" encoding="UTF-8"?><manifest:manifest '

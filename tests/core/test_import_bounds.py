@@ -27,7 +27,12 @@ ODS_CELL = b'<table:table-cell office:value-type="string"><text:p>x</text:p></ta
 @pytest.fixture
 def limits(monkeypatch):
     """Small bounds, so hostile files stay small in the test."""
-    for name, value in (("max_cell_chars", 1000), ("max_sheet_rows", 500), ("max_columns", 20), ("max_grid_cells", 5000)):
+    for name, value in (
+        ("max_cell_chars", 1000),
+        ("max_sheet_rows", 500),
+        ("max_columns", 20),
+        ("max_grid_cells", 5000),
+    ):
         monkeypatch.setattr(spreadsheet.LIMITS, name, value)
     return spreadsheet.LIMITS
 
@@ -76,7 +81,9 @@ def test_a_far_away_column_is_refused(db, limits):
 
 
 def test_rows_times_columns_is_bounded(db, limits):
-    rows = [HEADER] + [f'<row r="{n}"><c r="S{n}" t="inlineStr"><is><t>x</t></is></c></row>'.encode() for n in range(2, 400)]
+    rows = [HEADER] + [
+        f'<row r="{n}"><c r="S{n}" t="inlineStr"><is><t>x</t></is></c></row>'.encode() for n in range(2, 400)
+    ]
     assert _errors(raw_xlsx(rows)) == [ERR_SHEET_CELLS.format(sheet="Sheet1", rows=399, columns=19)]
 
 
@@ -87,7 +94,7 @@ def test_cells_without_references_take_the_exact_scan_and_are_bounded_too(db, li
 
 def test_the_inflated_size_of_a_sheet_is_bounded(db, monkeypatch):
     monkeypatch.setattr(spreadsheet.LIMITS, "max_sheet_bytes", 100_000)
-    filler = (b"<row r=\"%d\"/>" % n for n in range(2, 20_000))
+    filler = (b'<row r="%d"/>' % n for n in range(2, 20_000))
     assert _errors(raw_xlsx([HEADER, *filler])) == [ERR_INFLATED.format(sheet="Sheet1", limit=0)]
 
 
@@ -102,8 +109,14 @@ def test_ods_repeated_rows_with_a_value_count_as_often_as_they_repeat(db, limits
 def test_ods_trailing_blank_repeats_are_not_counted(db, limits):
     SchoolFactory(code="X001")
     number = make_id_number()
-    cells = "".join(f'<table:table-cell office:value-type="string"><text:p>{v}</text:p></table:table-cell>' for v in ("姓名", "身份证号", "学校"))
-    data = "".join(f'<table:table-cell office:value-type="string"><text:p>{v}</text:p></table:table-cell>' for v in ("张三", number, "X001"))
+    cells = "".join(
+        f'<table:table-cell office:value-type="string"><text:p>{v}</text:p></table:table-cell>'
+        for v in ("姓名", "身份证号", "学校")
+    )
+    data = "".join(
+        f'<table:table-cell office:value-type="string"><text:p>{v}</text:p></table:table-cell>'
+        for v in ("张三", number, "X001")
+    )
     table = (
         f'<table:table table:name="S"><table:table-row>{cells}</table:table-row><table:table-row>{data}</table:table-row>'
         '<table:table-row table:number-rows-repeated="1048570"><table:table-cell table:number-columns-repeated="1024"/></table:table-row>'

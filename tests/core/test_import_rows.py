@@ -42,14 +42,18 @@ def teachers(rows, data=None):
 def test_five_problems_in_one_row_get_five_messages_with_their_values(school):
     good = make_id_number()
     bad_check = good[:17] + ("0" if good[17] != "0" else "1")
-    result = teachers([["张三", bad_check, "未知", "1380000", "西山小学", "大学", 2010], ["李四", good, "男", "", "X001", "", ""]])
-    assert sorted((e.row, e.column, e.message, e.value) for e in result.errors) == sorted([
-        (2, "学段", "学段“大学”无效，可选：幼儿园、小学、初中、高中、中职、特教", "大学"),
-        (2, "学校", ERR_SCHOOL_UNKNOWN.format(value="西山小学"), "西山小学"),
-        (2, "性别", "性别应为“男”或“女”", "未知"),
-        (2, "手机号", ERR_PHONE, "1380000"),
-        (2, "身份证号", ERR_CHECKSUM, bad_check),
-    ])
+    result = teachers(
+        [["张三", bad_check, "未知", "1380000", "西山小学", "大学", 2010], ["李四", good, "男", "", "X001", "", ""]]
+    )
+    assert sorted((e.row, e.column, e.message, e.value) for e in result.errors) == sorted(
+        [
+            (2, "学段", "学段“大学”无效，可选：幼儿园、小学、初中、高中、中职、特教", "大学"),
+            (2, "学校", ERR_SCHOOL_UNKNOWN.format(value="西山小学"), "西山小学"),
+            (2, "性别", "性别应为“男”或“女”", "未知"),
+            (2, "手机号", ERR_PHONE, "1380000"),
+            (2, "身份证号", ERR_CHECKSUM, bad_check),
+        ]
+    )
     assert Teacher.objects.count() == 0
 
 
