@@ -10,8 +10,8 @@ from core.importing import run_import
 from programs import services
 from programs.importers import EnrolmentImporter
 from programs.models import Enrolment, Notice
-from tests.factories import TeacherFactory, make_id_number
-from tests.programs.conftest import make_subproject, program  # noqa: F401 (a fixture)
+from tests.factories import CategoryFactory, TeacherFactory, make_id_number
+from tests.programs.conftest import make_subproject
 from tests.xlsx import make_xlsx
 from trainees.importers import TeacherImporter
 from trainees.models import Teacher, TeacherTransfer
@@ -21,6 +21,13 @@ pytestmark = pytest.mark.postgresql
 
 class Rollback(Exception):
     pass
+
+
+@pytest.fixture
+def program(world):
+    return services.program_create(
+        county=world.county_x, year=2026, level="county", category=CategoryFactory(), name="2026年县级骨干教师培训"
+    )
 
 
 def _both_paths(importer_cls, data, snapshot, *, actor=None):
