@@ -326,6 +326,7 @@ def _validate(
             if all(_is_blank(v) for v in raw):
                 continue
             mapping, missing = _map_headers(importer, raw)
+            specs = _compile(mapping)
             if not mapping:
                 mapping = None
                 if offset + 1 >= HEADER_SCAN_ROWS:
@@ -346,7 +347,7 @@ def _validate(
         result.total_rows += 1
         if result.total_rows > MAX_ROWS:
             raise ImportFileError(_(ERR_TOO_MANY_ROWS).format(limit=MAX_ROWS))
-        values, ok = _parse_row(mapping, raw, number, result.errors)
+        values, ok = _parse_row(specs, raw, number, result.errors)
         if not ok and not partial:
             continue
         item = importer.clean_row(values, number, result.errors)
@@ -375,15 +376,31 @@ def _count_plan(importer: Importer, cleaned: list[Any]) -> tuple[int, int]:
     return planner(cleaned) if planner else (len(cleaned), 0)
 
 
+def _compile(mapping: dict[int, Column]) -> list[tuple[int, Column, Any, int, bool]]:
+    """Per mapped column, once per file: (index, column, model field or None, text limit, needs the
+    full check). A text field's length is checked inline; numbers go through `check_limits`."""
+    specs = []
+    for index, column in mapping.items():
+        model_field = column.model_field if column.field is not None else None
+        max_length = getattr(model_field, "max_length", None) or 0
+        full = model_field is not None and model_field.get_internal_type() not in ("CharField", "TextField")
+        specs.append((index, column, model_field, max_length, full))
+    return specs
+
+
 def _parse_row(
-    mapping: dict[int, Column], raw: list[Any], number: int, errors: list[RowError]
+    mapping: dict[int, Column] | list[tuple[int, Column, Any, int, bool]],
+    raw: list[Any],
+    number: int,
+    errors: list[RowError],
 ) -> tuple[dict[str, Any], bool]:
+    specs = _compile(mapping) if isinstance(mapping, dict) else mapping
     values: dict[str, Any] = {}
     ok = True
     width = len(raw)
-    for index, column in mapping.items():
+    for index, column, model_field, max_length, full in specs:
         value = raw[index] if index < width else None
-        if value is None or value == "" or (value.__class__ is str and not value.strip()):
+        if value is None or (value.__class__ is str and not value.strip()):
             if column.required:
                 errors.append(RowError(number, column.header, _(ERR_REQUIRED)))
                 ok = False
@@ -392,8 +409,10 @@ def _parse_row(
         try:
             if column.parse is not None:
                 value = column.parse(value)
-            if column.field is not None:
-                check_limits(column.model_field, value)
+            if max_length and value.__class__ is str and len(value) > max_length:
+                raise CellError(_(ERR_TOO_LONG).format(limit=max_length, length=len(value)))
+            if full:
+                check_limits(model_field, value)
         except (CellError, ValidationError) as exc:
             message = exc.messages[0] if isinstance(exc, ValidationError) else str(exc)
             errors.append(RowError(number, column.header, message, _shown(raw[index])))
@@ -440,6 +459,8 @@ def check_limits(model_field: Any, value: Any) -> None:
 
 
 def parse_text(value: Any) -> str:
+    if value.__class__ is str:
+        return value.strip()
     if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
         value = int(value)
     elif isinstance(value, dt.datetime | dt.date):
