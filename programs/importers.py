@@ -523,73 +523,68 @@ class EnrolmentImporter(Importer):
 
     def _write_copy(self, cleaned: list[EnrolmentRow]) -> tuple[int, int]:
         """The ORM path's writes, set-based: new places and status changes from one temporary table,
-        their notices from a second one holding each sub-project's texts, in the same transaction."""
+        each statement also writing its notices (texts per sub-project and status from a second one)."""
         now = timezone.now()
         actor_id = getattr(self.actor, "pk", None)
         rows = []
         texts: dict[tuple[int, str], Notice] = {}
+        active = Enrolment.ACTIVE
         for item in cleaned:
-            known = self.existing.get((item.subproject.pk, item.teacher_id))
-            if known is None or (known[1] not in Enrolment.ACTIVE and item.status in Enrolment.ACTIVE):
-                action = "new"
+            sub = item.subproject
+            known = self.existing.get((sub.pk, item.teacher_id))
+            if known is None or (known[1] not in active and item.status in active):
+                action, existing_id = "new", None
             elif known[1] != item.status:
-                action = "update"
+                action, existing_id = "update", known[0]
             else:
                 continue
-            event = _notice_event(item.status)
-            if (item.subproject.pk, event) not in texts:
-                texts[(item.subproject.pk, event)] = notice_build(
-                    enrolment=Enrolment(subproject=item.subproject), event=event
+            if (sub.pk, item.status) not in texts:
+                texts[(sub.pk, item.status)] = notice_build(
+                    enrolment=Enrolment(subproject=sub), event=_notice_event(item.status)
                 )
-            rows.append((action, item.subproject.pk, item.teacher_id, item.school_id, item.status, event,
-                         known[0] if action == "update" else None))  # fmt: skip
+            rows.append((action, sub.pk, item.teacher_id, item.school_id, item.status, existing_id))
         if not rows:
             return 0, 0
         pgcopy.copy_temp_table(
             "import_enrolment",
             [("action", "varchar(8)"), ("subproject_id", "bigint"), ("teacher_id", "bigint"),
-             ("school_id", "bigint"), ("status", "varchar(16)"), ("event", "varchar(16)"), ("existing_id", "bigint")],
+             ("school_id", "bigint"), ("status", "varchar(16)"), ("existing_id", "bigint")],
             rows,
         )  # fmt: skip
         pgcopy.copy_temp_table(
             "import_notice_text",
-            [("subproject_id", "bigint"), ("event", "varchar(16)"), ("kind", "varchar(16)"),
+            [("subproject_id", "bigint"), ("status", "varchar(16)"), ("kind", "varchar(16)"),
              ("subject", "varchar(200)"), ("body", "text")],
-            ((sub_id, event, n.kind, n.subject, n.body) for (sub_id, event), n in texts.items()),
+            [(sub_id, status, n.kind, n.subject, n.body) for (sub_id, status), n in texts.items()],
         )  # fmt: skip
+        notices = """INSERT INTO programs_notice
+                (teacher_id, enrolment_id, kind, subject, body, created_at, needs_response, response, response_reason)
+            SELECT c.teacher_id, c.id, x.kind, x.subject, x.body, %s, false, '', ''
+            FROM changed c JOIN import_notice_text x ON x.subproject_id = c.subproject_id AND x.status = c.status
+            RETURNING id"""
         with history_context(self.actor, "import.enrolments"):
-            created = pgcopy.execute(
-                """INSERT INTO programs_enrolment
-                    (subproject_id, teacher_id, school_id, status, reason, created_at, changed_at,
-                     created_by_id, changed_by_id)
-                SELECT subproject_id, teacher_id, school_id, status, '', %s, %s, %s, %s
-                FROM import_enrolment WHERE action = 'new'""",
-                [now, now, actor_id, actor_id],
+            created = pgcopy.fetch(
+                f"""WITH changed AS (
+                    INSERT INTO programs_enrolment
+                        (subproject_id, teacher_id, school_id, status, reason, created_at, changed_at,
+                         created_by_id, changed_by_id)
+                    SELECT subproject_id, teacher_id, school_id, status, '', %s, %s, %s, %s
+                    FROM import_enrolment WHERE action = 'new'
+                    RETURNING id, teacher_id, subproject_id, status
+                ) {notices}""",
+                [now, now, actor_id, actor_id, now],
             )
-            updated = pgcopy.execute(
-                """UPDATE programs_enrolment e SET status = i.status, changed_at = %s, changed_by_id = %s
-                FROM import_enrolment i WHERE i.action = 'update' AND e.id = i.existing_id""",
-                [now, actor_id],
+            updated = pgcopy.fetch(
+                f"""WITH changed AS (
+                    UPDATE programs_enrolment e SET status = i.status, changed_at = %s, changed_by_id = %s
+                    FROM import_enrolment i WHERE i.action = 'update' AND e.id = i.existing_id
+                    RETURNING e.id, e.teacher_id, e.subproject_id, e.status
+                ) {notices}""",
+                [now, actor_id, now],
             )
-        notice_ids = [
-            row[0]
-            for row in pgcopy.fetch(
-                """INSERT INTO programs_notice
-                    (teacher_id, enrolment_id, kind, subject, body, created_at, needs_response, response,
-                     response_reason)
-                SELECT e.teacher_id, e.id, x.kind, x.subject, x.body, %s, false, '', ''
-                FROM import_enrolment i
-                JOIN programs_enrolment e ON (
-                    i.action = 'update' AND e.id = i.existing_id
-                    OR i.action = 'new' AND e.subproject_id = i.subproject_id AND e.teacher_id = i.teacher_id
-                       AND e.created_at = %s AND e.status = i.status)
-                JOIN import_notice_text x ON x.subproject_id = i.subproject_id AND x.event = i.event
-                RETURNING id""",
-                [now, now],
-            )
-        ]
-        _send_later(notice_ids)
-        return created, updated
+        _send_later([row[0] for row in created] + [row[0] for row in updated])
+        # Every changed place gets exactly one notice (each sub-project and status has its text).
+        return len(created), len(updated)
 
     def _notice(self, enrolment_id: int, teacher_id: int, subproject: SubProject, status: str) -> Notice:
         """The notice for one changed enrolment; its text is built once per sub-project and event."""
@@ -620,10 +615,13 @@ def _send_later(notice_ids: list[int]) -> None:
         transaction.on_commit(lambda chunk=chunk: send_notices.delay(chunk))
 
 
+NOTICE_EVENTS = {
+    Enrolment.Status.NOMINATED: "nominated",
+    Enrolment.Status.CONFIRMED: "confirmed",
+    Enrolment.Status.COMPLETED: "confirmed",
+    Enrolment.Status.WITHDRAWN: "withdrawn",
+}
+
+
 def _notice_event(status: str) -> str:
-    return {
-        Enrolment.Status.NOMINATED: "nominated",
-        Enrolment.Status.CONFIRMED: "confirmed",
-        Enrolment.Status.COMPLETED: "confirmed",
-        Enrolment.Status.WITHDRAWN: "withdrawn",
-    }[status]
+    return NOTICE_EVENTS[status]
