@@ -343,7 +343,7 @@ _ACTIVE_TAB = re.compile(rb'<(?:\w+:)?workbookView\b[^>]*\bactiveTab="(\d+)"')
 _FORMULA = re.compile(rb"<f[ >/]")
 # Rows or cells without a leading reference, or namespace-prefixed ones, go to the exact parser.
 _UNREFERENCED = re.compile(rb'<(?:c|row) (?!r=")')
-_ODD_TAGS = (b"<c>", b"<row>", b":c ", b":row ")
+_ODD_TAGS = (b"<c>", b"<c/>", b"<row>", b"<row/>", b":c ", b":row ")
 _FORMULA_CELL = re.compile(rb'<c r="([A-Z]{1,3}\d{1,7})"[^>]*>\s*<f[\s>/]')
 _ROW_REF = re.compile(rb'<row r="(\d+)"')
 _ONE_LETTER_CELL = re.compile(rb'<c r="([A-Z])\d')

@@ -140,3 +140,7 @@ def test_a_file_that_takes_longer_than_the_time_budget_is_refused(db, settings, 
     monkeypatch.setattr(spreadsheet.time, "monotonic", lambda: next(clock))
     rows = (f'<row r="{n}"/>'.encode() for n in range(2, 300_000))
     assert _errors(raw_xlsx([HEADER, *rows])) == [ERR_TIME_BUDGET.format(seconds=1)]
+
+
+def test_unnumbered_blank_rows_are_counted_too(db, limits):
+    assert _errors(raw_xlsx([HEADER, b"<row/>" * 2000])) == [ERR_SHEET_ROWS.format(sheet="Sheet1", limit=500)]
