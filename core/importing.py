@@ -141,10 +141,15 @@ class ImportResult:
     notes: list[str] = field(default_factory=list)
     sheet: str = ""
     sheets: list[str] = field(default_factory=list)
+    total_errors: int | None = None  # when `errors` holds only the first of them (a stored preview)
 
     @property
     def ok(self) -> bool:
         return not self.errors
+
+    @property
+    def error_total(self) -> int:
+        return len(self.errors) if self.total_errors is None else self.total_errors
 
 
 @dataclass

@@ -123,7 +123,7 @@ def import_upload_result(*, record: ImportUpload) -> ImportResult:
         sheets=data.get("sheets", []),
         written=record.status == ImportUpload.Status.DONE,
     )
-    result.error_total = data.get("error_total", len(result.errors))  # type: ignore[attr-defined]
+    result.total_errors = data.get("error_total", len(result.errors))
     return result
 
 
