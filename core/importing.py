@@ -10,7 +10,7 @@ import datetime as dt
 import logging
 import re
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import IO, Any
@@ -381,20 +381,38 @@ def _count_plan(importer: Importer, cleaned: list[Any]) -> tuple[int, int]:
     return planner(cleaned) if planner else (len(cleaned), 0)
 
 
-def _compile(mapping: dict[int, Column]) -> list[tuple[int, Column, Any, int, bool]]:
+MEMO_LIMIT = 2000  # distinct values per column whose outcome is remembered
+
+
+def _compile(mapping: dict[int, Column]) -> list[tuple[int, Column, Any, int, bool, dict]]:
     """Per mapped column, once per file: (index, column, model field or None, text limit, needs the
-    full check). A text field's length is checked inline; numbers go through `check_limits`."""
+    full check, memo). A text field's length is checked inline; numbers go through `check_limits`.
+    Parsers are functions of the cell alone, so a column's repeated values (学段, 学校, 是/否…) are
+    checked once and their outcome (value or message) remembered."""
     specs = []
     for index, column in mapping.items():
         model_field = column.model_field if column.field is not None else None
         max_length = getattr(model_field, "max_length", None) or 0
         full = model_field is not None and model_field.get_internal_type() not in ("CharField", "TextField")
-        specs.append((index, column, model_field, max_length, full))
+        specs.append((index, column, model_field, max_length, full, {}))
     return specs
 
 
+_FAILED = object()
+
+
+def _check_cell(column: Column, model_field: Any, max_length: int, full: bool, value: Any) -> Any:
+    if column.parse is not None:
+        value = column.parse(value)
+    if max_length and value.__class__ is str and len(value) > max_length:
+        raise CellError(_(ERR_TOO_LONG).format(limit=max_length, length=len(value)))
+    if full:
+        check_limits(model_field, value)
+    return value
+
+
 def _parse_row(
-    mapping: dict[int, Column] | list[tuple[int, Column, Any, int, bool]],
+    mapping: dict[int, Column] | list[tuple[int, Column, Any, int, bool, dict]],
     raw: list[Any],
     number: int,
     errors: list[RowError],
@@ -403,7 +421,7 @@ def _parse_row(
     values: dict[str, Any] = {}
     ok = True
     width = len(raw)
-    for index, column, model_field, max_length, full in specs:
+    for index, column, model_field, max_length, full, memo in specs:
         value = raw[index] if index < width else None
         if value is None or (value.__class__ is str and not value.strip()):
             if column.required:
@@ -411,19 +429,23 @@ def _parse_row(
                 ok = False
             values[column.key] = None
             continue
-        try:
-            if column.parse is not None:
-                value = column.parse(value)
-            if max_length and value.__class__ is str and len(value) > max_length:
-                raise CellError(_(ERR_TOO_LONG).format(limit=max_length, length=len(value)))
-            if full:
-                check_limits(model_field, value)
-        except (CellError, ValidationError) as exc:
-            message = exc.messages[0] if isinstance(exc, ValidationError) else str(exc)
+        known = (
+            memo.get((value.__class__, value), _FAILED) if value.__class__ is not float or value == value else _FAILED
+        )
+        if known is not _FAILED:
+            outcome, message = known
+        else:
+            try:
+                outcome, message = _check_cell(column, model_field, max_length, full, value), None
+            except (CellError, ValidationError) as exc:
+                outcome, message = None, exc.messages[0] if isinstance(exc, ValidationError) else str(exc)
+            if len(memo) < MEMO_LIMIT:
+                memo[(value.__class__, value)] = (outcome, message)
+        if message is not None:
             errors.append(RowError(number, column.header, message, _shown(raw[index])))
             ok = False
             continue
-        values[column.key] = value
+        values[column.key] = outcome
     return values, ok
 
 
@@ -594,11 +616,6 @@ def template_workbook(importer_cls: type[Importer], example_rows: list[list[Any]
     from .import_files import template_workbook as build
 
     return build(importer_cls, example_rows)
-
-
-def table_rows(rows: Iterator[list[Any]]) -> list[list[Any]]:
-    """Materialise a table's rows (for storing a parsed file)."""
-    return list(rows)
 
 
 def uses_copy(count: int, threshold: int) -> bool:
