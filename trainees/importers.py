@@ -463,6 +463,7 @@ class TeacherImporter(Importer):
         keys = TEACHER_OPTIONAL_KEYS
         fields = {key: Teacher._meta.get_field(key) for key in keys}
         columns = [
+            ("is_new", "boolean"),
             ("id_number", "varchar(18)"),
             ("name", "varchar(64)"),
             ("gender", "varchar(1)"),
@@ -470,11 +471,20 @@ class TeacherImporter(Importer):
             ("school_id", "bigint"),
             *((key, fields[key].db_type(connection)) for key in keys),
         ]
+        existing = self.existing
         pgcopy.copy_temp_table(
             "import_teacher",
             columns,
             [
-                [i.info.number, i.name, i.info.gender, i.info.birth_date, i.school.pk, *map(i.fields.get, keys)]
+                [
+                    i.info.number not in existing,
+                    i.info.number,
+                    i.name,
+                    i.info.gender,
+                    i.info.birth_date,
+                    i.school.pk,
+                    *map(i.fields.get, keys),
+                ]
                 for i in cleaned
             ],
         )
@@ -482,13 +492,13 @@ class TeacherImporter(Importer):
             """INSERT INTO trainees_teachertransfer (teacher_id, from_school_id, to_school_id, moved_at, actor_id, note)
             SELECT t.id, t.school_id, s.school_id, %s, %s, %s
             FROM trainees_teacher t JOIN import_teacher s ON s.id_number = t.id_number
-            WHERE t.school_id <> s.school_id""",
+            WHERE NOT s.is_new AND t.school_id <> s.school_id""",
             [now, actor_id, _("Excel 导入")],
         )
         updates = ", ".join(f"{key} = COALESCE(s.{key}, t.{key})" for key in keys)
         updated = pgcopy.execute(
             f"""UPDATE trainees_teacher t SET name = s.name, school_id = s.school_id, updated_at = %s, {updates}
-            FROM import_teacher s WHERE t.id_number = s.id_number""",
+            FROM import_teacher s WHERE NOT s.is_new AND t.id_number = s.id_number""",
             [now],
         )
         defaults = [fields[key].get_default() for key in keys]
@@ -497,8 +507,7 @@ class TeacherImporter(Importer):
                 (id_number, name, gender, birth_date, school_id, created_at, updated_at, {", ".join(keys)})
             SELECT s.id_number, s.name, s.gender, s.birth_date, s.school_id, %s, %s,
                 {", ".join(f"COALESCE(s.{key}, %s)" for key in keys)}
-            FROM import_teacher s
-            WHERE NOT EXISTS (SELECT 1 FROM trainees_teacher t WHERE t.id_number = s.id_number)""",
+            FROM import_teacher s WHERE s.is_new""",
             [now, now, *defaults],
         )
         return created, updated
