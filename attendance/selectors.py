@@ -1,14 +1,17 @@
 """Every read of attendance a view, export or another app needs. User-facing reads are scoped
 through core.scoping; the participation-rate helpers take a sub-project the caller already scoped."""
 
+import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.core import signing
 from django.db.models import Count, Exists, F, FilteredRelation, OuterRef, Q, QuerySet
 from django.db.models.functions import Coalesce
 from django.http import Http404
+from django.utils import timezone
 
 from core.scoping import SCHOOL, scope_of, visible
 from programs.models import Enrolment, Session
@@ -33,8 +36,52 @@ def session_queryset(*, user: Any) -> QuerySet[Session]:
     return qs
 
 
-def session_list(*, user: Any) -> QuerySet[Session]:
-    return session_queryset(user=user).select_related("subproject", "subproject__program").order_by("-date", "-pk")
+# `?when=` of the session list, each what a figure of the home page counts (see attendance.desk).
+WHEN_TODAY = "today"
+WHEN_TODO_TODAY = "todo_today"  # today, with some of the user's trainees not yet recorded
+# Past sessions: for county staff, nothing recorded at all; for coordinators, some of their trainees
+# unrecorded in a session they may still change (not yet locked).
+WHEN_UNTAKEN = "untaken"
+WHEN_CHOICES = (WHEN_TODAY, WHEN_TODO_TODAY, WHEN_UNTAKEN)
+
+
+def _trainees_unrecorded(user: Any) -> Exists:
+    """Some trainee of the session whom the user records attendance for has no record of it."""
+    trainees = visible(
+        Enrolment.objects.filter(subproject_id=OuterRef("subproject_id"), status__in=Enrolment.PARTICIPATING),
+        user,
+        **ENROLMENT_PATHS,
+    )
+    return Exists(
+        trainees.filter(~Exists(AttendanceRecord.objects.filter(session_id=OuterRef(OuterRef("pk")), enrolment_id=OuterRef("pk"))))
+    )
+
+
+def never_taken() -> Q:
+    """A past session's attendance was never taken: it has trainees and not one record."""
+    return Q(
+        Exists(Enrolment.objects.filter(subproject_id=OuterRef("subproject_id"), status__in=Enrolment.PARTICIPATING))
+    ) & ~Q(Exists(AttendanceRecord.objects.filter(session_id=OuterRef("pk"))))
+
+
+def sessions_when(qs: QuerySet[Session], *, user: Any, when: str, today: dt.date) -> QuerySet[Session]:
+    if when == WHEN_TODAY:
+        return qs.filter(date=today)
+    if when == WHEN_TODO_TODAY:
+        return qs.filter(_trainees_unrecorded(user), date=today)
+    if when == WHEN_UNTAKEN:
+        if scope_of(user).kind == SCHOOL:
+            since = today - dt.timedelta(days=settings.ATTENDANCE_LOCK_DAYS)
+            return qs.filter(_trainees_unrecorded(user), date__lt=today, date__gte=since)
+        return qs.filter(never_taken(), date__lt=today)
+    return qs
+
+
+def session_list(*, user: Any, when: str = "") -> QuerySet[Session]:
+    qs = session_queryset(user=user).select_related("subproject", "subproject__program")
+    if when in WHEN_CHOICES:
+        qs = sessions_when(qs, user=user, when=when, today=timezone.localdate())
+    return qs.order_by("-date", "-pk")
 
 
 def session_get(*, user: Any, pk: Any, for_display: bool = True) -> Session:

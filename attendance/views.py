@@ -23,8 +23,10 @@ from .models import Status
 @login_required
 def session_list(request):
     require_school_or_county(request.user)
-    page = paginate(request, selectors.session_list(user=request.user))
-    return render(request, "attendance/session_list.html", {"page": page})
+    when = request.GET.get("when", "")
+    when = when if when in selectors.WHEN_CHOICES else ""
+    page = paginate(request, selectors.session_list(user=request.user, when=when))
+    return render(request, "attendance/session_list.html", {"page": page, "when": when})
 
 
 def _grid_url(session, school) -> str:

@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "outreach",
     "assessment",
     "reports",
+    "desk",
 ]
 
 MIDDLEWARE = [
