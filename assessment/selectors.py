@@ -165,9 +165,7 @@ def school_projects(*, user: Any, status: str = "") -> QuerySet[SchoolProject]:
     if status in SchoolProject.Status.values:
         qs = qs.filter(status=status)
     return (
-        qs.select_related("school")
-        .annotate(session_count=Count("sessions"))
-        .order_by("-year", "school__code", "title")
+        qs.select_related("school").annotate(session_count=Count("sessions")).order_by("-year", "school__code", "title")
     )
 
 

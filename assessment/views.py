@@ -299,7 +299,9 @@ def school_project_list(request):
         request,
         "assessment/school_project_list.html",
         {
-            "page": paginate(request, selectors.school_projects(user=request.user, status=request.GET.get("status", ""))),
+            "page": paginate(
+                request, selectors.school_projects(user=request.user, status=request.GET.get("status", ""))
+            ),
             "status": SchoolProject.Status(request.GET["status"]).label
             if request.GET.get("status") in SchoolProject.Status.values
             else "",

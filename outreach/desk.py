@@ -3,7 +3,7 @@
 import datetime as dt
 from typing import Any
 
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models import Count, Exists, OuterRef
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
@@ -40,7 +40,9 @@ def _review(user: Any, kind: str) -> tuple[list[Figure], list[EntryList]]:
         for row in by_task
     ]
     figures = [
-        Figure("submissions", _("份返岗研修任务待批阅"), sum(row["n"] for row in by_task), list_url("submissions", entries)),
+        Figure(
+            "submissions", _("份返岗研修任务待批阅"), sum(row["n"] for row in by_task), list_url("submissions", entries)
+        ),
         Figure(
             "resources",
             _("个生成性资源待审核"),

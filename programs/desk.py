@@ -52,9 +52,7 @@ def _county_figures(user: Any, today: dt.date) -> list[Figure]:
         nominated=Count("pk", filter=Q(status=Enrolment.Status.NOMINATED)),
         unanswered=Count(
             "pk",
-            filter=Q(status__in=AWAITING_ANSWER)
-            & Q(pending_notice())
-            & Q(starts_within(today, ACK_WARNING_DAYS)),
+            filter=Q(status__in=AWAITING_ANSWER) & Q(pending_notice()) & Q(starts_within(today, ACK_WARNING_DAYS)),
         ),
     )
     return [
@@ -155,9 +153,7 @@ def _region_figures(user: Any, today: dt.date) -> list[Figure]:
         .values("subproject__program__county_id")
         .annotate(
             nominated=Count("pk", filter=Q(status=Enrolment.Status.NOMINATED)),
-            trainees=Count(
-                "pk", filter=Q(status__in=Enrolment.PARTICIPATING, subproject__program__year=today.year)
-            ),
+            trainees=Count("pk", filter=Q(status__in=Enrolment.PARTICIPATING, subproject__program__year=today.year)),
         )
         .order_by()
     )

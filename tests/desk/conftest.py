@@ -8,6 +8,7 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
+from accounts.models import Role
 from assessment import credits, registration
 from assessment.credits import requirement_save, tally_credits
 from attendance.services import RowInput, attendance_grid_save
@@ -15,7 +16,6 @@ from outreach import services as outreach_services
 from programs import services
 from programs.models import Enrolment, Notice, Program
 from reports.models import ExportJob
-from accounts.models import Role
 from tests.factories import CategoryFactory, TeacherFactory, UserFactory
 from tests.factories.outreach import make_cycle, make_resource, make_task
 
@@ -69,7 +69,9 @@ def _ask_for_answer(enrolment):
 def _county_day(world, county, staff, schools, coords, teachers, today):
     """The same pattern of work in one county; `schools[0]` is the school whose figures are checked."""
     soon = _subproject(county, f"{county.name}暑期培训", today + dt.timedelta(days=7))
-    services.quotas_set(subproject=soon, quotas=[(schools[0], 5), (schools[1], 1)] if len(schools) > 1 else [(schools[0], 5)])
+    services.quotas_set(
+        subproject=soon, quotas=[(schools[0], 5), (schools[1], 1)] if len(schools) > 1 else [(schools[0], 5)]
+    )
     _session(soon, today + dt.timedelta(days=7))
     # School 0: two nominated by its coordinator, one confirmed; one rejected. School 1 fills its quota.
     a1 = services.enrolment_nominate(subproject=soon, teacher=teachers[0], actor=coords[0])
@@ -94,9 +96,7 @@ def _county_day(world, county, staff, schools, coords, teachers, today):
             e = services.enrolment_nominate(subproject=running, teacher=TeacherFactory(school=school), actor=staff)
             services.enrolment_confirm(enrolment=e, actor=staff)
     grid = list(Enrolment.objects.filter(subproject=running, status=Enrolment.Status.CONFIRMED))
-    attendance_grid_save(
-        session=recorded, user=staff, rows=[RowInput(e.pk, "present") for e in grid], version=0
-    )
+    attendance_grid_save(session=recorded, user=staff, rows=[RowInput(e.pk, "present") for e in grid], version=0)
 
     # 校本研修 申报 and a credit registration of last year, both waiting for the county.
     credits.school_project_submit(
@@ -115,7 +115,9 @@ def _county_day(world, county, staff, schools, coords, teachers, today):
         e = services.enrolment_nominate(subproject=cycle.subproject, teacher=TeacherFactory(school=school), actor=staff)
         services.enrolment_confirm(enrolment=e, actor=staff)
         outreach_services.submission_submit(task=task, teacher=e.teacher, text="反思")
-        late = services.enrolment_nominate(subproject=cycle.subproject, teacher=TeacherFactory(school=school), actor=staff)
+        late = services.enrolment_nominate(
+            subproject=cycle.subproject, teacher=TeacherFactory(school=school), actor=staff
+        )
         services.enrolment_confirm(enrolment=late, actor=staff)  # overdue: nothing handed in
     make_resource(cycle, actor=staff)
 

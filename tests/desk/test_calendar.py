@@ -33,7 +33,11 @@ def _confirm(sub, teacher, actor):
 
 @pytest.fixture
 def sessions(world):
-    a_sub, b_sub, y_sub = _sub(world.county_x, "语文研修"), _sub(world.county_x, "数学研修"), _sub(world.county_y, "乙县研修")
+    a_sub, b_sub, y_sub = (
+        _sub(world.county_x, "语文研修"),
+        _sub(world.county_x, "数学研修"),
+        _sub(world.county_y, "乙县研修"),
+    )
     _confirm(a_sub, world.teacher_a, world.staff_x)
     _confirm(b_sub, world.teacher_b, world.staff_x)
     _confirm(y_sub, world.teacher_c, world.staff_y)

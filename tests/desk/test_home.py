@@ -120,7 +120,9 @@ def test_figures_are_links_on_the_page(client_for, world, day):
 # teachers (10): next sessions, notices, tasks due, the cycles they review (team), surveys, the
 #   schemes they tutor (workshops, cycles), this year's hours;
 # offices above the county (6): their counties, enrolments by county, sessions by county, county names.
-@pytest.mark.parametrize(("role", "queries"), [("staff_x", 10), ("coord_a", 8), ("teacher_user_a", 10), ("city_admin", 6)])
+@pytest.mark.parametrize(
+    ("role", "queries"), [("staff_x", 10), ("coord_a", 8), ("teacher_user_a", 10), ("city_admin", 6)]
+)
 def test_the_home_page_costs_one_query_per_kind(client_for, world, day, django_assert_num_queries, role, queries):
     client = client_for(getattr(world, role))
     client.get(HOME)  # the first request may refresh the session row
