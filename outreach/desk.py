@@ -71,7 +71,7 @@ def _tasks_due(user: Any, today: dt.date) -> tuple[Figure, EntryList]:
         Entry(
             title=f"{t.phase.cycle.subject} · {t.title}",
             url=reverse("outreach_task_detail", args=[t.pk]),
-            detail=_("已逾期") if t.due_date < today else _("截止 {date}").format(date=f"{t.due_date:%Y-%m-%d}"),
+            detail=_("截止，已逾期") if t.due_date < today else _("截止"),
             when=t.due_date,
             warn=t.due_date < today,
         )

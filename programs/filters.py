@@ -43,7 +43,9 @@ class TraineeFilter(django_filters.FilterSet):
         label=_("参训通知"), choices=[("pending", _("未确认"))], method="filter_ack", empty_label=_("全部")
     )
     starts_within = django_filters.NumberFilter(label=_("开训天数内"), method="filter_starts_within", min_value=0)
-    current = django_filters.BooleanFilter(label=_("仅未结束的项目"), method="filter_current")
+    current = django_filters.ChoiceFilter(
+        label=_("仅未结束的项目"), choices=[("1", _("是"))], method="filter_current", empty_label=_("全部")
+    )
 
     class Meta:
         model = Enrolment
@@ -64,7 +66,7 @@ class TraineeFilter(django_filters.FilterSet):
     def filter_current(self, queryset, name, value):
         from .desk import not_ended
 
-        return queryset.filter(not_ended(timezone.localdate())) if value else queryset
+        return queryset.filter(not_ended(timezone.localdate())) if value == "1" else queryset
 
     def search(self, queryset, name, value):
         value = value.strip()

@@ -71,7 +71,7 @@ def grid_body(rows: list[dict], choices: list[tuple[str, str]], read_only: bool)
         out.append(
             f'</div></td><td><input type="text" class="form-control form-control-sm grid-note{invalid}" name="note-{pk}" '
             f'value="{escape(item["note"])}" maxlength="200" aria-label="{name} {note_label}" '
-            f'data-leave-hint="{leave_hint}"{disabled}>'
+            f'placeholder="{leave_hint if item["status"] == "leave" else note_label}" data-leave-hint="{leave_hint}" data-note-hint="{note_label}"{disabled}>'
         )
         if error:
             out.append(f'<div class="invalid-feedback">{escape(error)}</div>')

@@ -19,7 +19,7 @@ function markLeave(radio) {
   const leave = row.querySelector('input[type="radio"][value="leave"]');
   const needed = Boolean(leave && leave.checked);
   note.required = needed;
-  note.placeholder = needed ? note.dataset.leaveHint : "";
+  note.placeholder = needed ? note.dataset.leaveHint : note.dataset.noteHint;
 }
 document.addEventListener("change", (event) => {
   if (event.target.matches('.attendance-grid input[type="radio"]')) {
