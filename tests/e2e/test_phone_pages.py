@@ -12,8 +12,6 @@ from django.core.management import call_command
 from django.urls import Resolver404, resolve
 from playwright.sync_api import expect
 
-from accounts.models import User
-
 from .browser import artifacts_dir, watch_csp
 
 pytestmark = pytest.mark.e2e
