@@ -57,13 +57,13 @@ def waiting(*, user: Any, today: dt.date) -> Section:
         )
         today_by = {r["subproject__program__county_id"]: r["today"] for r in rows}
         untaken_by = {r["subproject__program__county_id"]: r["untaken"] for r in rows}
-        url = reverse("reports:dashboard")
+        url = "#desk-counties"  # the table of counties on the home page
         return Section(
             "attendance",
             title,
             figures=[
-                Figure("sessions_today", _("场培训活动今天举行"), sum(today_by.values()), url, per_county=today_by),
-                Figure("untaken", _("场已结束的活动从未考勤"), sum(untaken_by.values()), url, per_county=untaken_by),
+                Figure("sessions_today", _("今天的培训活动"), sum(today_by.values()), url, per_county=today_by),
+                Figure("untaken", _("从未考勤的已结束活动"), sum(untaken_by.values()), url, per_county=untaken_by),
             ],
         )
     return Section("attendance", title)

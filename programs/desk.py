@@ -159,10 +159,10 @@ def _region_figures(user: Any, today: dt.date) -> list[Figure]:
     )
     nominated = {r["subproject__program__county_id"]: r["nominated"] for r in rows}
     trainees = {r["subproject__program__county_id"]: r["trainees"] for r in rows}
-    url = reverse("reports:dashboard")
+    url = "#desk-counties"  # the table of counties on the home page
     return [
         Figure("trainees", _("本年度参训人次"), sum(trainees.values()), url, per_county=trainees),
-        Figure("nominations", _("项提名待县里确认"), sum(nominated.values()), url, per_county=nominated),
+        Figure("nominations", _("待县里确认的提名"), sum(nominated.values()), url, per_county=nominated),
     ]
 
 

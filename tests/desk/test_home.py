@@ -74,8 +74,8 @@ def test_offices_above_the_county_see_their_counties_figures(client_for, world, 
     response = client_for(world.city_admin).get(HOME)
     rows = {row.county.name: dict(row.figures) for row in response.context["desk"].counties}
     assert set(rows) == {"甲县"}
-    assert rows["甲县"]["项提名待县里确认"] == 3
-    assert rows["甲县"]["场培训活动今天举行"] == 1
+    assert rows["甲县"]["待县里确认的提名"] == 3
+    assert rows["甲县"]["今天的培训活动"] == 1
     other = client_for(world.city_other).get(HOME)
     assert {row.county.name for row in other.context["desk"].counties} == {"乙县"}
     province = client_for(world.province_staff).get(HOME)
