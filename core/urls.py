@@ -3,8 +3,8 @@ from django.urls import path
 from . import views
 
 urlpatterns = [
-    path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
+    path("imports/", views.import_list, name="import_list"),
     path("imports/history/", views.import_history, name="import_history"),
     path("imports/history/<int:pk>/file/", views.import_history_file, name="import_history_file"),
     path("imports/<slug:kind>/", views.import_upload, name="import_upload"),
