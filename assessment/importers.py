@@ -13,14 +13,16 @@ from core.importing import (
     Importer,
     RowError,
     parse_decimal,
+    parse_id_text,
     parse_int,
     parse_text,
     register,
 )
 from core.scoping import ALL, is_county_level, scope_of
-from programs.models import Enrolment
+from programs.models import Enrolment, Program
+from trainees.models import Teacher
 
-from .models import AssessmentScheme, Component
+from .models import AssessmentScheme, Component, ManualScore
 from .scoring import ASSESSED, ERR_SCORE_RANGE, ScoreRow, scores_save
 
 ERR_SUBPROJECT_UNKNOWN = "找不到该年度的项目/子项目，或其考核方案不存在、已发布"
@@ -30,11 +32,11 @@ ERR_NOT_A_COMPONENT = "本子项目没有名为“{label}”的人工评分项"
 ERR_NO_SCORE_COLUMNS = "没有考核项成绩列"
 
 BASE_COLUMNS = (
-    Column("年度", "year", required=True, parse=parse_int),
+    Column("年度", "year", required=True, parse=parse_int, field=Program.year),
     Column("项目名称", "program", required=True, parse=parse_text),
     Column("子项目名称", "subproject", required=True, parse=parse_text),
-    Column("身份证号", "id_number", required=True, parse=lambda v: parse_text(v).upper()),
-    Column("姓名", "name", required=True, parse=parse_text),
+    Column("身份证号", "id_number", required=True, parse=parse_id_text, text=True),
+    Column("姓名", "name", required=True, parse=parse_text, field=Teacher.name),
 )
 
 
@@ -74,7 +76,9 @@ class ScoreImporter(Importer):
             self.manual[c.scheme_id][c.label] = c
         labels = sorted({label for by_label in self.manual.values() for label in by_label})
         # One column per component label known in scope; which of them a row needs depends on its scheme.
-        self.columns = BASE_COLUMNS + tuple(Column(label, f"c:{label}", parse=parse_decimal) for label in labels)
+        self.columns = BASE_COLUMNS + tuple(
+            Column(label, f"c:{label}", parse=parse_decimal, field=ManualScore.value) for label in labels
+        )
         self.trainees = {
             (e["subproject__assessment_scheme"], e["teacher__id_number"]): (e["pk"], e["teacher__name"])
             for e in Enrolment.objects.filter(

@@ -14,6 +14,7 @@ from core.importing import (
     RowError,
     choice_parser,
     parse_date,
+    parse_id_text,
     parse_int,
     parse_text,
     register,
@@ -21,6 +22,7 @@ from core.importing import (
 from core.scoping import ALL, is_county_level, scope_of
 from programs.models import Enrolment, Program, Session, SubProject
 from trainees.idcard import mask_id_number, normalize_id_number
+from trainees.models import Teacher
 
 from .models import AttendanceRecord, Status
 from .services import NOTE_MAX, RowInput, attendance_import_write
@@ -52,14 +54,16 @@ class AttendanceImporter(Importer):
     kind = "attendance"
     title = gettext_lazy("考勤导入")
     columns = (
-        Column("年度", "year", required=True, parse=parse_int),
+        Column("年度", "year", required=True, parse=parse_int, field=Program.year),
         Column("项目名称", "program", required=True, parse=parse_text),
         Column("子项目名称", "subproject", required=True, parse=parse_text),
         Column("日期", "date", required=True, parse=parse_date),
-        Column("身份证号", "id_number", required=True, parse=lambda v: normalize_id_number(parse_text(v))),
-        Column("姓名", "name", required=True, parse=parse_text),
+        Column(
+            "身份证号", "id_number", required=True, parse=lambda v: normalize_id_number(parse_id_text(v)), text=True
+        ),
+        Column("姓名", "name", required=True, parse=parse_text, field=Teacher.name),
         Column("出勤状态", "status", required=True, parse=choice_parser(Status, label="出勤状态")),
-        Column("备注", "note", parse=parse_text),
+        Column("备注", "note", parse=parse_text, field=AttendanceRecord.note),
     )
 
     @classmethod

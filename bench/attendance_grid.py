@@ -2,9 +2,10 @@
 
 Prints the median time to render the grid page and to save it (every row changed, so 300 updates
 and 300 audit rows per save), next to the median of one plain SELECT of the same rows in the same
-run. Runs against a throwaway test database created from DATABASE_URL and dropped afterwards.
+run. Runs in a scratch database of its own, made and dropped through `bench/_scratch.py` (only the
+server part of DATABASE_URL is used).
 
-    DATABASE_URL=postgres://postgres@127.0.0.1:5432/peixun_x .venv/bin/python bench/attendance_grid.py
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres .venv/bin/python bench/attendance_grid.py
 """
 
 import argparse
@@ -15,20 +16,8 @@ import time
 from pathlib import Path
 from urllib.parse import urlencode
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-# For the development secret and hosts only: the runs themselves have DEBUG off (see main()).
-os.environ.setdefault("DEBUG", "1")
-
-import django  # noqa: E402
-
-django.setup()
-
-from django.conf import settings  # noqa: E402
-from django.db import connection, transaction  # noqa: E402
-from django.test import Client  # noqa: E402
-from django.test.utils import setup_test_environment  # noqa: E402
-from django.urls import reverse  # noqa: E402
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _scratch import migrate, scratch_database, setup_django  # noqa: E402
 
 TARGET_RENDER_MS = 150
 TARGET_SAVE_MS = 300
@@ -80,6 +69,10 @@ def seed(trainees: int):
 
 
 def run(trainees: int, runs: int) -> bool:
+    from django.db import connection, transaction
+    from django.test import Client
+    from django.urls import reverse
+
     session, school, enrolments, coordinator = seed(trainees)
     client = Client()
     client.force_login(coordinator)
@@ -149,16 +142,17 @@ def main() -> int:
     parser.add_argument("--trainees", type=int, default=300)
     parser.add_argument("--runs", type=int, default=50)
     args = parser.parse_args()
-    if not settings.USING_POSTGRES:
-        print("DATABASE_URL must point at PostgreSQL", file=sys.stderr)
-        return 2
-    setup_test_environment(debug=False)  # measured as production runs: no query log, no template debug
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True, serialize=False)
-    try:
+    with scratch_database("attendance_grid") as url:
+        # The development secret and hosts; the runs themselves have DEBUG off (no query log).
+        setup_django(url, debug=True)
+        from django.conf import settings
+        from django.test.utils import setup_test_environment
+
+        migrate()
+        setup_test_environment(debug=False)  # measured as production runs: no query log, no template debug
+        settings.DEBUG = False
+        settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
         ok = run(args.trainees, args.runs)
-    finally:
-        connection.creation.destroy_test_db(old_name, verbosity=0)
     return 0 if ok else 1
 
 

@@ -170,6 +170,12 @@ STORAGES = {
 
 # Uploads: the import size cap is checked before any parsing.
 IMPORT_MAX_BYTES = env_int("IMPORT_MAX_BYTES", 20 * 1024 * 1024)
+# Files above this size are checked in a Celery task with progress instead of in the request.
+IMPORT_INLINE_BYTES = env_int("IMPORT_INLINE_BYTES", 512 * 1024)
+# Reading and checking one file may take this long before it is refused.
+IMPORT_MAX_SECONDS = env_int("IMPORT_MAX_SECONDS", 60)
+# Uploaded import files are kept this many days (administrators may download them again), then deleted.
+IMPORT_KEEP_DAYS = env_int("IMPORT_KEEP_DAYS", 90)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 10000  # the attendance grid posts several fields per trainee
@@ -269,4 +275,5 @@ REPORTS_STALE_QUEUED_SECONDS = env_int("REPORTS_STALE_QUEUED_SECONDS", 10 * 60)
 REPORTS_EXPORT_STEP_DELAY = float(env_str("REPORTS_EXPORT_STEP_DELAY", "0") or 0)
 CELERY_BEAT_SCHEDULE = {
     "reports-sweep-stale-exports": {"task": "reports.sweep_stale_exports", "schedule": 5 * 60},
+    "core-expire-import-files": {"task": "core.expire_import_files", "schedule": 6 * 60 * 60},
 }

@@ -13,6 +13,7 @@ class ImportCommand(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("file", type=Path)
         parser.add_argument("--dry-run", action="store_true", help="检查文件但不写入")
+        parser.add_argument("--sheet", default=None, help="读取的工作表名称（默认：当前显示的工作表）")
 
     def build_importer(self, **options) -> Importer:
         return self.importer_class()
@@ -23,7 +24,11 @@ class ImportCommand(BaseCommand):
             raise CommandError(f"找不到文件：{path}")
         importer = self.build_importer(**options)
         with path.open("rb") as stream:
-            result = run_import(importer, stream, dry_run=options["dry_run"])
+            result = run_import(
+                importer, stream, dry_run=options["dry_run"], name=path.name, sheet=options.get("sheet")
+            )
+        for note in result.notes:
+            self.stdout.write(note)
         for error in result.errors:
             self.stderr.write(str(error))
         if result.errors:

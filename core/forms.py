@@ -4,7 +4,10 @@ from django.utils.translation import gettext_lazy as _
 
 
 class ImportUploadForm(forms.Form):
-    file = forms.FileField(label=_("Excel 文件（.xlsx）"))
+    file = forms.FileField(
+        label=_("表格文件（.xlsx、.xls 或 .ods）"),
+        widget=forms.ClearableFileInput(attrs={"accept": ".xlsx,.xls,.ods"}),
+    )
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
@@ -15,3 +18,13 @@ class ImportUploadForm(forms.Form):
         if upload.size == 0:
             raise forms.ValidationError(_("文件为空"))
         return upload
+
+
+class ImportSheetForm(forms.Form):
+    """Which visible sheet of the workbook to read."""
+
+    sheet = forms.ChoiceField(label=_("工作表"))
+
+    def __init__(self, *args, sheets: list[str], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["sheet"].choices = [(name, name) for name in sheets]

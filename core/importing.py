@@ -1,58 +1,82 @@
-"""The Excel import framework every importer uses.
+"""The import framework every importer uses.
 
-Read the xlsx read-only, map Chinese headers (any order, unknown columns ignored), validate every row,
-collect every error, then write everything in one transaction or nothing. An importer only declares
-its columns and its row rules.
+Read the spreadsheet (xlsx, xls or ods through `core.spreadsheet`, bounded before calamine parses
+it), map Chinese headers (any order, unknown columns ignored with a note), check every column of
+every row with its parser and its model field's limits, collect every problem at once, then write
+everything in one transaction or nothing. An importer only declares its columns and its row rules.
 """
 
 import datetime as dt
-import io
-import zipfile
-from collections.abc import Callable, Iterator
+import logging
+import re
+import time
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import IO, Any
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import DatabaseError, connection, transaction
+from django.db.backends.base.operations import BaseDatabaseOperations
 from django.utils.translation import gettext as _
-from openpyxl import load_workbook
 
-from .excel import new_workbook, write_sheet
+from . import spreadsheet
+from .spreadsheet import (
+    ERR_EMPTY_FILE,
+    ERR_ENCRYPTED,
+    ERR_NOT_SPREADSHEET,
+    ERR_TOO_LARGE,
+    ERR_UNREADABLE,
+    OLE_MAGIC,
+    ZIP_MAGIC,
+    ImportFileError,
+    cell_text,
+)
 
-ERR_EMPTY_FILE = "文件为空"
-ERR_TOO_LARGE = "文件过大（上限 {limit} MB）"
-ERR_ENCRYPTED = "文件已加密或为旧版 .xls 格式，请去掉密码并另存为 .xlsx 后再导入"
-ERR_NOT_XLSX = "不是有效的 .xlsx 文件"
-ERR_UNREADABLE = "文件无法读取：{reason}"
+logger = logging.getLogger(__name__)
+
+__all__ = [
+    "ERR_EMPTY_FILE",
+    "ERR_ENCRYPTED",
+    "ERR_NOT_XLSX",
+    "ERR_TOO_LARGE",
+    "ERR_UNREADABLE",
+    "OLE_MAGIC",
+    "ZIP_MAGIC",
+    "CellError",
+    "Column",
+    "ImportFileError",
+    "ImportResult",
+    "Importer",
+    "RowError",
+    "Table",
+    "register",
+    "run_import",
+]
+
+ERR_NOT_XLSX = ERR_NOT_SPREADSHEET  # the old name, kept for importers and tests that use it
 ERR_NO_HEADER = "找不到表头行"
+ERR_NO_HEADER_IN_SHEET = "在工作表“{sheet}”中找不到表头行（前 {rows} 行中没有本导入的列名）；文件中的工作表：{sheets}"
 ERR_MISSING_COLUMN = "缺少必需的列"
 ERR_REQUIRED = "不能为空"
 ERR_TOO_MANY_ROWS = "行数过多（上限 {limit} 行）"
 ERR_NO_ROWS = "没有数据行"
 ERR_DUPLICATE_IN_FILE = "与第 {row} 行重复"
+ERR_TOO_LONG = "不能超过 {limit} 个字符（现为 {length} 个）"
+ERR_OUT_OF_RANGE = "数值超出范围（应在 {low} 到 {high} 之间）"
+ERR_DECIMAL_PLACES = "最多 {places} 位小数"
+ERR_DECIMAL_DIGITS = "数值过大（整数部分最多 {digits} 位）"
+ERR_NOT_FINITE = "应为数字（不能是无穷大或 NaN）"
+ERR_HALF_WIDTH = "请使用半角数字（不能用全角或上标数字）"
+ERR_ID_AS_NUMBER = "身份证号被表格软件转成了数字，请将该列设为文本后重新填写"
+ERR_PHONE = "电话号码应为 11 位手机号（以 1 开头），或带区号的固定电话（如 0731-84123456）"
+ERR_WRITE_FAILED = "写入时出错，未导入任何数据：{reason}"
+NOTE_IGNORED_COLUMNS = "以下列不属于本导入，已忽略：{columns}"
+NOTE_SHEET = "读取的工作表：“{sheet}”"
 
-OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # encrypted xlsx and legacy xls are OLE containers
-ZIP_MAGIC = b"PK\x03\x04"
-MAX_UNCOMPRESSED_BYTES = 1024 * 1024 * 1024  # refuse zip bombs before openpyxl inflates anything
 MAX_ROWS = 300_000
 HEADER_SCAN_ROWS = 10
-
-
-class ImportFileError(Exception):
-    """The file as a whole cannot be imported (not a row problem)."""
-
-
-@dataclass(frozen=True)
-class RowError:
-    row: int  # the spreadsheet's own row number, as the user sees it
-    column: str
-    message: str
-
-    def __str__(self) -> str:
-        where = f"第 {self.row} 行" if self.row else "文件"
-        return f"{where} [{self.column}]：{self.message}" if self.column else f"{where}：{self.message}"
+PROGRESS_EVERY = 2000
 
 
 class CellError(ValueError):
@@ -60,12 +84,50 @@ class CellError(ValueError):
 
 
 @dataclass(frozen=True)
+class RowError:
+    row: int  # the spreadsheet's own row number, as the user sees it
+    column: str
+    message: str
+    value: str = ""  # the offending cell as the user typed it
+
+    def __str__(self) -> str:
+        where = f"第 {self.row} 行" if self.row else "文件"
+        text = f"{where} [{self.column}]：{self.message}" if self.column else f"{where}：{self.message}"
+        return f"{text}（填写的是“{self.value}”）" if self.value else text
+
+
+@dataclass(frozen=True)
 class Column:
+    """One column of an import. `field` (a model field, or a model attribute such as `Teacher.name`)
+    gives the limits every value is checked against; `choices` lists allowed values for templates."""
+
     header: str
     key: str
     required: bool = False
     parse: Callable[[Any], Any] | None = None
     aliases: tuple[str, ...] = ()
+    field: Any = None
+    help: str = ""
+    example: Any = None
+    text: bool = False  # kept as text in templates (IDs, phones, codes)
+    choices: tuple[str, ...] | None = None
+
+    @property
+    def model_field(self) -> Any:
+        return getattr(self.field, "field", self.field)
+
+    def allowed_values(self) -> tuple[str, ...]:
+        if self.choices is not None:
+            return self.choices
+        allowed = getattr(self.parse, "allowed", None)
+        if allowed:
+            return tuple(allowed)
+        model_field = self.model_field
+        if model_field is not None and getattr(model_field, "choices", None):
+            return tuple(str(label) for _value, label in model_field.choices)
+        if self.parse is parse_bool:
+            return ("是", "否")
+        return ()
 
 
 @dataclass
@@ -76,10 +138,29 @@ class ImportResult:
     errors: list[RowError] = field(default_factory=list)
     preview: list[dict[str, Any]] = field(default_factory=list)
     written: bool = False
+    notes: list[str] = field(default_factory=list)
+    sheet: str = ""
+    sheets: list[str] = field(default_factory=list)
+    total_errors: int | None = None  # when `errors` holds only the first of them (a stored preview)
 
     @property
     def ok(self) -> bool:
         return not self.errors
+
+    @property
+    def error_total(self) -> int:
+        return len(self.errors) if self.total_errors is None else self.total_errors
+
+
+@dataclass
+class Table:
+    """The rows of one sheet as read from the file (cell values as calamine gives them), kept so a
+    preview and its confirmation never read the file twice."""
+
+    sheet: str
+    sheets: list[str]
+    first_row: int
+    rows: Iterable[list[Any]]
 
 
 REGISTRY: dict[str, type["Importer"]] = {}
@@ -97,6 +178,11 @@ class Importer:
     title: str = ""
     columns: tuple[Column, ...] = ()
     preview_limit = 20
+    # When true, `clean_row` also runs for rows where some cells failed to parse (their keys are then
+    # missing from `values`), so row rules report in the same pass; the row is never written.
+    clean_partial_rows = False
+    # Example rows for the template (lists in `columns` order); else each column's `example`.
+    examples: tuple[tuple[Any, ...], ...] = ()
 
     def __init__(self, *, actor: Any = None, **options: Any) -> None:
         self.actor = actor
@@ -115,6 +201,9 @@ class Importer:
     def prepare(self) -> None:
         """Load what row checks need (lookups by code, existing keys) in a few queries."""
 
+    def headers_found(self, headers: list[str], notes: list[str]) -> None:
+        """Called once with the header row's normalised names, before any data row."""
+
     def clean_row(self, values: dict[str, Any], row: int, errors: list[RowError]) -> Any:
         """Check one row's parsed values; append RowErrors; return what `write` needs (or None)."""
         raise NotImplementedError
@@ -130,51 +219,19 @@ class Importer:
         return {}
 
 
-def check_file(stream: IO[bytes], *, size: int | None = None) -> None:
-    """Refuse files that are not worth parsing: empty, too large, encrypted or not a zip."""
-    limit = settings.IMPORT_MAX_BYTES
-    if size is None:
-        stream.seek(0, io.SEEK_END)
-        size = stream.tell()
-    stream.seek(0)
-    if size == 0:
-        raise ImportFileError(_(ERR_EMPTY_FILE))
-    if size > limit:
-        raise ImportFileError(_(ERR_TOO_LARGE).format(limit=limit // (1024 * 1024)))
-    head = stream.read(8)
-    stream.seek(0)
-    if head.startswith(OLE_MAGIC):
-        raise ImportFileError(_(ERR_ENCRYPTED))
-    if not head.startswith(ZIP_MAGIC):
-        raise ImportFileError(_(ERR_NOT_XLSX))
-    try:
-        with zipfile.ZipFile(stream) as archive:
-            names = set(archive.namelist())
-            inflated = sum(info.file_size for info in archive.infolist())
-    except zipfile.BadZipFile as exc:
-        raise ImportFileError(_(ERR_NOT_XLSX)) from exc
-    finally:
-        stream.seek(0)
-    if "[Content_Types].xml" not in names:
-        raise ImportFileError(_(ERR_NOT_XLSX))
-    if inflated > MAX_UNCOMPRESSED_BYTES:
-        raise ImportFileError(_(ERR_TOO_LARGE).format(limit=limit // (1024 * 1024)))
+def check_file(stream: IO[bytes], *, size: int | None = None, name: str | None = None) -> None:
+    """Refuse files that are not worth parsing: empty, too large, encrypted, not a spreadsheet."""
+    spreadsheet.sniff(stream, size=size, name=name)
 
 
-def _read_rows(stream: IO[bytes]) -> Iterator[tuple[int, tuple[Any, ...]]]:
-    try:
-        wb = load_workbook(stream, read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many kinds; defusedxml's refusals among them
-        raise ImportFileError(_(ERR_UNREADABLE).format(reason=type(exc).__name__)) from exc
-    try:
-        ws = wb.worksheets[0]
-        yield from enumerate(ws.iter_rows(values_only=True), start=1)
-    except ImportFileError:
-        raise
-    except Exception as exc:
-        raise ImportFileError(_(ERR_UNREADABLE).format(reason=type(exc).__name__)) from exc
-    finally:
-        wb.close()
+def read_table(
+    stream: IO[bytes], *, size: int | None = None, name: str | None = None, sheet: str | None = None
+) -> tuple[Table, "spreadsheet.Workbook"]:
+    """Sniff, bound and open the file; the rows of the chosen sheet (the active visible one by default)."""
+    book = spreadsheet.sniff(stream, size=size, name=name)
+    chosen = book.choose(sheet)
+    first, rows = book.rows(chosen)
+    return Table(sheet=chosen, sheets=book.visible_names, first_row=first, rows=rows), book
 
 
 def _norm_header(value: Any) -> str:
@@ -184,11 +241,11 @@ def _norm_header(value: Any) -> str:
     return str(value).strip().replace(" ", "").replace("\u3000", "").rstrip("*")
 
 
-def _map_headers(importer: Importer, header: tuple[Any, ...]) -> tuple[dict[int, Column], list[Column]]:
+def _map_headers(importer: Importer, header: list[Any]) -> tuple[dict[int, Column], list[Column]]:
     wanted: dict[str, Column] = {}
     for column in importer.columns:
         for name in (column.header, *column.aliases):
-            wanted[_norm_header(name)] = column
+            wanted.setdefault(_norm_header(name), column)
     mapping: dict[int, Column] = {}
     for index, value in enumerate(header):
         column = wanted.get(_norm_header(value))
@@ -203,59 +260,120 @@ def _is_blank(value: Any) -> bool:
 
 
 def run_import(
-    importer: Importer, stream: IO[bytes], *, dry_run: bool = False, size: int | None = None
+    importer: Importer,
+    stream: IO[bytes] | None,
+    *,
+    dry_run: bool = False,
+    size: int | None = None,
+    name: str | None = None,
+    sheet: str | None = None,
+    table: Table | None = None,
+    progress: Callable[[int], Any] | None = None,
 ) -> ImportResult:
-    """Validate the whole file; unless `dry_run` or any row is bad, write it all in one transaction."""
+    """Validate the whole file (or an already read `table`); unless `dry_run` or any row is bad, write
+    it all in one transaction. `progress` gets a percentage now and then."""
     result = ImportResult()
+    book = None
     try:
-        check_file(stream, size=size)
-        rows = _read_rows(stream)
-        mapping: dict[int, Column] | None = None
-        importer.prepare()
-        cleaned: list[Any] = []
-        for number, raw in rows:
-            if mapping is None:
-                if all(_is_blank(v) for v in raw):
-                    continue
-                mapping, missing = _map_headers(importer, raw)
-                if not mapping and number >= HEADER_SCAN_ROWS:
-                    raise ImportFileError(_(ERR_NO_HEADER))
-                if not mapping:
-                    mapping = None
-                    continue
-                for column in missing:
-                    result.errors.append(RowError(number, column.header, _(ERR_MISSING_COLUMN)))
-                if missing:
-                    return result
-                continue
-            if all(_is_blank(v) for v in raw):
-                continue
-            result.total_rows += 1
-            if result.total_rows > MAX_ROWS:
-                raise ImportFileError(_(ERR_TOO_MANY_ROWS).format(limit=MAX_ROWS))
-            values, ok = _parse_row(mapping, raw, number, result.errors)
-            if not ok:
-                continue
-            item = importer.clean_row(values, number, result.errors)
-            if item is not None:
-                cleaned.append(item)
-        if mapping is None:
-            raise ImportFileError(_(ERR_NO_HEADER))
-        if result.total_rows == 0:
-            raise ImportFileError(_(ERR_NO_ROWS))
-        importer.finish(cleaned, result.errors)
+        if table is None:
+            table, book = read_table(stream, size=size, name=name, sheet=sheet)
+        result.sheet, result.sheets = table.sheet, table.sheets
+        if len(table.sheets) > 1:
+            result.notes.append(_(NOTE_SHEET).format(sheet=table.sheet))
+        cleaned = _validate(importer, table, result, book, progress)
     except ImportFileError as exc:
         result.errors.append(RowError(0, "", str(exc)))
+        return result
+    if cleaned is None:
         return result
     result.errors.sort(key=lambda e: (e.row, e.column))
     result.preview = [importer.preview_row(item) for item in cleaned[: importer.preview_limit]]
     if result.errors or dry_run:
         result.created, result.updated = _count_plan(importer, cleaned)
         return result
-    with transaction.atomic():
-        result.created, result.updated = importer.write(cleaned)
+    try:
+        with transaction.atomic():
+            result.created, result.updated = importer.write(cleaned)
+    except (DatabaseError, ValidationError) as exc:
+        # Row rules check every limit the database has, so this is a bug or a race: say so plainly.
+        logger.exception("import %s failed while writing", importer.kind)
+        reason = exc.messages[0] if isinstance(exc, ValidationError) else type(exc).__name__
+        result.errors.append(RowError(0, "", _(ERR_WRITE_FAILED).format(reason=reason)))
+        return result
     result.written = True
     return result
+
+
+def _validate(
+    importer: Importer,
+    table: Table,
+    result: ImportResult,
+    book: Any,
+    progress: Callable[[int], Any] | None,
+) -> list[Any] | None:
+    mapping: dict[int, Column] | None = None
+    importer.prepare()
+    cleaned: list[Any] = []
+    deadline = book.deadline if book is not None else None
+    limits = book.limits if book is not None else spreadsheet.current_limits()
+    expected = max(getattr(table.rows, "__len__", lambda: 0)(), 1)
+    partial = importer.clean_partial_rows
+    scanned = 0
+    for offset, raw in enumerate(table.rows):
+        number = table.first_row + offset
+        scanned += 1
+        if scanned % PROGRESS_EVERY == 0:
+            if deadline is not None and time.monotonic() > deadline:
+                raise ImportFileError(_(spreadsheet.ERR_TIME_BUDGET).format(seconds=int(limits.seconds)))
+            if progress is not None:
+                progress(min(95, 100 * scanned // expected))
+        if mapping is None:
+            if all(_is_blank(v) for v in raw):
+                continue
+            mapping, missing = _map_headers(importer, raw)
+            specs = _compile(mapping)
+            if not mapping:
+                mapping = None
+                if offset + 1 >= HEADER_SCAN_ROWS:
+                    raise ImportFileError(_no_header(table))
+                continue
+            for column in missing:
+                result.errors.append(RowError(number, column.header, _(ERR_MISSING_COLUMN)))
+            if missing:
+                return None
+            headers = [_norm_header(v) for v in raw]
+            ignored = [h for index, h in enumerate(headers) if h and index not in mapping]
+            importer.headers_found(headers, result.notes)
+            if ignored:
+                result.notes.append(_(NOTE_IGNORED_COLUMNS).format(columns="、".join(ignored)))
+            continue
+        if all(_is_blank(v) for v in raw):
+            continue
+        result.total_rows += 1
+        if result.total_rows > MAX_ROWS:
+            raise ImportFileError(_(ERR_TOO_MANY_ROWS).format(limit=MAX_ROWS))
+        values, ok = _parse_row(specs, raw, number, result.errors)
+        if not ok and not partial:
+            continue
+        item = importer.clean_row(values, number, result.errors)
+        if item is not None and ok:
+            cleaned.append(item)
+    if mapping is None:
+        raise ImportFileError(_no_header(table))
+    if result.total_rows == 0:
+        raise ImportFileError(_(ERR_NO_ROWS))
+    importer.finish(cleaned, result.errors)
+    if progress is not None:
+        progress(100)
+    return cleaned
+
+
+def _no_header(table: Table) -> str:
+    if not table.sheet:
+        return _(ERR_NO_HEADER)
+    return _(ERR_NO_HEADER_IN_SHEET).format(
+        sheet=table.sheet, rows=HEADER_SCAN_ROWS, sheets="、".join(f"“{s}”" for s in table.sheets)
+    )
 
 
 def _count_plan(importer: Importer, cleaned: list[Any]) -> tuple[int, int]:
@@ -263,45 +381,142 @@ def _count_plan(importer: Importer, cleaned: list[Any]) -> tuple[int, int]:
     return planner(cleaned) if planner else (len(cleaned), 0)
 
 
+MEMO_LIMIT = 2000  # distinct values per column whose outcome is remembered
+
+
+def _compile(mapping: dict[int, Column]) -> list[tuple[int, Column, Any, int, bool, dict]]:
+    """Per mapped column, once per file: (index, column, model field or None, text limit, needs the
+    full check, memo). A text field's length is checked inline; numbers go through `check_limits`.
+    Parsers are functions of the cell alone, so a column's repeated values (学段, 学校, 是/否…) are
+    checked once and their outcome (value or message) remembered."""
+    specs = []
+    for index, column in mapping.items():
+        model_field = column.model_field if column.field is not None else None
+        max_length = getattr(model_field, "max_length", None) or 0
+        full = model_field is not None and model_field.get_internal_type() not in ("CharField", "TextField")
+        specs.append((index, column, model_field, max_length, full, {}))
+    return specs
+
+
+_FAILED = object()
+
+
+def _check_cell(column: Column, model_field: Any, max_length: int, full: bool, value: Any) -> Any:
+    if column.parse is not None:
+        value = column.parse(value)
+    if max_length and value.__class__ is str and len(value) > max_length:
+        raise CellError(_(ERR_TOO_LONG).format(limit=max_length, length=len(value)))
+    if full:
+        check_limits(model_field, value)
+    return value
+
+
 def _parse_row(
-    mapping: dict[int, Column], raw: tuple[Any, ...], number: int, errors: list[RowError]
+    mapping: dict[int, Column] | list[tuple[int, Column, Any, int, bool, dict]],
+    raw: list[Any],
+    number: int,
+    errors: list[RowError],
 ) -> tuple[dict[str, Any], bool]:
+    specs = _compile(mapping) if isinstance(mapping, dict) else mapping
     values: dict[str, Any] = {}
     ok = True
-    for index, column in mapping.items():
-        value = raw[index] if index < len(raw) else None
-        if _is_blank(value):
+    width = len(raw)
+    for index, column, model_field, max_length, full, memo in specs:
+        value = raw[index] if index < width else None
+        if value is None or (value.__class__ is str and not value.strip()):
             if column.required:
                 errors.append(RowError(number, column.header, _(ERR_REQUIRED)))
                 ok = False
             values[column.key] = None
             continue
-        if column.parse is not None:
+        known = (
+            memo.get((value.__class__, value), _FAILED) if value.__class__ is not float or value == value else _FAILED
+        )
+        if known is not _FAILED:
+            outcome, message = known
+        else:
             try:
-                value = column.parse(value)
+                outcome, message = _check_cell(column, model_field, max_length, full, value), None
             except (CellError, ValidationError) as exc:
-                message = exc.messages[0] if isinstance(exc, ValidationError) else str(exc)
-                errors.append(RowError(number, column.header, message))
-                ok = False
-                continue
-        values[column.key] = value
+                outcome, message = None, exc.messages[0] if isinstance(exc, ValidationError) else str(exc)
+            if len(memo) < MEMO_LIMIT:
+                memo[(value.__class__, value)] = (outcome, message)
+        if message is not None:
+            errors.append(RowError(number, column.header, message, _shown(raw[index])))
+            ok = False
+            continue
+        values[column.key] = outcome
     return values, ok
+
+
+def _shown(raw: Any) -> str:
+    shown = cell_text(raw)
+    return shown[:40] + "…" if len(shown) > 40 else shown
+
+
+_INTEGER_TYPES = BaseDatabaseOperations.integer_field_ranges
+
+
+def check_limits(model_field: Any, value: Any) -> None:
+    """Raise CellError when `value` would not fit `model_field` as the database stores it."""
+    if value is None:
+        return
+    internal = model_field.get_internal_type()
+    max_length = getattr(model_field, "max_length", None)
+    if max_length and isinstance(value, str) and len(value) > max_length:
+        raise CellError(_(ERR_TOO_LONG).format(limit=max_length, length=len(value)))
+    if internal in _INTEGER_TYPES and isinstance(value, int | Decimal):
+        low, high = _INTEGER_TYPES[internal]
+        if not low <= value <= high:
+            raise CellError(_(ERR_OUT_OF_RANGE).format(low=low, high=high))
+    if internal == "DecimalField" and isinstance(value, Decimal | int):
+        value = Decimal(value)
+        if not value.is_finite():
+            raise CellError(_(ERR_NOT_FINITE))
+        places = model_field.decimal_places
+        sign, digits, exponent = value.normalize().as_tuple()
+        if isinstance(exponent, int) and -exponent > places:
+            raise CellError(_(ERR_DECIMAL_PLACES).format(places=places))
+        whole = model_field.max_digits - places
+        if abs(value) >= Decimal(10) ** whole:
+            raise CellError(_(ERR_DECIMAL_DIGITS).format(digits=whole))
 
 
 # Parsers shared by importers. Each raises CellError with a Chinese message.
 
 
 def parse_text(value: Any) -> str:
-    if isinstance(value, float) and value.is_integer():
+    if value.__class__ is str:
+        return value.strip()
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
         value = int(value)
+    elif isinstance(value, dt.datetime | dt.date):
+        return cell_text(value)
     return str(value).strip()
 
 
+def _number_text(value: Any) -> str:
+    if isinstance(value, bool):
+        raise CellError(_("应为数字"))
+    if isinstance(value, float):
+        if value != value or value in (float("inf"), float("-inf")):
+            raise CellError(_(ERR_NOT_FINITE))
+        return repr(value)
+    text = str(value).strip().replace(",", "")
+    if not text.isascii():
+        raise CellError(_(ERR_HALF_WIDTH))
+    return text
+
+
 def parse_int(value: Any) -> int:
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
     try:
-        number = Decimal(str(value).strip())
+        number = Decimal(_number_text(value))
     except InvalidOperation as exc:
         raise CellError(_("应为整数")) from exc
+    if not number.is_finite():
+        raise CellError(_(ERR_NOT_FINITE))
     if number != number.to_integral_value():
         raise CellError(_("应为整数"))
     return int(number)
@@ -309,9 +524,12 @@ def parse_int(value: Any) -> int:
 
 def parse_decimal(value: Any) -> Decimal:
     try:
-        return Decimal(str(value).strip())
+        number = Decimal(_number_text(value))
     except InvalidOperation as exc:
         raise CellError(_("应为数字")) from exc
+    if not number.is_finite():
+        raise CellError(_(ERR_NOT_FINITE))
+    return number
 
 
 def parse_date(value: Any) -> dt.date:
@@ -320,10 +538,30 @@ def parse_date(value: Any) -> dt.date:
     if isinstance(value, dt.date):
         return value
     text = str(value).strip().replace("/", "-").replace(".", "-")
+    if not text.isascii():
+        raise CellError(_("日期格式应为 2024-09-01"))
     try:
         return dt.date.fromisoformat(text)
     except ValueError as exc:
         raise CellError(_("日期格式应为 2024-09-01")) from exc
+
+
+_MONTH = re.compile(r"^(\d{4})\s*(?:[-/.年]\s*(\d{1,2})\s*月?|(\d{2}))(?:[-/.]?\d{1,2}日?)?$")
+
+
+def parse_month(value: Any) -> dt.date:
+    """A month (2005-09, 2005年9月, 200509, 2005.9, or a date cell) as its first day."""
+    if isinstance(value, dt.datetime | dt.date):
+        return dt.date(value.year, value.month, 1)
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    text = str(value).strip()
+    match = _MONTH.match(text) if text.isascii() or "年" in text else None
+    if match:
+        month = int(match.group(2) or match.group(3))
+        if 1 <= month <= 12 and 1900 <= int(match.group(1)) <= 2100:
+            return dt.date(int(match.group(1)), month, 1)
+    raise CellError(_("年月格式应为 2005-09"))
 
 
 def parse_bool(value: Any) -> bool:
@@ -333,6 +571,27 @@ def parse_bool(value: Any) -> bool:
     if text in {"否", "0", "false", "n", "no", ""}:
         return False
     raise CellError(_("应为“是”或“否”"))
+
+
+_MOBILE = re.compile(r"^1\d{10}$")
+_LANDLINE = re.compile(r"^0\d{2,3}-?\d{7,8}(?:-\d{1,6})?$")
+
+
+def parse_phone(value: Any) -> str:
+    """An 11-digit mobile number starting with 1, or a landline with its area code."""
+    text = parse_text(value).replace(" ", "").replace("－", "-")
+    if text.startswith("+86"):
+        text = text[3:].lstrip("-")
+    if text.isascii() and (_MOBILE.match(text) or _LANDLINE.match(text)):
+        return text
+    raise CellError(_(ERR_PHONE))
+
+
+def parse_id_text(value: Any) -> str:
+    """A 身份证号 cell as text; a spreadsheet that turned it into a number gets its own message."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        raise CellError(_(ERR_ID_AS_NUMBER))
+    return str(value).strip().upper().replace(" ", "")
 
 
 def choice_parser(choices: Any, *, label: str) -> Callable[[Any], str]:
@@ -349,11 +608,16 @@ def choice_parser(choices: Any, *, label: str) -> Callable[[Any], str]:
         allowed = "、".join(by_label)
         raise CellError(_("{label}“{text}”无效，可选：{allowed}").format(label=label, text=text, allowed=allowed))
 
+    parse.allowed = tuple(by_label)  # type: ignore[attr-defined]
     return parse
 
 
 def template_workbook(importer_cls: type[Importer], example_rows: list[list[Any]] | None = None) -> Any:
-    wb = new_workbook()
-    headers = [c.header + ("*" if c.required else "") for c in importer_cls.columns]
-    write_sheet(wb, importer_cls.title or "导入模板", headers, example_rows or [])
-    return wb
+    from .import_files import template_workbook as build
+
+    return build(importer_cls, example_rows)
+
+
+def uses_copy(count: int, threshold: int) -> bool:
+    """Whether a write of `count` rows goes through PostgreSQL COPY (SQLite keeps the ORM path)."""
+    return connection.vendor == "postgresql" and count >= threshold

@@ -14,13 +14,15 @@ from core.importing import (
     Importer,
     RowError,
     parse_decimal,
+    parse_id_text,
     parse_int,
     parse_text,
     register,
 )
 from core.scoping import ALL, is_county_level, scope_of
-from programs.models import Enrolment
+from programs.models import Enrolment, Program
 from trainees.idcard import mask_id_number, normalize_id_number
+from trainees.models import Teacher
 
 from .models import OnlineStudy
 
@@ -62,13 +64,13 @@ class OnlineHoursImporter(Importer):
     kind = "online_hours"
     title = _("网络研修学时导入")
     columns = (
-        Column("年度", "year", required=True, parse=parse_int),
+        Column("年度", "year", required=True, parse=parse_int, field=Program.year),
         Column("项目名称", "program", required=True, parse=parse_text),
         Column("子项目名称", "subproject", required=True, parse=parse_text),
-        Column("身份证号", "id_number", required=True, parse=parse_text, aliases=("身份证号码",)),
-        Column("姓名", "name", required=True, parse=parse_text),
-        Column("在线学时", "online_hours", required=True, parse=parse_hours),
-        Column("完成任务数", "tasks_done", required=True, parse=parse_count),
+        Column("身份证号", "id_number", required=True, parse=parse_id_text, aliases=("身份证号码",), text=True),
+        Column("姓名", "name", required=True, parse=parse_text, field=Teacher.name),
+        Column("在线学时", "online_hours", required=True, parse=parse_hours, field=OnlineStudy.online_hours),
+        Column("完成任务数", "tasks_done", required=True, parse=parse_count, field=OnlineStudy.tasks_done),
     )
 
     @classmethod

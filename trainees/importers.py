@@ -3,9 +3,11 @@
 from dataclasses import dataclass
 from typing import Any
 
+from django.db import connection
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core import pgcopy
 from core.importing import (
     ERR_DUPLICATE_IN_FILE,
     CellError,
@@ -14,9 +16,14 @@ from core.importing import (
     RowError,
     choice_parser,
     parse_bool,
+    parse_date,
+    parse_id_text,
     parse_int,
+    parse_month,
+    parse_phone,
     parse_text,
     register,
+    uses_copy,
 )
 from core.scoping import ALL, is_county_level, scope_of
 
@@ -31,6 +38,11 @@ ERR_TEACHER_OUT_OF_SCOPE = "该教师不在您的管理范围内"
 ERR_SCHOOL_CODE_OTHER_COUNTY = "学校代码已被其他县区的学校使用"
 ERR_NAME_TAKEN = "同一县区已有同名学校（代码 {code}）"
 ERR_ENTRY_YEAR = "入职年份应在 1950 到今年之间"
+ERR_ID_TYPE = "身份证件类型“{value}”暂不支持：本系统以居民身份证号识别教师"
+ERR_BIRTH_MISMATCH = "出生日期与身份证号中的出生日期（{birth}）不一致"
+ERR_SCHOOL_BEFORE_WORK = "进本校年月不能早于参加工作年月"
+NOTE_NATIONAL_LAYOUT = "已识别为全国教师管理信息系统的教师基本信息表，将按该系统的规则检查出生日期和年月"
+NATIONAL_HEADERS = {"身份证件类型", "身份证件号", "参加工作年月", "进本校年月"}
 
 GENDER_LABELS = {"男": "M", "女": "F", "M": "M", "F": "F"}
 
@@ -43,7 +55,17 @@ def parse_gender(value: Any) -> str:
 
 
 def parse_id(value: Any) -> Any:
-    return parse_id_number(parse_text(value))
+    return parse_id_number(parse_id_text(value))
+
+
+ID_TYPE_RESIDENT = "居民身份证"
+
+
+def parse_id_type(value: Any) -> str:
+    text = parse_text(value)
+    if text not in (ID_TYPE_RESIDENT, "身份证", "中华人民共和国居民身份证"):
+        raise CellError(_(ERR_ID_TYPE).format(value=text))
+    return ID_TYPE_RESIDENT
 
 
 @dataclass
@@ -64,12 +86,12 @@ class SchoolImporter(Importer):
     kind = "schools"
     title = _("学校导入")
     columns = (
-        Column("省", "province", required=True, parse=parse_text),
-        Column("市", "city", required=True, parse=parse_text),
-        Column("县区", "county", required=True, parse=parse_text),
-        Column("乡镇", "township", parse=parse_text),
-        Column("学校代码", "code", required=True, parse=parse_text),
-        Column("学校名称", "name", required=True, parse=parse_text),
+        Column("省", "province", required=True, parse=parse_text, field=Region.name),
+        Column("市", "city", required=True, parse=parse_text, field=Region.name),
+        Column("县区", "county", required=True, parse=parse_text, field=Region.name),
+        Column("乡镇", "township", parse=parse_text, field=Region.name),
+        Column("学校代码", "code", required=True, parse=parse_text, field=School.code, text=True),
+        Column("学校名称", "name", required=True, parse=parse_text, field=School.name),
         Column("类型", "kind", required=True, parse=choice_parser(School.Kind, label="类型")),
         Column("城乡", "area", required=True, parse=choice_parser(School.Area, label="城乡")),
     )
@@ -151,6 +173,23 @@ class SchoolImporter(Importer):
         return {"学校代码": item.code, "学校名称": item.name, "县区": item.county, "乡镇": item.township or ""}
 
 
+def _teachers_by_number(numbers: list[str]) -> Any:
+    """(pk, 身份证号, school, county, the two months) of the stored teachers among `numbers`."""
+    if connection.vendor == "postgresql":
+        # One query with an array parameter: building a 50,000-item IN list costs more than the query.
+        return pgcopy.fetch(
+            """SELECT t.id, t.id_number, t.school_id, s.county_id, t.work_start_month, t.school_start_month
+            FROM trainees_teacher t JOIN trainees_school s ON s.id = t.school_id WHERE t.id_number = ANY(%s)""",
+            [numbers],
+        )
+    rows = []
+    for start in range(0, len(numbers), 5000):
+        rows += Teacher.objects.filter(id_number__in=numbers[start : start + 5000]).values_list(
+            "pk", "id_number", "school_id", "school__county_id", "work_start_month", "school_start_month"
+        )
+    return rows
+
+
 @dataclass
 class TeacherRow:
     row: int
@@ -170,28 +209,94 @@ TEACHER_OPTIONAL_KEYS = (
     "is_special_post",
     "entry_year",
     "education",
+    "is_inclusive_teacher",
+    "is_resource_teacher",
+    "special_ed_direction",
+    "work_start_month",
+    "school_start_month",
+    "is_on_staff",
+    "employment_form",
+    "is_backbone",
+    "is_master_teacher",
+    "special_ed_trained",
 )
 
 
 @register
 class TeacherImporter(Importer):
+    """Teachers by 身份证号; also reads the national teacher system's basic-info export (全国教师管理
+    信息系统 教师基本信息), recognised by its headers, with that system's own checks."""
+
     kind = "teachers"
     title = _("教师导入")
+    clean_partial_rows = True
     columns = (
-        Column("姓名", "name", required=True, parse=parse_text),
-        Column("身份证号", "info", required=True, parse=parse_id, aliases=("身份证号码",)),
-        Column("性别", "gender", parse=parse_gender),
-        Column("手机号", "phone", parse=parse_text, aliases=("手机", "联系电话")),
-        Column("学校", "school", required=True, parse=parse_text, aliases=("学校名称", "学校代码")),
-        Column("学段", "stage", parse=choice_parser(Teacher.Stage, label="学段")),
-        Column("学科", "subject", parse=parse_text),
-        Column("职称", "title", parse=parse_text),
-        Column("岗位", "post", parse=choice_parser(Teacher.Post, label="岗位")),
-        Column("乡村教师", "is_rural", parse=parse_bool),
-        Column("特岗教师", "is_special_post", parse=parse_bool),
-        Column("入职年份", "entry_year", parse=parse_int),
-        Column("学历", "education", parse=parse_text),
+        Column("姓名", "name", required=True, parse=parse_text, field=Teacher.name, example="张三"),
+        Column(
+            "身份证号",
+            "info",
+            required=True,
+            parse=parse_id,
+            aliases=("身份证号码", "身份证件号"),
+            text=True,
+            help="18 位居民身份证号，末位可为 X",
+            example="430521198507150012",
+        ),
+        Column("性别", "gender", parse=parse_gender, choices=("男", "女"), help="须与身份证号一致", example="男"),
+        Column(
+            "手机号",
+            "phone",
+            parse=parse_phone,
+            aliases=("手机", "联系电话"),
+            field=Teacher.phone,
+            text=True,
+            help="11 位手机号，或带区号的固定电话",
+            example="13907310001",
+        ),
+        Column(
+            "学校",
+            "school",
+            required=True,
+            parse=parse_text,
+            aliases=("学校名称", "学校代码", "任职学校"),
+            text=True,
+            help="学校代码或学校名称",
+            example="X001",
+        ),
+        Column("学段", "stage", parse=choice_parser(Teacher.Stage, label="学段"), example="小学"),
+        Column("学科", "subject", parse=parse_text, field=Teacher.subject, example="语文"),
+        Column("职称", "title", parse=parse_text, field=Teacher.title, example="一级教师"),
+        Column("岗位", "post", parse=choice_parser(Teacher.Post, label="岗位"), example="教师"),
+        Column("乡村教师", "is_rural", parse=parse_bool, example="是"),
+        Column("特岗教师", "is_special_post", parse=parse_bool, example="否"),
+        Column("入职年份", "entry_year", parse=parse_int, field=Teacher.entry_year, example=2008),
+        Column("学历", "education", parse=parse_text, field=Teacher.education, example="本科"),
+        Column("随班就读教师", "is_inclusive_teacher", parse=parse_bool, example="否"),
+        Column("资源教师", "is_resource_teacher", parse=parse_bool, example="否"),
+        Column(
+            "特教专业方向",
+            "special_ed_direction",
+            parse=choice_parser(Teacher.SpecialEdDirection, label="特教专业方向"),
+        ),
+        # The national system's basic-info layout.
+        Column("身份证件类型", "id_type", parse=parse_id_type, choices=(ID_TYPE_RESIDENT,)),
+        Column("出生日期", "birth_date", parse=parse_date, help="须与身份证号中的出生日期一致"),
+        Column("参加工作年月", "work_start_month", parse=parse_month, help="如 2008-09"),
+        Column("进本校年月", "school_start_month", parse=parse_month, help="如 2015-09，不能早于参加工作年月"),
+        Column("是否在编", "is_on_staff", parse=parse_bool),
+        Column("用人形式", "employment_form", parse=parse_text, field=Teacher.employment_form),
+        Column("是否县级及以上骨干教师", "is_backbone", parse=parse_bool, aliases=("县级及以上骨干教师",)),
+        Column("是否特级教师", "is_master_teacher", parse=parse_bool, aliases=("特级教师",)),
+        Column(
+            "是否受过特教专业培养培训",
+            "special_ed_trained",
+            parse=parse_bool,
+            aliases=("受过特教专业培养培训",),
+        ),
     )
+    batch_size = 2000
+    copy_threshold = 2000  # rows from which PostgreSQL writes go through COPY
+
     batch_size = 2000
 
     @classmethod
@@ -215,6 +320,18 @@ class TeacherImporter(Importer):
             self.by_name.setdefault(school.name, []).append(school)
         self.seen: dict[str, int] = {}
         self.this_year = timezone.localdate().year
+        self.national = False
+        self._keys: tuple[str, ...] | None = None
+
+    def _present_keys(self, values: dict[str, Any]) -> tuple[str, ...]:
+        # Every row of a file has the same columns: the optional keys are found once.
+        self._keys = tuple(key for key in TEACHER_OPTIONAL_KEYS if key in values)
+        return self._keys
+
+    def headers_found(self, headers: list[str], notes: list[str]) -> None:
+        if len(NATIONAL_HEADERS & set(headers)) >= 2:
+            self.national = True
+            notes.append(_(NOTE_NATIONAL_LAYOUT))
 
     def _school(self, value: str) -> School:
         if value in self.by_code:
@@ -227,44 +344,63 @@ class TeacherImporter(Importer):
         raise CellError(_(ERR_SCHOOL_UNKNOWN).format(value=value))
 
     def clean_row(self, values: dict[str, Any], row: int, errors: list[RowError]) -> TeacherRow | None:
-        info = values["info"]
+        """Every rule runs even when other cells of the row failed (their keys are then missing)."""
+        info = values.get("info")
         ok = True
-        try:
-            school = self._school(values["school"])
-        except CellError as exc:
-            errors.append(RowError(row, "学校", str(exc)))
-            ok = False
-        if values.get("gender") and values["gender"] != info.gender:
+        school = None
+        if values.get("school"):
+            try:
+                school = self._school(values["school"])
+            except CellError as exc:
+                errors.append(RowError(row, "学校", str(exc), values["school"]))
+                ok = False
+        if info is not None and values.get("gender") and values["gender"] != info.gender:
             errors.append(RowError(row, "性别", _(ERR_GENDER_MISMATCH)))
             ok = False
         year = values.get("entry_year")
         if year is not None and not 1950 <= year <= self.this_year:
-            errors.append(RowError(row, "入职年份", _(ERR_ENTRY_YEAR)))
+            errors.append(RowError(row, "入职年份", _(ERR_ENTRY_YEAR), str(year)))
             ok = False
-        first = self.seen.setdefault(info.number, row)
-        if first != row:
-            errors.append(RowError(row, "身份证号", _(ERR_DUPLICATE_IN_FILE).format(row=first)))
+        birth = values.get("birth_date")
+        if info is not None and birth is not None and birth != info.birth_date:
+            errors.append(
+                RowError(row, "出生日期", _(ERR_BIRTH_MISMATCH).format(birth=info.birth_date.isoformat()), str(birth))
+            )
             ok = False
-        if not ok:
+        work, joined = values.get("work_start_month"), values.get("school_start_month")
+        if work and joined and joined < work:
+            errors.append(RowError(row, "进本校年月", _(ERR_SCHOOL_BEFORE_WORK), f"{joined:%Y-%m}"))
+            ok = False
+        if info is not None:
+            first = self.seen.setdefault(info.number, row)
+            if first != row:
+                errors.append(RowError(row, "身份证号", _(ERR_DUPLICATE_IN_FILE).format(row=first)))
+                ok = False
+        if not ok or info is None or school is None or "name" not in values:
             return None
-        fields = {key: values[key] for key in TEACHER_OPTIONAL_KEYS if key in values and values[key] is not None}
+        keys = self._keys if self._keys is not None else self._present_keys(values)
+        fields = {key: value for key in keys if (value := values.get(key)) is not None}
         return TeacherRow(row=row, name=values["name"], info=info, school=school, fields=fields)
 
     def finish(self, cleaned: list[TeacherRow], errors: list[RowError]) -> None:
         numbers = [item.info.number for item in cleaned]
         self.existing: dict[str, tuple[int, int, int]] = {}
-        for start in range(0, len(numbers), 5000):
-            chunk = numbers[start : start + 5000]
-            for pk, number, school_id, county_id in Teacher.objects.filter(id_number__in=chunk).values_list(
-                "pk", "id_number", "school_id", "school__county_id"
-            ):
-                self.existing[number] = (pk, school_id, county_id)
-        if self.county_id is None:
-            return
+        months: dict[str, tuple[Any, Any]] = {}
+        for pk, number, school_id, county_id, work, joined in _teachers_by_number(numbers):
+            self.existing[number] = (pk, school_id, county_id)
+            if work or joined:
+                months[number] = (work, joined)
         for item in cleaned:
             known = self.existing.get(item.info.number)
-            if known is not None and known[2] != self.county_id:
+            if self.county_id is not None and known is not None and known[2] != self.county_id:
                 errors.append(RowError(item.row, "身份证号", _(ERR_TEACHER_OUT_OF_SCOPE)))
+            stored = months.get(item.info.number)
+            if stored and ("work_start_month" in item.fields or "school_start_month" in item.fields):
+                # A re-import may bring one of the two months: the pair as stored afterwards must hold.
+                work = item.fields.get("work_start_month", stored[0])
+                joined = item.fields.get("school_start_month", stored[1])
+                if work and joined and joined < work:
+                    errors.append(RowError(item.row, "进本校年月", _(ERR_SCHOOL_BEFORE_WORK)))
 
     def plan(self, cleaned: list[TeacherRow]) -> tuple[int, int]:
         updated = sum(1 for item in cleaned if item.info.number in self.existing)
@@ -281,6 +417,8 @@ class TeacherImporter(Importer):
         )
 
     def write(self, cleaned: list[TeacherRow]) -> tuple[int, int]:
+        if uses_copy(len(cleaned), self.copy_threshold):
+            return self._write_copy(cleaned)
         now = timezone.now()
         actor = self.actor if getattr(self.actor, "pk", None) else None
         new: list[Teacher] = []
@@ -317,3 +455,59 @@ class TeacherImporter(Importer):
 
     def preview_row(self, item: TeacherRow) -> dict[str, Any]:
         return {"姓名": item.name, "身份证号": mask_id_number(item.info.number), "学校": item.school.name}
+
+    def _write_copy(self, cleaned: list[TeacherRow]) -> tuple[int, int]:
+        """The same writes as the ORM path, set-based: a blank cell (NULL here) keeps the stored value."""
+        now = timezone.now()
+        actor_id = getattr(self.actor, "pk", None)
+        keys = TEACHER_OPTIONAL_KEYS
+        fields = {key: Teacher._meta.get_field(key) for key in keys}
+        columns = [
+            ("is_new", "boolean"),
+            ("id_number", "varchar(18)"),
+            ("name", "varchar(64)"),
+            ("gender", "varchar(1)"),
+            ("birth_date", "date"),
+            ("school_id", "bigint"),
+            *((key, fields[key].db_type(connection)) for key in keys),
+        ]
+        existing = self.existing
+        pgcopy.copy_temp_table(
+            "import_teacher",
+            columns,
+            [
+                [
+                    i.info.number not in existing,
+                    i.info.number,
+                    i.name,
+                    i.info.gender,
+                    i.info.birth_date,
+                    i.school.pk,
+                    *map(i.fields.get, keys),
+                ]
+                for i in cleaned
+            ],
+        )
+        pgcopy.execute(
+            """INSERT INTO trainees_teachertransfer (teacher_id, from_school_id, to_school_id, moved_at, actor_id, note)
+            SELECT t.id, t.school_id, s.school_id, %s, %s, %s
+            FROM trainees_teacher t JOIN import_teacher s ON s.id_number = t.id_number
+            WHERE NOT s.is_new AND t.school_id <> s.school_id""",
+            [now, actor_id, _("Excel 导入")],
+        )
+        updates = ", ".join(f"{key} = COALESCE(s.{key}, t.{key})" for key in keys)
+        updated = pgcopy.execute(
+            f"""UPDATE trainees_teacher t SET name = s.name, school_id = s.school_id, updated_at = %s, {updates}
+            FROM import_teacher s WHERE NOT s.is_new AND t.id_number = s.id_number""",
+            [now],
+        )
+        defaults = [fields[key].get_default() for key in keys]
+        created = pgcopy.execute(
+            f"""INSERT INTO trainees_teacher
+                (id_number, name, gender, birth_date, school_id, created_at, updated_at, {", ".join(keys)})
+            SELECT s.id_number, s.name, s.gender, s.birth_date, s.school_id, %s, %s,
+                {", ".join(f"COALESCE(s.{key}, %s)" for key in keys)}
+            FROM import_teacher s WHERE s.is_new""",
+            [now, now, *defaults],
+        )
+        return created, updated

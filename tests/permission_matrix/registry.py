@@ -8,9 +8,15 @@ def _upload(world):
 
     from tests.xlsx import make_xlsx
 
-    record = ImportUpload(kind="teachers", original_name="t.xlsx", size=1, uploaded_by=world.staff_x)
+    record = ImportUpload(
+        kind="teachers", original_name="t.xlsx", size=1, uploaded_by=world.staff_x, county=world.county_x
+    )
     record.file.save("t.xlsx", ContentFile(make_xlsx([["姓名", "身份证号", "学校"]])), save=True)
     return ["teachers", record.pk]
+
+
+def _history_record(world):
+    return [_upload(world)[1]]
 
 
 def _services_healthy(world):
@@ -90,6 +96,29 @@ ENTRIES = {
     "import_preview": Case(
         expect(teacher=403, coord_a=403, coord_b=403, staff_x=200, staff_y=404, admin_x=404),
         setup=_upload,
+        above=above(403),
+    ),
+    "import_status": Case(
+        expect(teacher=403, coord_a=403, coord_b=403, staff_x=200, staff_y=404, admin_x=404),
+        setup=_upload,
+        above=above(403),
+    ),
+    "import_errors": Case(
+        expect(teacher=403, coord_a=403, coord_b=403, staff_x=200, staff_y=404, admin_x=404),
+        setup=_upload,
+        above=above(403),
+    ),
+    "import_sheet": Case(
+        # POST-only, like the confirmation
+        expect(teacher=405, coord_a=405, coord_b=405, staff_x=405, staff_y=405, admin_x=405),
+        setup=_upload,
+        above=above(405),
+    ),
+    "import_history": Case(county_only(), above=above(403)),
+    "import_history_file": Case(
+        # the county's administrator downloads a kept file again; its staff may only read the history
+        expect(teacher=403, coord_a=403, coord_b=403, staff_x=403, staff_y=404, admin_x=200),
+        setup=_history_record,
         above=above(403),
     ),
     "import_confirm": Case(

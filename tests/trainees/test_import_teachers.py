@@ -14,7 +14,7 @@ from core.importing import (
     run_import,
 )
 from tests.factories import SchoolFactory, make_id_number
-from tests.xlsx import make_xlsx
+from tests.xlsx import encrypt_xlsx, make_xlsx
 from trainees.idcard import ERR_CHECKSUM
 from trainees.importers import ERR_SCHOOL_UNKNOWN, ERR_TEACHER_OUT_OF_SCOPE, TeacherImporter
 from trainees.models import Teacher, TeacherTransfer
@@ -179,7 +179,11 @@ def test_a_non_xlsx_file_gets_a_clear_error(db):
 
 
 def test_a_password_protected_file_gets_a_clear_error(db):
-    assert _error_texts(OLE_MAGIC + b"\x00" * 600) == [ERR_ENCRYPTED]
+    assert _error_texts(encrypt_xlsx(make_xlsx([HEADER]))) == [ERR_ENCRYPTED]
+
+
+def test_an_ole_container_that_is_no_workbook_is_refused(db):
+    assert _error_texts(OLE_MAGIC + b"\x00" * 600) == [ERR_NOT_XLSX]
 
 
 def test_a_file_over_the_size_limit_is_refused_before_parsing(db, settings):
@@ -221,7 +225,7 @@ def test_the_command_exits_non_zero_and_prints_one_line_per_problem(school, tmp_
     with pytest.raises(CommandError):
         call_command("import_teachers", str(path))
     lines = capsys.readouterr().err.strip().splitlines()
-    assert lines == ["第 2 行 [姓名]：不能为空", "第 3 行 [身份证号]：身份证号应为 18 位"]
+    assert lines == ["第 2 行 [姓名]：不能为空", "第 3 行 [身份证号]：身份证号应为 18 位（填写的是“123”）"]
     assert Teacher.objects.count() == 0
 
 

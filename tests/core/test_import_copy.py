@@ -1,0 +1,140 @@
+"""Large imports write through PostgreSQL COPY into a temporary table and one set-based insert and
+update, in the same transaction: same results as the ORM path, history triggers firing."""
+
+import io
+
+import pytest
+from django.db import transaction
+
+from core.importing import run_import
+from programs import services
+from programs.importers import EnrolmentImporter
+from programs.models import Enrolment, Notice
+from tests.factories import CategoryFactory, TeacherFactory, make_id_number
+from tests.programs.conftest import make_subproject
+from tests.xlsx import make_xlsx
+from trainees.importers import TeacherImporter
+from trainees.models import Teacher, TeacherTransfer
+
+pytestmark = pytest.mark.postgresql
+
+
+class Rollback(Exception):
+    pass
+
+
+@pytest.fixture
+def program(world):
+    return services.program_create(
+        county=world.county_x, year=2026, level="county", category=CategoryFactory(), name="2026年县级骨干教师培训"
+    )
+
+
+def _both_paths(importer_cls, data, snapshot, *, actor=None):
+    """Run the same file through the ORM path and the COPY path on the same database state."""
+    outcomes = []
+    for threshold in (10**9, 0):
+        try:
+            with transaction.atomic():
+                importer = importer_cls(actor=actor)
+                importer.copy_threshold = threshold
+                result = run_import(importer, io.BytesIO(data))
+                outcomes.append(((result.created, result.updated, [str(e) for e in result.errors]), snapshot()))
+                raise Rollback
+        except Rollback:
+            pass
+    return outcomes
+
+
+def test_teachers_come_out_the_same_through_copy_and_the_orm(world):
+    known = TeacherFactory(school=world.school_a, phone="13900000000", subject="数学", title="一级教师")
+    fresh = make_id_number()
+    rows = [
+        ["姓名", "身份证号", "学校", "手机号", "学科", "职称", "乡村教师", "特教专业方向", "参加工作年月"],
+        ["改名", known.id_number, world.school_b.code, "", "语文", "", "是", "孤独症", "2008-09"],
+        ["新人\t带制表符", fresh, world.school_a.code, "0731-84123456", "", "\\高级", "", "", ""],
+    ]
+
+    def snapshot():
+        teachers = {
+            t["id_number"]: {k: v for k, v in t.items() if k not in ("id", "created_at", "updated_at")}
+            for t in Teacher.objects.values()
+        }
+        transfers = sorted(
+            TeacherTransfer.objects.values_list("teacher__id_number", "from_school", "to_school", "note")
+        )
+        return teachers, transfers
+
+    (orm, orm_state), (copy, copy_state) = _both_paths(TeacherImporter, make_xlsx(rows), snapshot, actor=world.staff_x)
+    assert orm == copy == (1, 1, [])
+    assert orm_state == copy_state
+    teachers, transfers = copy_state
+    assert teachers[known.id_number]["phone"] == "13900000000"  # a blank cell keeps the stored value
+    assert teachers[known.id_number]["special_ed_direction"] == "autism"
+    assert teachers[fresh]["name"] == "新人\t带制表符" and teachers[fresh]["title"] == "\\高级"
+    assert transfers == [(known.id_number, world.school_a.pk, world.school_b.pk, "Excel 导入")]
+
+
+def test_enrolments_come_out_the_same_and_the_history_triggers_fire(world, program):
+    sub = make_subproject(program, quota=0)
+    changing = TeacherFactory(school=world.school_a)
+    returning = TeacherFactory(school=world.school_a)
+    new = TeacherFactory(school=world.school_b)
+    services.enrolment_nominate(subproject=sub, teacher=changing, actor=world.staff_x)
+    gone = services.enrolment_nominate(subproject=sub, teacher=returning, actor=world.staff_x)
+    services.enrolment_withdraw(enrolment=gone, actor=world.staff_x, reason="调课")
+    header = ["年度", "项目名称", "子项目名称", "身份证号", "姓名", "状态"]
+    rows = [header] + [
+        [2026, program.name, sub.name, t.id_number, t.name, status]
+        for t, status in ((changing, "已完成"), (returning, "已确认"), (new, "已提名"))
+    ]
+    event_model = Enrolment.events.rel.related_model
+
+    def snapshot():
+        enrolments = sorted(Enrolment.objects.values_list("teacher__id_number", "school", "status", "changed_by"))
+        notices = sorted(Notice.objects.values_list("teacher__id_number", "kind", "subject", "enrolment__status"))
+        events = sorted(
+            (e.pgh_label, e.status, e.teacher.id_number, (e.pgh_context.metadata if e.pgh_context else {}).get("user"))
+            for e in event_model.objects.select_related("pgh_context", "teacher").filter(pgh_obj__subproject=sub)
+            if e.pgh_context is not None
+        )
+        return enrolments, notices, events
+
+    (orm, orm_state), (copy, copy_state) = _both_paths(
+        EnrolmentImporter, make_xlsx(rows), snapshot, actor=world.admin_x
+    )
+    assert orm == copy == (2, 1, [])
+    assert orm_state == copy_state
+    enrolments, notices, events = copy_state
+    assert len(notices) == 3 + 3  # three from the nominations and withdrawal, three from the import
+    assert ("insert", "nominated", new.id_number, world.admin_x.pk) in events
+    assert ("update", "completed", changing.id_number, world.admin_x.pk) in events
+    assert ("insert", "confirmed", returning.id_number, world.admin_x.pk) in events
+
+
+def test_a_failing_copy_write_leaves_nothing_behind(world, monkeypatch):
+    from django.db import DataError
+
+    from core import pgcopy
+
+    known = TeacherFactory(school=world.school_a)
+    rows = [
+        ["姓名", "身份证号", "学校"],
+        ["张", make_id_number(), world.school_a.code],
+        ["改", known.id_number, world.school_b.code],
+    ]
+    original = pgcopy.execute
+
+    def fail_on_insert(sql, params=()):
+        if sql.startswith("INSERT INTO trainees_teacher\n"):
+            raise DataError("boom")
+        return original(sql, params)
+
+    monkeypatch.setattr(pgcopy, "execute", fail_on_insert)
+    importer = TeacherImporter()
+    importer.copy_threshold = 0
+    result = run_import(importer, io.BytesIO(make_xlsx(rows)))
+    assert not result.written and [e.message for e in result.errors] == ["写入时出错，未导入任何数据：DataError"]
+    assert TeacherTransfer.objects.count() == 0
+    known.refresh_from_db()
+    assert (known.name, known.school) != ("改", world.school_b) and Teacher.objects.count() == 4

@@ -1,0 +1,138 @@
+"""Every column of every row is checked in one pass, against its parser and its model field's limits,
+so the preview names every problem and a confirmation never fails on what the preview accepted."""
+
+import io
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from core.importing import (
+    ERR_DECIMAL_DIGITS,
+    ERR_HALF_WIDTH,
+    ERR_ID_AS_NUMBER,
+    ERR_NOT_FINITE,
+    ERR_OUT_OF_RANGE,
+    ERR_PHONE,
+    ERR_TOO_LONG,
+    run_import,
+)
+from programs.importers import ProgramImporter
+from programs.models import SubProject
+from tests.factories import CategoryFactory, SchoolFactory, make_id_number
+from tests.programs.test_import_programs import HEADER as PROGRAM_HEADER
+from tests.programs.test_import_programs import row as program_row
+from tests.xlsx import make_ods, make_xlsx
+from trainees.idcard import ERR_CHECKSUM
+from trainees.idcard import ERR_HALF_WIDTH as ERR_ID_HALF_WIDTH
+from trainees.importers import ERR_SCHOOL_UNKNOWN, TeacherImporter
+from trainees.models import Teacher
+
+TEACHER_HEADER = ["姓名", "身份证号", "性别", "手机号", "学校", "学段", "入职年份"]
+
+
+@pytest.fixture
+def school(db):
+    return SchoolFactory(code="X001", name="东岭中心校")
+
+
+def teachers(rows, data=None):
+    return run_import(TeacherImporter(), io.BytesIO(data or make_xlsx([TEACHER_HEADER, *rows])))
+
+
+def test_five_problems_in_one_row_get_five_messages_with_their_values(school):
+    good = make_id_number()
+    bad_check = good[:17] + ("0" if good[17] != "0" else "1")
+    result = teachers(
+        [["张三", bad_check, "未知", "1380000", "西山小学", "大学", 2010], ["李四", good, "男", "", "X001", "", ""]]
+    )
+    assert sorted((e.row, e.column, e.message, e.value) for e in result.errors) == sorted(
+        [
+            (2, "学段", "学段“大学”无效，可选：幼儿园、小学、初中、高中、中职、特教", "大学"),
+            (2, "学校", ERR_SCHOOL_UNKNOWN.format(value="西山小学"), "西山小学"),
+            (2, "性别", "性别应为“男”或“女”", "未知"),
+            (2, "手机号", ERR_PHONE, "1380000"),
+            (2, "身份证号", ERR_CHECKSUM, bad_check),
+        ]
+    )
+    assert Teacher.objects.count() == 0
+
+
+def test_an_id_that_a_spreadsheet_turned_into_a_number_gets_its_own_message(school):
+    result = teachers([["张三", 3.699011987070724e17, "", "", "X001", "", ""]])
+    assert [(e.column, e.message, e.value) for e in result.errors] == [
+        ("身份证号", ERR_ID_AS_NUMBER, "3.699011987070724e+17")
+    ]
+
+
+@pytest.mark.parametrize("digits", ["３２０１０２１９８５０６１５００１２", "³²⁰¹⁰²¹⁹⁸⁵⁰⁶¹⁵⁰⁰¹²"])
+def test_full_width_or_superscript_digits_in_an_id_are_refused(school, digits):
+    result = teachers([["张三", digits, "", "", "X001", "", ""]])
+    assert [e.message for e in result.errors] == [ERR_ID_HALF_WIDTH]
+
+
+@pytest.mark.parametrize(
+    ("phone", "ok"),
+    [("13907310001", True), (13907310001, True), ("0731-84123456", True), ("073184123456", True),
+     ("1234567", False), ("23907310001", False), ("１３９０７３１０００１", False), ("84123456", False)],
+)  # fmt: skip
+def test_phone_numbers_are_mobile_or_landline_with_area_code(school, phone, ok):
+    result = teachers([["张三", make_id_number(), "", phone, "X001", "", ""]])
+    assert result.ok is ok
+    if not ok:
+        assert [e.message for e in result.errors] == [ERR_PHONE]
+
+
+def test_a_name_longer_than_the_field_is_named_in_the_preview(school):
+    result = teachers([["张" * 65, make_id_number(), "", "", "X001", "", ""]])
+    assert [e.message for e in result.errors] == [ERR_TOO_LONG.format(limit=64, length=65)]
+
+
+def test_an_entry_year_beyond_the_column_is_an_error_not_a_crash(school):
+    result = teachers([["张三", make_id_number(), "", "", "X001", "", 99999999999]])
+    assert [e.message for e in result.errors] == [ERR_OUT_OF_RANGE.format(low=0, high=32767)]
+
+
+@pytest.fixture
+def category(world):
+    return CategoryFactory(name="示范性项目")
+
+
+@pytest.mark.parametrize(
+    ("column", "value", "message"),
+    [
+        ("学时", 1e9, ERR_DECIMAL_DIGITS.format(digits=5)),
+        ("学时", "Infinity", ERR_NOT_FINITE),
+        ("学时", "NaN", ERR_NOT_FINITE),
+        ("学时", "１２", ERR_HALF_WIDTH),
+        ("名额", 99999999999, ERR_OUT_OF_RANGE.format(low=0, high=2147483647)),
+        ("名额", "²", ERR_HALF_WIDTH),
+        ("子项目名称", "班" * 129, ERR_TOO_LONG.format(limit=128, length=129)),
+    ],
+)
+def test_program_numbers_and_texts_beyond_their_columns_are_row_errors(category, column, value, message):
+    values = dict(zip(PROGRAM_HEADER, program_row(), strict=True)) | {column: value}
+    data = make_xlsx([PROGRAM_HEADER, [values[h] for h in PROGRAM_HEADER]])
+    result = run_import(ProgramImporter(), io.BytesIO(data))
+    assert [(e.column, e.message) for e in result.errors] == [(column, message)]
+    assert SubProject.objects.count() == 0
+
+
+def test_an_ods_infinity_cell_is_a_row_error(category):
+    values = dict(zip(PROGRAM_HEADER, program_row(), strict=True)) | {"学时": float("inf")}
+    data = make_ods([PROGRAM_HEADER, [values[h] for h in PROGRAM_HEADER]])
+    result = run_import(ProgramImporter(), io.BytesIO(data), name="p.ods")
+    assert [(e.column, e.message) for e in result.errors] == [("学时", ERR_NOT_FINITE)]
+
+
+def test_the_command_prints_row_errors_for_hostile_values_and_no_traceback(category, tmp_path, capsys):
+    values = dict(zip(PROGRAM_HEADER, program_row(), strict=True)) | {"学时": "NaN", "名额": 99999999999}
+    path = tmp_path / "p.xlsx"
+    make_xlsx([PROGRAM_HEADER, [values[h] for h in PROGRAM_HEADER]], path=path)
+    with pytest.raises(CommandError):
+        call_command("import_programs", str(path))
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    assert err.strip().splitlines() == [
+        f"第 2 行 [名额]：{ERR_OUT_OF_RANGE.format(low=0, high=2147483647)}（填写的是“99999999999”）",
+        f"第 2 行 [学时]：{ERR_NOT_FINITE}（填写的是“NaN”）",
+    ]
