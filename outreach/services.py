@@ -18,12 +18,14 @@ from django.utils.translation import gettext as _
 
 from core.excel import new_workbook, workbook_bytes, write_sheet
 from programs.models import Enrolment, Session, SubProject
+from trainees.idcard import normalize_id_number
 from trainees.models import School, Teacher
 
 from .models import (
     DEFAULT_PHASES,
     Cycle,
     CycleTeamMember,
+    MemberType,
     Phase,
     PhaseTask,
     ResearchGroup,
@@ -35,6 +37,7 @@ from .models import (
     Visit,
     VisitActivity,
     VisitBooking,
+    VisitDay,
     Workshop,
     WorkshopMember,
     WorkshopStaff,
@@ -50,6 +53,9 @@ ERR_HOST_OTHER_COUNTY = "承办学校不在本县区"
 ERR_POOL_OTHER_COUNTY = "该成员不在本县区的培训团队库中"
 ERR_POOL_NAME = "请填写姓名或选择教师"
 ERR_NOT_ON_TEAM = "主讲人不是本周期送培团队成员"
+ERR_PRESENTER_REQUIRED = "除研讨外，活动须有主讲人"
+ERR_DAY_TAKEN = "本子项目在 {date} 已有培训活动：每天只能有一个送教日"
+ERR_NUMBER_TAKEN = "本周期已有第 {number} 次送教"
 ERR_NOT_IN_ROSTER = "您不在本周期的学员名单中"
 ERR_ALREADY_DONE = "该任务已合格，无需再次提交"
 ERR_EMPTY_SUBMISSION = "请填写内容或上传文件"
@@ -106,7 +112,9 @@ def phase_rename(*, phase: Phase, name: str) -> Phase:
 def _phase_bounds(phases: Iterable[Phase]) -> tuple[dt.date | None, dt.date | None]:
     """The earliest and latest date of the visits and tasks of `phases`."""
     ids = [p.pk for p in phases]
-    visits = Visit.objects.filter(phase_id__in=ids).aggregate(lo=Min("session__date"), hi=Max("session__date"))
+    visits = VisitDay.objects.filter(visit__phase_id__in=ids).aggregate(
+        lo=Min("session__date"), hi=Max("session__date")
+    )
     tasks = PhaseTask.objects.filter(phase_id__in=ids).aggregate(lo=Min("due_date"), hi=Max("due_date"))
     lows = [d for d in (visits["lo"], tasks["lo"]) if d]
     highs = [d for d in (visits["hi"], tasks["hi"]) if d]
@@ -128,7 +136,15 @@ def check_phase_order(*, phase: Phase, date: dt.date) -> None:
 
 @transaction.atomic
 def pool_member_create(
-    *, county: Any, name: str, teacher: Teacher | None = None, subject: str = "", title: str = "", phone: str = ""
+    *,
+    county: Any,
+    name: str,
+    teacher: Teacher | None = None,
+    subject: str = "",
+    title: str = "",
+    phone: str = "",
+    member_type: str = MemberType.FRONTLINE,
+    id_number: str = "",
 ) -> TeamPool:
     if teacher is not None and teacher.school.county_id != county.pk:
         raise ValidationError({"teacher": _(ERR_POOL_OTHER_COUNTY)})
@@ -136,9 +152,23 @@ def pool_member_create(
         raise ValidationError({"name": _(ERR_POOL_NAME)})
     return _save(
         TeamPool(
-            county=county, name=name.strip() or teacher.name, teacher=teacher, subject=subject, title=title, phone=phone
+            county=county,
+            name=name.strip() or teacher.name,
+            teacher=teacher,
+            subject=subject,
+            title=title,
+            phone=phone,
+            member_type=member_type,
+            id_number=normalize_id_number(id_number) if id_number else "",
         )
     )
+
+
+@transaction.atomic
+def pool_member_update(*, member: TeamPool, member_type: str, is_active: bool) -> TeamPool:
+    member.member_type = member_type
+    member.is_active = is_active
+    return _save(member, fields=["member_type", "is_active"])
 
 
 @transaction.atomic
@@ -146,6 +176,10 @@ def team_member_add(*, cycle: Cycle, member: TeamPool, role: str) -> CycleTeamMe
     if member.county_id != cycle.county_id:
         raise ValidationError({"member": _(ERR_POOL_OTHER_COUNTY)})
     return _save(CycleTeamMember(cycle=cycle, member=member, role=role))
+
+
+def _next_visit_number(cycle: Cycle) -> int:
+    return (cycle.visits.aggregate(n=Max("number"))["n"] or 0) + 1
 
 
 @transaction.atomic
@@ -159,15 +193,42 @@ def visit_create(
     title: str = "",
     place: str = "",
     hours: Decimal = Decimal(0),
+    number: int | None = None,
 ) -> Visit:
-    cycle = phase.cycle
+    """A visit 班次 with its first day; `visit_day_add` adds the others."""
+    cycle = Cycle.objects.select_for_update().get(pk=phase.cycle_id)
+    number = number or _next_visit_number(cycle)
+    if cycle.visits.filter(number=number).exists():
+        raise ValidationError({"number": _(ERR_NUMBER_TAKEN).format(number=number)})
+    visit = _save(Visit(cycle=cycle, phase=phase, number=number, title=(title or phase.name).strip()))
+    visit_day_add(visit=visit, date=date, start_time=start_time, end_time=end_time, host_school=host_school,
+                  place=place, hours=hours)  # fmt: skip
+    return visit
+
+
+@transaction.atomic
+def visit_day_add(
+    *,
+    visit: Visit,
+    date: dt.date,
+    start_time: dt.time,
+    end_time: dt.time,
+    host_school: School,
+    place: str = "",
+    hours: Decimal = Decimal(0),
+) -> VisitDay:
+    """One more day of a visit: a session of the cycle's sub-project on a date no other session has, so
+    attendance imported by date finds exactly one."""
+    cycle = visit.cycle
     if host_school.county_id != cycle.county_id:
         raise ValidationError({"host_school": _(ERR_HOST_OTHER_COUNTY)})
-    check_phase_order(phase=phase, date=date)
+    check_phase_order(phase=visit.phase, date=date)
+    if Session.objects.filter(subproject_id=cycle.subproject_id, date=date).exists():
+        raise ValidationError({"date": _(ERR_DAY_TAKEN).format(date=f"{date:%Y-%m-%d}")})
     session = _save(
         Session(
             subproject_id=cycle.subproject_id,
-            title=title or phase.name,
+            title=visit.title or visit.phase.name,
             date=date,
             start_time=start_time,
             end_time=end_time,
@@ -177,34 +238,37 @@ def visit_create(
             kind=Session.Kind.OUTREACH_VISIT,
         )
     )
-    return _save(Visit(session=session, phase=phase))
+    return _save(VisitDay(visit=visit, session=session))
 
 
 @transaction.atomic
-def visit_book(*, visit: Visit, member: CycleTeamMember) -> VisitBooking:
-    if member.cycle_id != visit.phase.cycle_id:
+def visit_book(*, day: VisitDay, member: CycleTeamMember) -> VisitBooking:
+    if member.cycle_id != day.visit.cycle_id:
         raise ValidationError({"member": _(ERR_NOT_ON_TEAM)})
-    booking, _created = VisitBooking.objects.get_or_create(visit=visit, member=member)
+    booking, _created = VisitBooking.objects.get_or_create(day=day, member=member)
     return booking
 
 
 @transaction.atomic
 def activity_add(
     *,
-    visit: Visit,
+    day: VisitDay,
     kind: str,
     title: str,
-    presenter: CycleTeamMember,
+    presenter: CycleTeamMember | None = None,
     class_grade: str = "",
     hours: Decimal = Decimal(0),
 ) -> VisitActivity:
-    if presenter.cycle_id != visit.phase.cycle_id:
+    if presenter is None and kind not in VisitActivity.WITHOUT_PRESENTER:
+        raise ValidationError({"presenter": _(ERR_PRESENTER_REQUIRED)})
+    if presenter is not None and presenter.cycle_id != day.visit.cycle_id:
         raise ValidationError({"presenter": _(ERR_NOT_ON_TEAM)})
     activity = _save(
-        VisitActivity(visit=visit, kind=kind, title=title, presenter=presenter, class_grade=class_grade, hours=hours)
+        VisitActivity(day=day, kind=kind, title=title, presenter=presenter, class_grade=class_grade, hours=hours)
     )
-    # Presenting books the member on the visit, so the same-day double-booking check sees it.
-    VisitBooking.objects.get_or_create(visit=visit, member=presenter)
+    if presenter is not None:
+        # Presenting books the member on the day, so the same-day double-booking check sees it.
+        VisitBooking.objects.get_or_create(day=day, member=presenter)
     return activity
 
 
@@ -291,7 +355,7 @@ def resource_upload(
     author: Teacher | None = None,
     author_name: str = "",
 ) -> Resource:
-    if (phase is not None and phase.cycle_id != cycle.pk) or (visit is not None and visit.phase.cycle_id != cycle.pk):
+    if (phase is not None and phase.cycle_id != cycle.pk) or (visit is not None and visit.cycle_id != cycle.pk):
         raise ValidationError(_(ERR_OTHER_CYCLE))
     if visit is not None and phase is None:
         phase = visit.phase
@@ -351,7 +415,7 @@ def pack_build(*, pack: ResourcePack) -> ResourcePack:
     """Write the zip of every approved resource of the pack's cycle, with an index sheet."""
     resources = list(
         Resource.objects.filter(cycle_id=pack.cycle_id, status=Resource.Status.APPROVED)
-        .select_related("phase", "visit__session")
+        .select_related("phase", "visit")
         .order_by("kind", "created_at", "pk")
     )
     rows = []
