@@ -22,6 +22,7 @@ from openpyxl import Workbook
 
 from core.excel import DECIMAL_FORMAT, INTEGER_FORMAT, PERCENT_FORMAT, OfficialSheet, new_workbook
 from core.scoping import ALL, is_admin, scope_of
+from outreach.models import VisitActivity
 from trainees.idcard import mask_id_number
 from trainees.models import Region, School, Teacher
 
@@ -452,79 +453,58 @@ def _sheet_credits(wb: Workbook, scope: ReportScope, options: SummaryOptions) ->
     _footer(sheet, options)
 
 
+def _outreach_cells(f: Any) -> list[Any]:
+    return [f.visits, f.days, f.person_times, f.persons]
+
+
 def _sheet_outreach(wb: Workbook, scope: ReportScope, options: SummaryOptions) -> None:
+    kinds = [str(label) for _value, label in VisitActivity.Kind.choices]
     sheet = OfficialSheet(
         wb,
         SHEET_OUTREACH,
         caption=_caption(options, "送教下乡统计"),
-        widths=[8, 10, 10, 26, 10, 12, 10, 12, 12, 12, 12, 12, 12, 12],
+        widths=[8, 10, 10, 26, 8, 8, 10, 10, 10, 12, 12, 12, 12, 12] + [8] * len(kinds) + [12, 12],
     )
     sheet.header(
-        [
-            "年度",
-            "学科",
-            "学段",
-            "子项目",
-            "送教次数",
-            "承办学校数",
-            "参训人数",
-            "到训人次",
-            "返岗任务数",
-            "任务提交数",
-            "合格提交数",
-            "任务合格率",
-            "生成性资源数",
-            "已通过资源数",
-        ],
-        [None, None, None, None, INT, INT, INT, INT, INT, INT, INT, PCT, INT, INT],
-    )
+        ["年度", "学科", "学段", "子项目", "班次", "天数", "参训人次", "参训人数", "学员人数", "承办学校数",
+         "返岗任务数", "任务提交数", "合格提交数", "任务合格率", *kinds, "生成性资源数", "已通过资源数"],
+        [None, None, None, None, INT, INT, INT, INT, INT, INT, INT, INT, INT, PCT] + [INT] * len(kinds) + [INT, INT],
+    )  # fmt: skip
     cycles = selectors.outreach_cycles(scope=scope, period=options.period)
     rows = list(cycles)
-    for c in rows:
+    figures = selectors.outreach_figures(cycles=cycles)
+
+    def tail(f: Any) -> list[Any]:
+        return [*(n for _label, n in f.activity_rows), f.resource_total, f.approved_resources]
+
+    for year in options.period.years:
+        of_year = [c for c in rows if c.year == year]
+        if not of_year:
+            continue
+        for c in of_year:
+            f = figures.for_cycle(c.pk)
+            sheet.row(
+                [c.year, c.subject, c.stage, c.subproject.name, *_outreach_cells(f), c.trainees, c.host_schools,
+                 c.tasks, c.submissions, c.done, rate(c.done, c.tasks * c.trainees), *tail(f)]
+            )  # fmt: skip
+        f = figures.for_year(year)
         sheet.row(
-            [
-                c.year,
-                c.subject,
-                c.stage,
-                c.subproject.name,
-                c.visits,
-                c.host_schools,
-                c.trainees,
-                c.attended,
-                c.tasks,
-                c.submissions,
-                c.done,
-                rate(c.done, c.tasks * c.trainees),
-                c.resource_count,
-                c.approved_resources,
-            ]
-        )
-    sums = selectors.additive_totals(
-        rows, ["visits", "attended", "tasks", "submissions", "done", "resource_count", "approved_resources"]
-    )
+            [year, "", "", _("{n}个周期小计").format(n=len(of_year)), *_outreach_cells(f),
+             *[""] * 6, *tail(f)],
+            total=True,
+        )  # fmt: skip
+    sums = selectors.additive_totals(rows, ["tasks", "submissions", "done"])
     distinct = selectors.outreach_distinct_totals(cycles=cycles)
     expected = sum(c.tasks * c.trainees for c in rows)
     sheet.row(
-        [
-            TOTAL,
-            "",
-            "",
-            _("{n}个周期").format(n=len(rows)),
-            sums["visits"],
-            distinct["host_schools"],
-            distinct["trainees"],
-            sums["attended"],
-            sums["tasks"],
-            sums["submissions"],
-            sums["done"],
-            rate(sums["done"], expected),
-            sums["resource_count"],
-            sums["approved_resources"],
-        ],
+        [TOTAL, "", "", _("{n}个周期").format(n=len(rows)), *_outreach_cells(figures.total), distinct["trainees"],
+         distinct["host_schools"], sums["tasks"], sums["submissions"], sums["done"], rate(sums["done"], expected),
+         *tail(figures.total)],
         total=True,
-    )
-    sheet.note(_("送教次数：送教活动场次；到训人次：各次活动出勤人次之和；参训人数合计按教师去重。"))
-    sheet.note(_("任务合格率 = 合格提交数 ÷（返岗任务数 × 参训人数）。"))
+    )  # fmt: skip
+    sheet.note(_("班次：送教次数（一次送教可有多天）；天数：送教日数；参训人次：每次送教中至少出勤一天的学员数之和。"))
+    sheet.note(_("参训人数：至少出勤一次的学员，按教师去重（小计按年度、合计按全部年度去重）；学员人数：报名学员。"))
+    sheet.note(_("任务合格率 = 合格提交数 ÷（返岗任务数 × 学员人数）。"))
     _footer(sheet, options)
 
 
