@@ -12,7 +12,7 @@ from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.db.models import Max, Min
+from django.db.models import Max, Min, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -270,6 +270,25 @@ def activity_add(
         # Presenting books the member on the day, so the same-day double-booking check sees it.
         VisitBooking.objects.get_or_create(day=day, member=presenter)
     return activity
+
+
+@transaction.atomic
+def activity_update(*, activity: VisitActivity, presenter: CycleTeamMember | None, hours: Decimal) -> VisitActivity:
+    if presenter is None and activity.kind not in VisitActivity.WITHOUT_PRESENTER:
+        raise ValidationError({"presenter": _(ERR_PRESENTER_REQUIRED)})
+    activity.presenter, activity.hours = presenter, hours
+    _save(activity, fields=["presenter", "hours"])
+    if presenter is not None:
+        VisitBooking.objects.get_or_create(day=activity.day, member=presenter)
+    return activity
+
+
+@transaction.atomic
+def visit_day_hours_from_activities(*, day: VisitDay) -> Session:
+    """A day's hours are its activities' hours (as the visit import keeps them)."""
+    session = day.session
+    session.hours = day.activities.aggregate(total=Sum("hours"))["total"] or Decimal(0)
+    return _save(session, fields=["hours"])
 
 
 # Back-at-school tasks
