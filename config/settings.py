@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "programs",
     "attendance",
     "outreach",
+    "specialed",
     "assessment",
     "reports",
 ]

@@ -23,6 +23,8 @@ from openpyxl import Workbook
 from core.excel import DECIMAL_FORMAT, INTEGER_FORMAT, PERCENT_FORMAT, OfficialSheet, new_workbook
 from core.scoping import ALL, is_admin, scope_of
 from outreach.models import VisitActivity
+from specialed.models import ParticipantEnrolment
+from specialed.selectors import participant_figures
 from trainees.idcard import mask_id_number
 from trainees.models import Region, School, Teacher
 
@@ -49,6 +51,7 @@ SHEET_COVERAGE = "培训覆盖"
 SHEET_CREDITS = "学分达标"
 SHEET_OUTREACH = "送教下乡"
 SHEET_WORKSHOPS = "工作坊"
+SHEET_PARTICIPANTS = "非教师学员"
 SUBTOTAL = "小计"
 TOTAL = "合计"
 NO_TOWNSHIP = "（未划分乡镇）"
@@ -280,6 +283,7 @@ def annual_summary_workbook(
         (_sheet_credits, 75),
         (_sheet_outreach, 85),
         (_sheet_workshops, 95),
+        (_sheet_participants, 98),
     ]
     for write, pct in steps:
         write(wb, scope, options)
@@ -321,6 +325,24 @@ def _sheet_summary(wb: Workbook, scope: ReportScope, options: SummaryOptions) ->
     sheet.row([TOTAL, "", "", grand["subprojects"], grand["person_times"], grand["persons"], ""], total=True)
     sheet.note(_("参训人次：已确认或已完成的报名数（不含退出、被替换、未通过）。"))
     sheet.note(_("参训人数：去重后的教师人数；小计按全年去重，合计按全部年度去重，不是上方各行之和。"))
+    _footer(sheet, options)
+
+
+def _sheet_participants(wb: Workbook, scope: ReportScope, options: SummaryOptions) -> None:
+    """Parents and rehabilitation staff trained on programs: counted apart, never in the teachers' figures."""
+    period = options.period
+    sheet = OfficialSheet(
+        wb, SHEET_PARTICIPANTS, caption=_caption(options, "非教师学员参训统计"), widths=[10, 26, 12, 12, 40]
+    )
+    sheet.header(["年份", "类别", "参训人次", "参训人数", "备注"], [None, None, INT, INT])
+    enrolments = scope.filter(ParticipantEnrolment.objects.all(), county="participant__county")
+    per_year, total = participant_figures(enrolments=enrolments, year_from=period.year_from, year_to=period.year_to)
+    label = _("家长、康复人员等")
+    for year in period.years:
+        f = per_year.get(year)
+        sheet.row([year, label, f.person_times if f else 0, f.persons if f else 0, ""])
+    sheet.row([TOTAL, label, total.person_times, total.persons, ""], total=True)
+    sheet.note(_("非教师学员不是教师库中的教师，单独计数，不计入其他各表的参训人次和参训人数。"))
     _footer(sheet, options)
 
 
