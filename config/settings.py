@@ -3,6 +3,7 @@
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 
 from .env import env_bool, env_int, env_list, env_str
 
@@ -246,4 +247,9 @@ REPORTS_STALE_QUEUED_SECONDS = env_int("REPORTS_STALE_QUEUED_SECONDS", 10 * 60)
 REPORTS_EXPORT_STEP_DELAY = float(env_str("REPORTS_EXPORT_STEP_DELAY", "0") or 0)
 CELERY_BEAT_SCHEDULE = {
     "reports-sweep-stale-exports": {"task": "reports.sweep_stale_exports", "schedule": 5 * 60},
+    # Each workshop's weekly progress bulletin for its host (Monday 07:00).
+    "outreach-weekly-workshop-bulletins": {
+        "task": "outreach.weekly_workshop_bulletins",
+        "schedule": crontab(minute=0, hour=7, day_of_week="mon"),
+    },
 }

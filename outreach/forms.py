@@ -181,9 +181,11 @@ class WorkshopForm(forms.Form):
     subject = forms.CharField(label=_("学科"), max_length=32)
     host = forms.ModelChoiceField(label=_("坊主"), queryset=None, required=False)
     capacity = forms.IntegerField(label=_("人数上限"), min_value=1, initial=50)
-    required_online_hours = forms.DecimalField(label=_("应修在线学时"), min_value=0.1, initial=50, decimal_places=1)
-    members_weight = forms.IntegerField(label=_("成员成绩权重"), min_value=0, max_value=100, initial=60)
-    own_weight = forms.IntegerField(label=_("个人工作权重"), min_value=0, max_value=100, initial=40)
+    required_online_hours = forms.DecimalField(
+        label=_("应修在线学时"), min_value=0.1, max_value=9999, initial=80, decimal_places=1
+    )
+    members_weight = forms.IntegerField(label=_("成员成绩权重"), min_value=0, max_value=100, initial=50)
+    own_weight = forms.IntegerField(label=_("个人工作权重"), min_value=0, max_value=100, initial=50)
 
     def __init__(self, *args, subprojects, teachers, **kwargs):
         super().__init__(*args, **kwargs)
@@ -192,8 +194,15 @@ class WorkshopForm(forms.Form):
 
 
 class WeightsForm(forms.Form):
-    members_weight = forms.IntegerField(label=_("成员成绩权重"), min_value=0, max_value=100)
-    own_weight = forms.IntegerField(label=_("个人工作权重"), min_value=0, max_value=100)
+    members_weight = forms.IntegerField(label=_("辅导教师、组长：成员成绩权重（%）"), min_value=0, max_value=100)
+    own_weight = forms.IntegerField(label=_("辅导教师、组长：个人工作权重（%）"), min_value=0, max_value=100)
+    required_online_hours = forms.DecimalField(
+        label=_("成员应修在线学时"), min_value=0.1, max_value=9999, max_digits=6, decimal_places=1
+    )
+    online_weight = forms.IntegerField(label=_("成员成绩：在线学时权重（%）"), min_value=0, max_value=100)
+    offline_weight = forms.IntegerField(label=_("成员成绩：线下研修出勤权重（%）"), min_value=0, max_value=100)
+    tasks_weight = forms.IntegerField(label=_("成员成绩：研修任务权重（%）"), min_value=0, max_value=100)
+    required_tasks = forms.IntegerField(label=_("成员应完成任务数"), min_value=1, max_value=999)
 
 
 class WorkshopMemberForm(forms.Form):

@@ -15,12 +15,14 @@ from django.db.models import (
     Exists,
     ExpressionWrapper,
     F,
+    FloatField,
     Max,
     Min,
     OuterRef,
     Prefetch,
     Q,
     QuerySet,
+    Subquery,
     Sum,
     Value,
 )
@@ -30,7 +32,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from attendance.models import ATTENDED, AttendanceRecord
-from core.scoping import SCHOOL, SELF, is_county_level, scope_of, visible
+from core.scoping import ALL, COUNTY, REGION, SCHOOL, SELF, is_county_level, scope_of, visible
 from programs.models import Enrolment, Session, SubProject
 from trainees.models import School, Teacher
 
@@ -52,6 +54,7 @@ from .models import (
     VisitBooking,
     VisitDay,
     Workshop,
+    WorkshopBulletin,
     WorkshopMember,
     WorkshopStaff,
 )
@@ -610,12 +613,6 @@ def workshop_get(*, user: Any, pk: Any) -> Workshop:
     return _one(workshop_queryset(user=user).select_related("host", "subproject__program", "county"), pk)
 
 
-def workshop_members(*, workshop: Workshop) -> QuerySet[WorkshopMember]:
-    return workshop.members.select_related(
-        "enrolment__teacher", "enrolment__school", "enrolment__online_study", "group"
-    ).order_by("group__name", "enrolment__teacher__name", "pk")
-
-
 def workshop_candidates(*, workshop: Workshop) -> QuerySet[Enrolment]:
     return (
         Enrolment.objects.filter(subproject_id=workshop.subproject_id, status__in=Enrolment.ACTIVE)
@@ -625,14 +622,100 @@ def workshop_candidates(*, workshop: Workshop) -> QuerySet[Enrolment]:
     )
 
 
-def _member_result(prefix: str, required: Decimal) -> Any:
-    """A member's result on a 0–100 scale: online hours against the requirement, capped at 100."""
-    hours = Coalesce(F(f"{prefix}enrolment__online_study__online_hours"), Value(Decimal(0)))
-    return Least(
-        ExpressionWrapper(hours * Value(Decimal(100)) / Value(required), output_field=DecimalField()),
-        Value(Decimal(100)),
-        output_field=DecimalField(),
+def can_see_all_members(*, user: Any, workshop: Workshop) -> bool:
+    """County staff, the offices above, the host and the workshop's own team see every member's hours."""
+    if scope_of(user).kind in (ALL, COUNTY, REGION):
+        return True
+    teacher_id = getattr(user, "teacher_id", None)
+    if scope_of(user).kind != SELF or not teacher_id:
+        return False
+    return workshop.host_id == teacher_id or workshop.staff.filter(teacher_id=teacher_id).exists()
+
+
+def _offline_held(workshop: Workshop, today: dt.date) -> int:
+    return Session.objects.filter(
+        subproject_id=workshop.subproject_id, kind=Session.Kind.WORKSHOP_OFFLINE, date__lte=today
+    ).count()
+
+
+def _member_result(prefix: str, workshop: Workshop, held: int, today: dt.date) -> Any:
+    """A member's result on a 0–100 scale, in SQL: online hours against the requirement, offline
+    sessions attended of those held (full marks while none is held) and tasks against the requirement,
+    each capped at 100 and weighted as the workshop is configured. Computed in floating point (a score,
+    shown to one decimal), which SQLite and PostgreSQL divide alike."""
+
+    def num(value: Any) -> Value:
+        return Value(float(value), output_field=FloatField())
+
+    def as_float(expression: Any) -> Any:
+        return Cast(expression, FloatField())
+
+    def capped(expression: Any) -> Any:
+        return Least(expression, num(100), output_field=FloatField())
+
+    hours = as_float(Coalesce(F(f"{prefix}enrolment__online_study__online_hours"), Value(Decimal(0))))
+    tasks = as_float(Coalesce(F(f"{prefix}enrolment__online_study__tasks_done"), Value(0)))
+    online = capped(hours * num(100) / num(workshop.required_online_hours))
+    task_part = capped(tasks * num(100) / num(workshop.required_tasks))
+    if held:
+        attended = AttendanceRecord.objects.filter(
+            enrolment_id=OuterRef(f"{prefix}enrolment_id"),
+            session__subproject_id=workshop.subproject_id,
+            session__kind=Session.Kind.WORKSHOP_OFFLINE,
+            session__date__lte=today,
+            status__in=ATTENDED,
+        )
+        count = Coalesce(
+            Subquery(attended.order_by().values("enrolment_id").annotate(n=Count("pk")).values("n")[:1]), Value(0)
+        )
+        offline = capped(as_float(count) * num(100) / num(held))
+    else:
+        offline = num(100)
+    return ExpressionWrapper(
+        (
+            online * num(workshop.online_weight)
+            + offline * num(workshop.offline_weight)
+            + task_part * num(workshop.tasks_weight)
+        )
+        / num(100),
+        output_field=FloatField(),
     )
+
+
+@dataclass
+class MemberRows:
+    """What the workshop page lists of its members, for one viewer."""
+
+    rows: list[WorkshopMember]  # with hours and result
+    names: list[tuple[str, str]]  # (group, name) of the viewer's group, without hours
+    full: bool
+
+
+def workshop_members(*, workshop: Workshop, user: Any = None, today: dt.date | None = None) -> MemberRows:
+    """Every member with hours and result to those who run the workshop; a coordinator their own
+    school's members; a member their own row and the names of their group."""
+    today = today or timezone.localdate()
+    qs = workshop.members.select_related(
+        "enrolment__teacher", "enrolment__school", "enrolment__online_study", "group"
+    ).order_by("group__name", "enrolment__teacher__name", "pk")
+    held = _offline_held(workshop, today)
+    result = _member_result("", workshop, held, today)
+    if user is None or can_see_all_members(user=user, workshop=workshop):
+        return MemberRows(list(qs.annotate(result=result)), [], True)
+    scope = scope_of(user)
+    if scope.kind == SCHOOL:
+        return MemberRows(list(qs.filter(enrolment__school_id=scope.school_id).annotate(result=result)), [], False)
+    if scope.kind == SELF:
+        own = list(qs.filter(enrolment__teacher_id=scope.teacher_id).annotate(result=result))
+        group_ids = [m.group_id for m in own if m.group_id]
+        names = list(
+            workshop.members.filter(group_id__in=group_ids)
+            .exclude(enrolment__teacher_id=scope.teacher_id)
+            .order_by("group__name", "enrolment__teacher__name")
+            .values_list("group__name", "enrolment__teacher__name")
+        )
+        return MemberRows(own, names, False)
+    return MemberRows([], [], False)
 
 
 @dataclass(frozen=True)
@@ -645,23 +728,24 @@ class Evaluation:
     total: Decimal
 
 
-def _combine(workshop: Workshop, members_result: Decimal | None, own: Decimal | None) -> Decimal:
-    members = members_result or Decimal(0)
+def _combine(workshop: Workshop, members_result: float | Decimal | None, own: Decimal | None) -> Decimal:
+    members = _q(members_result)
     own_part = own or Decimal(0)
     total = (members * workshop.members_weight + own_part * workshop.own_weight) / Decimal(100)
     return total.quantize(Decimal("0.1"))
 
 
-def workshop_evaluations(*, workshop: Workshop) -> list[Evaluation]:
-    """Tutors and group leaders: their members' average result and their own work, weighted as the
-    workshop is configured."""
-    required = workshop.required_online_hours
+def workshop_evaluations(*, workshop: Workshop, today: dt.date | None = None) -> list[Evaluation]:
+    """Tutors, group leaders and the core team's 校级管理员: their members' average result and their
+    own work, weighted as the workshop is configured. A 校级管理员's members are those of their school."""
+    today = today or timezone.localdate()
+    held = _offline_held(workshop, today)
     tutors = (
         workshop.staff.filter(role=WorkshopStaff.Role.TUTOR)
         .select_related("teacher")
         .annotate(
             member_count=Count("groups__members", distinct=True),
-            members_result=Avg(_member_result("groups__members__", required)),
+            members_result=Avg(_member_result("groups__members__", workshop, held, today)),
         )
         .order_by("teacher__name", "pk")
     )
@@ -669,14 +753,27 @@ def workshop_evaluations(*, workshop: Workshop) -> list[Evaluation]:
         workshop.groups.filter(leader__isnull=False)
         .select_related("leader")
         .annotate(
-            member_count=Count("members", distinct=True), members_result=Avg(_member_result("members__", required))
+            member_count=Count("members", distinct=True),
+            members_result=Avg(_member_result("members__", workshop, held, today)),
         )
         .order_by("name")
     )
+    admins = list(
+        workshop.staff.filter(role=WorkshopStaff.Role.SCHOOL_ADMIN).select_related("teacher").order_by("teacher__name")
+    )
+    by_school = {}
+    if admins:
+        by_school = {
+            r["enrolment__school_id"]: r
+            for r in workshop.members.filter(enrolment__school_id__in={a.teacher.school_id for a in admins})
+            .values("enrolment__school_id")
+            .annotate(n=Count("pk"), avg=Avg(_member_result("", workshop, held, today)))
+            .order_by()
+        }
     rows = [
         Evaluation(
             t.teacher.name,
-            "辅导教师",
+            str(_("辅导教师")),
             t.member_count,
             _q(t.members_result),
             t.own_score,
@@ -687,7 +784,7 @@ def workshop_evaluations(*, workshop: Workshop) -> list[Evaluation]:
     rows += [
         Evaluation(
             g.leader.name,
-            f"组长（{g.name}）",
+            _("组长（{name}）").format(name=g.name),
             g.member_count,
             _q(g.members_result),
             g.leader_own_score,
@@ -695,11 +792,70 @@ def workshop_evaluations(*, workshop: Workshop) -> list[Evaluation]:
         )
         for g in groups
     ]
+    for a in admins:
+        r = by_school.get(a.teacher.school_id, {"n": 0, "avg": None})
+        rows.append(
+            Evaluation(
+                a.teacher.name,
+                str(_("校级管理员")),
+                r["n"],
+                _q(r["avg"]),
+                a.own_score,
+                _combine(workshop, r["avg"], a.own_score),
+            )
+        )
     return rows
 
 
-def _q(value: Decimal | None) -> Decimal:
-    return (value or Decimal(0)).quantize(Decimal("0.1"))
+def _q(value: float | Decimal | None) -> Decimal:
+    return Decimal(str(value or 0)).quantize(Decimal("0.1"))
+
+
+def workshop_period(*, workshop: Workshop) -> tuple[dt.date, dt.date]:
+    """The study period online hours are paced over: the sub-project's dates, else its program's year."""
+    year = workshop.subproject.program.year
+    return (
+        workshop.subproject.start_date or dt.date(year, 1, 1),
+        workshop.subproject.end_date or dt.date(year, 12, 31),
+    )
+
+
+def expected_hours(*, workshop: Workshop, today: dt.date) -> Decimal:
+    """Online hours a member should have by `today`, on an even pace through the study period."""
+    start, end = workshop_period(workshop=workshop)
+    if today <= start:
+        return Decimal(0)
+    if today >= end:
+        return workshop.required_online_hours
+    share = Decimal((today - start).days) / Decimal((end - start).days or 1)
+    return (workshop.required_online_hours * share).quantize(Decimal("0.1"))
+
+
+def members_behind(*, workshop: Workshop, expected: Decimal) -> QuerySet[WorkshopMember]:
+    hours = Coalesce(F("enrolment__online_study__online_hours"), Value(Decimal(0)), output_field=DecimalField())
+    return (
+        workshop.members.annotate(hours=hours)
+        .filter(hours__lt=expected)
+        .select_related("enrolment__teacher", "enrolment__school", "group")
+        .order_by("hours", "enrolment__teacher__name", "pk")
+    )
+
+
+def latest_bulletin(*, workshop: Workshop) -> WorkshopBulletin | None:
+    return workshop.bulletins.order_by("-week_start").first()
+
+
+def can_see_bulletin(*, user: Any, workshop: Workshop) -> bool:
+    return can_see_all_members(user=user, workshop=workshop)
+
+
+def active_workshops(*, today: dt.date) -> QuerySet[Workshop]:
+    """Workshops whose study period includes `today` (the weekly bulletin's)."""
+    return Workshop.objects.filter(
+        Q(subproject__start_date__lte=today)
+        | Q(subproject__start_date__isnull=True, subproject__program__year=today.year),
+        Q(subproject__end_date__gte=today) | Q(subproject__end_date__isnull=True, subproject__program__year=today.year),
+    ).select_related("subproject__program")
 
 
 def workshop_groups(*, workshop: Workshop) -> QuerySet[ResearchGroup]:

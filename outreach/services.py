@@ -12,7 +12,7 @@ from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.db.models import Max, Min, Sum
+from django.db.models import Avg, Count, Max, Min, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -39,6 +39,7 @@ from .models import (
     VisitBooking,
     VisitDay,
     Workshop,
+    WorkshopBulletin,
     WorkshopMember,
     WorkshopStaff,
 )
@@ -66,6 +67,7 @@ ERR_RESOURCE_STATUS = "审核结果只能是“已通过”或“退回”"
 ERR_WORKSHOP_FULL = "工作坊已满（上限 {capacity} 人）"
 ERR_NOT_IN_SUBPROJECT = "该报名不属于本工作坊的子项目或未在有效状态"
 ERR_WEIGHTS = "成员成绩权重与个人工作权重之和应为 100"
+ERR_MEMBER_WEIGHTS = "在线学时、线下研修与研修任务的权重之和应为 100"
 ERR_GROUP_OTHER_WORKSHOP = "研修小组不属于本工作坊"
 ERR_TOO_MANY_FILES = "每次最多上传 {limit} 个附件"
 
@@ -487,6 +489,11 @@ def _check_weights(members_weight: int, own_weight: int) -> None:
         raise ValidationError({"members_weight": _(ERR_WEIGHTS)})
 
 
+def _check_member_weights(online_weight: int, offline_weight: int, tasks_weight: int) -> None:
+    if online_weight + offline_weight + tasks_weight != 100:
+        raise ValidationError({"online_weight": _(ERR_MEMBER_WEIGHTS)})
+
+
 @transaction.atomic
 def workshop_create(
     *,
@@ -495,9 +502,9 @@ def workshop_create(
     subject: str,
     host: Teacher | None = None,
     capacity: int = 50,
-    required_online_hours: Decimal = Decimal(50),
-    members_weight: int = 60,
-    own_weight: int = 40,
+    required_online_hours: Decimal = Decimal(80),
+    members_weight: int = 50,
+    own_weight: int = 50,
 ) -> Workshop:
     if subproject.kind != SubProject.Kind.WORKSHOP:
         raise ValidationError({"subproject": _(ERR_NOT_WORKSHOP)})
@@ -523,6 +530,83 @@ def workshop_set_weights(*, workshop: Workshop, members_weight: int, own_weight:
     workshop.members_weight = members_weight
     workshop.own_weight = own_weight
     return _save(workshop, fields=["members_weight", "own_weight"])
+
+
+EVALUATION_FIELDS = (
+    "members_weight",
+    "own_weight",
+    "required_online_hours",
+    "online_weight",
+    "offline_weight",
+    "tasks_weight",
+    "required_tasks",
+)
+
+
+@transaction.atomic
+def workshop_set_evaluation(
+    *,
+    workshop: Workshop,
+    members_weight: int,
+    own_weight: int,
+    required_online_hours: Decimal,
+    online_weight: int,
+    offline_weight: int,
+    tasks_weight: int,
+    required_tasks: int,
+) -> Workshop:
+    """How this workshop evaluates: tutors' split between members and own work, the online hours a
+    member must reach, and how a member's result weighs online hours, offline attendance and tasks."""
+    _check_weights(members_weight, own_weight)
+    _check_member_weights(online_weight, offline_weight, tasks_weight)
+    workshop.members_weight, workshop.own_weight = members_weight, own_weight
+    workshop.required_online_hours, workshop.required_tasks = required_online_hours, required_tasks
+    workshop.online_weight, workshop.offline_weight, workshop.tasks_weight = online_weight, offline_weight, tasks_weight
+    return _save(workshop, fields=EVALUATION_FIELDS)
+
+
+def workshop_bulletin_build(*, workshop: Workshop, today: dt.date) -> WorkshopBulletin:
+    """This week's progress bulletin: who is behind the even pace to the required online hours.
+    Run again in the same week, it replaces that week's bulletin."""
+    from .selectors import expected_hours, members_behind
+
+    expected = expected_hours(workshop=workshop, today=today)
+    behind = list(members_behind(workshop=workshop, expected=expected))
+    stats = workshop.members.aggregate(n=Count("pk"), avg=Avg("enrolment__online_study__online_hours"))
+    week_start = today - dt.timedelta(days=today.weekday())
+    with transaction.atomic():
+        bulletin, _created = WorkshopBulletin.objects.update_or_create(
+            workshop=workshop,
+            week_start=week_start,
+            defaults={
+                "members": stats["n"],
+                "behind_count": len(behind),
+                "expected_hours": expected,
+                "average_hours": Decimal(stats["avg"] or 0).quantize(Decimal("0.1")),
+                "behind": [
+                    {
+                        "name": m.enrolment.teacher.name,
+                        "school": m.enrolment.school.name,
+                        "group": m.group.name if m.group_id else "",
+                        "hours": str(Decimal(m.hours).quantize(Decimal("0.1"))),
+                    }
+                    for m in behind
+                ],
+            },
+        )
+    return bulletin
+
+
+def workshop_bulletins_weekly(*, today: dt.date | None = None) -> int:
+    """The beat job: a bulletin for every workshop in its study period."""
+    from .selectors import active_workshops
+
+    today = today or timezone.localdate()
+    count = 0
+    for workshop in active_workshops(today=today):
+        workshop_bulletin_build(workshop=workshop, today=today)
+        count += 1
+    return count
 
 
 @transaction.atomic

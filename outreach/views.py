@@ -371,14 +371,17 @@ def workshop_create(request):
 def workshop_detail(request, pk: int):
     workshop = selectors.workshop_get(user=request.user, pk=pk)
     can_manage = is_county_level(request.user)
+    runs = selectors.can_see_all_members(user=request.user, workshop=workshop)
     context = {
         "workshop": workshop,
-        "members": selectors.workshop_members(workshop=workshop),
+        "members": selectors.workshop_members(workshop=workshop, user=request.user),
         "groups": selectors.workshop_groups(workshop=workshop),
         "staff": selectors.workshop_staff(workshop=workshop),
-        "evaluations": selectors.workshop_evaluations(workshop=workshop) if can_manage else [],
+        "evaluations": selectors.workshop_evaluations(workshop=workshop) if runs else [],
+        "bulletin": selectors.latest_bulletin(workshop=workshop) if runs else None,
         "stats": selectors.workshop_stats(workshop=workshop),
         "can_manage": can_manage,
+        "runs": runs,
     }
     if can_manage:
         context["member_form"] = forms.WorkshopMemberForm(
@@ -408,16 +411,16 @@ def workshop_member_add(request, pk: int):
 def workshop_weights(request, pk: int):
     workshop = selectors.workshop_get(user=request.user, pk=pk)
     require_county_level(request.user)
-    initial = {"members_weight": workshop.members_weight, "own_weight": workshop.own_weight}
+    initial = {name: getattr(workshop, name) for name in services.EVALUATION_FIELDS}
     form = forms.WeightsForm(request.POST or None, initial=initial)
     if (
         request.method == "POST"
         and form.is_valid()
-        and _run(form, lambda: services.workshop_set_weights(workshop=workshop, **form.cleaned_data))
+        and _run(form, lambda: services.workshop_set_evaluation(workshop=workshop, **form.cleaned_data))
     ):
-        messages.success(request, _("评价权重已保存"))
+        messages.success(request, _("评价设置已保存"))
         return redirect("outreach_workshop_detail", pk=workshop.pk)
-    return render(request, "outreach/form.html", {"form": form, "title": _("辅导教师与组长评价权重")})
+    return render(request, "outreach/form.html", {"form": form, "title": _("工作坊评价设置")})
 
 
 @login_required
