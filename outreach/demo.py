@@ -8,6 +8,7 @@ their online study as the platform's export reports it.
 
 import datetime as dt
 import random
+from collections import Counter
 from decimal import Decimal
 
 from django.db import transaction
@@ -31,6 +32,7 @@ from .services import (
     visit_book,
     visit_create,
     visit_day_add,
+    workshop_bulletin_build,
     workshop_create,
     workshop_member_add,
     workshop_staff_add,
@@ -202,6 +204,12 @@ def load_workshop(*, subproject: SubProject, rng: random.Random) -> Workshop:
         for n, e in enumerate(members, 2)
     ]
     OnlineHoursImporter(actor=None).write(rows)
+    # The core team's 校级管理员 is a teacher of the school with most members (evaluated on them).
+    schools = Counter(e.school_id for e in members)
+    admin_school = schools.most_common(1)[0][0]
+    admin = next(t for t in Teacher.objects.filter(school_id=admin_school).order_by("pk") if t not in staff_teachers)
+    workshop_staff_add(workshop=workshop, teacher=admin, role=WorkshopStaff.Role.SCHOOL_ADMIN, own_score=Decimal(85))
+    workshop_bulletin_build(workshop=workshop, today=timezone.localdate())
     return workshop
 
 
