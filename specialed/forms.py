@@ -46,6 +46,10 @@ class YearForm(forms.Form):
     kind = forms.ChoiceField(label=_("类型"), choices=[("", _("全部")), *SupportVisit.Kind.choices], required=False)
 
 
+class ReportYearForm(forms.Form):
+    year = forms.IntegerField(label=_("年度"), min_value=2000, max_value=2100, required=False)
+
+
 class ParticipantForm(forms.Form):
     subproject = forms.ModelChoiceField(label=_("子项目"), queryset=None)
     name = forms.CharField(label=_("姓名"), max_length=64)

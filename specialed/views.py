@@ -158,7 +158,7 @@ def report(request):
         write_sheet(wb, f"{year}特殊教育师资培训", REPORT_HEADERS, [_report_cells(r) for r in rows],
                     caption=_("{year}年特殊教育学校与资源教室师资培训情况").format(year=year))  # fmt: skip
         return xlsx_response(wb, f"{year}特殊教育师资培训.xlsx")
-    context = {"rows": rows, "year": year, "filter_form": forms.YearForm(request.GET or None)}
+    context = {"rows": rows, "year": year, "filter_form": forms.ReportYearForm(initial={"year": year})}
     return render(request, "specialed/report.html", context)
 
 
@@ -181,6 +181,6 @@ def participants(request):
     context = {
         "page": paginate(request, selectors.participant_list(user=request.user, year=year)),
         "form": form if is_county_level(request.user) else None,
-        "filter_form": forms.YearForm(request.GET or None),
+        "filter_form": forms.ReportYearForm(request.GET or None),
     }
     return render(request, "specialed/participants.html", context)
