@@ -71,6 +71,8 @@ def _reset_celery_pools(app) -> None:
         app._pool.force_close_all()
         app._pool = None
     app.amqp._producer_pool = None
+    # The control mailbox caches the producer pool it first saw (ping, broadcast): drop it too.
+    app.control.mailbox.__dict__.pop("producer_pool", None)
 
 
 @pytest.fixture(autouse=True)
@@ -107,6 +109,8 @@ def celery_broker():
     yield app
     app.conf.update(saved)
     _reset_celery_pools(app)
+    # A worker started with queues=[...] narrows the app's own queue selection; the next worker consumes all.
+    app.amqp.queues._consume_from = None
 
 
 @pytest.fixture(autouse=True)
