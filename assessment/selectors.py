@@ -1,6 +1,7 @@
 """Every read the assessment pages and exports need, already scoped to the user."""
 
 from collections import OrderedDict
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -159,12 +160,12 @@ def requirements(*, user: Any) -> QuerySet[CreditRequirement]:
     )
 
 
-def school_projects(*, user: Any) -> QuerySet[SchoolProject]:
+def school_projects(*, user: Any, status: str = "") -> QuerySet[SchoolProject]:
+    qs = visible(SchoolProject.objects.all(), user, **SCHOOL_PROJECT_PATHS)
+    if status in SchoolProject.Status.values:
+        qs = qs.filter(status=status)
     return (
-        visible(SchoolProject.objects.all(), user, **SCHOOL_PROJECT_PATHS)
-        .select_related("school")
-        .annotate(session_count=Count("sessions"))
-        .order_by("-year", "school__code", "title")
+        qs.select_related("school").annotate(session_count=Count("sessions")).order_by("-year", "school__code", "title")
     )
 
 
@@ -207,10 +208,13 @@ def tally_run_get(*, user: Any, pk: Any) -> TallyRun:
     return get_visible_or_404(TallyRun.objects.select_related("county"), user, pk=pk, county="county")
 
 
-def registrations(*, user: Any, year: int) -> QuerySet[School]:
+def registrations(*, user: Any, year: int, status: str = "") -> QuerySet[School]:
     """Schools in scope with their registration for the year and tally figures, one query."""
     reg = CreditRegistration.objects.filter(school=OuterRef("pk"), year=year)
-    return schools(user=user).annotate(
+    qs = schools(user=user)
+    if status in CreditRegistration.Status.values:
+        qs = qs.filter(Exists(reg.filter(status=status)))
+    return qs.annotate(
         reg_status=Subquery(reg.values("status")[:1]),
         reg_reason=Subquery(reg.values("reason")[:1]),
         tally_count=Count("credit_tallies", filter=Q(credit_tallies__year=year)),
@@ -224,6 +228,27 @@ def registration_for(*, school: School, year: int) -> CreditRegistration | None:
 
 def school_get(*, user: Any, pk: Any) -> School:
     return get_visible_or_404(School.objects.select_related("county"), user, pk=pk, county="county", school="pk")
+
+
+@dataclass(frozen=True)
+class YearHours:
+    hours: Decimal
+    required: Decimal | None  # None: the county set no requirement for the year
+
+
+def year_hours(*, teacher_id: int, year: int) -> YearHours:
+    """A teacher's hours of `year` against their county's yearly requirement, in one query."""
+    done = CreditTally.objects.filter(teacher_id=teacher_id, year=year).values("total_hours")[:1]
+    required = CreditRequirement.objects.filter(county_id=OuterRef("school__county_id"), year=year).values(
+        "total_hours"
+    )[:1]
+    row = (
+        Teacher.objects.filter(pk=teacher_id)
+        .annotate(done=Subquery(done), required=Subquery(required))
+        .values("done", "required")
+        .first()
+    ) or {"done": None, "required": None}
+    return YearHours(hours=row["done"] or Decimal(0), required=row["required"])
 
 
 # Transcript

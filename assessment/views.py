@@ -37,7 +37,7 @@ from .forms import (
     TallyRunForm,
     grid_rows_from_post,
 )
-from .models import CreditRegistration, TallyRun
+from .models import CreditRegistration, SchoolProject, TallyRun
 
 
 def _year(request) -> int:
@@ -299,7 +299,12 @@ def school_project_list(request):
         request,
         "assessment/school_project_list.html",
         {
-            "page": paginate(request, selectors.school_projects(user=request.user)),
+            "page": paginate(
+                request, selectors.school_projects(user=request.user, status=request.GET.get("status", ""))
+            ),
+            "status": SchoolProject.Status(request.GET["status"]).label
+            if request.GET.get("status") in SchoolProject.Status.values
+            else "",
             "is_school": scope_of(request.user).kind == SCHOOL,
         },
     )
@@ -453,8 +458,11 @@ def tally_correct(request, pk: int):
 def registration_list(request):
     require_school_or_county(request.user)
     year = _year(request)
-    rows = selectors.registrations(user=request.user, year=year)
-    return render(request, "assessment/registration_list.html", {"year": year, "page": paginate(request, rows)})
+    status = request.GET.get("status", "")
+    status = status if status in CreditRegistration.Status.values else ""
+    rows = selectors.registrations(user=request.user, year=year, status=status)
+    context = {"year": year, "page": paginate(request, rows), "status": status}
+    return render(request, "assessment/registration_list.html", context)
 
 
 @login_required

@@ -47,6 +47,8 @@ def parse_grid(data) -> GridInput:
 
 
 class CheckInForm(forms.Form):
+    # The signed single-use ticket the page was given with a fresh code (see services).
+    ticket = forms.CharField(widget=forms.HiddenInput, max_length=200)
     name = forms.CharField(label=gettext_lazy("姓名"), max_length=64)
     id_tail = forms.CharField(
         label=gettext_lazy("身份证号后六位"),
@@ -54,3 +56,16 @@ class CheckInForm(forms.Form):
         max_length=6,
         widget=forms.TextInput(attrs={"autocomplete": "off", "inputmode": "text", "autocapitalize": "characters"}),
     )
+
+
+class TypedCheckInForm(CheckInForm):
+    """For halls where phones cannot scan: the six digits on the screen instead of the QR code."""
+
+    ticket = None
+    code = forms.CharField(
+        label=gettext_lazy("签到码（屏幕上的 6 位数字）"),
+        min_length=6,
+        max_length=6,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "inputmode": "numeric"}),
+    )
+    field_order = ["code", "name", "id_tail"]

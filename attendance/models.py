@@ -33,6 +33,8 @@ class AttendanceRecord(models.Model):
     updated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # When the trainee scanned in. A scan never changes a mark a person made; it is kept here beside it.
+    scanned_at = models.DateTimeField(_("扫码签到时间"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("考勤记录")
@@ -62,6 +64,8 @@ class AttendanceSheet(models.Model):
     qr_opened_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # Raised when a coordinator reopens check-in: the failure limits counted before no longer apply.
+    qr_epoch = models.PositiveIntegerField(default=0, db_default=0)  # db_default: _claim_revision inserts in SQL
 
     class Meta:
         verbose_name = _("考勤表")

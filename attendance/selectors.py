@@ -1,14 +1,17 @@
 """Every read of attendance a view, export or another app needs. User-facing reads are scoped
 through core.scoping; the participation-rate helpers take a sub-project the caller already scoped."""
 
+import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.core import signing
 from django.db.models import Count, Exists, F, FilteredRelation, OuterRef, Q, QuerySet
 from django.db.models.functions import Coalesce
 from django.http import Http404
+from django.utils import timezone
 
 from core.scoping import SCHOOL, scope_of, visible
 from programs.models import Enrolment, Session
@@ -33,8 +36,54 @@ def session_queryset(*, user: Any) -> QuerySet[Session]:
     return qs
 
 
-def session_list(*, user: Any) -> QuerySet[Session]:
-    return session_queryset(user=user).select_related("subproject", "subproject__program").order_by("-date", "-pk")
+# `?when=` of the session list, each what a figure of the home page counts (see attendance.desk).
+WHEN_TODAY = "today"
+WHEN_TODO_TODAY = "todo_today"  # today, with some of the user's trainees not yet recorded
+# Past sessions: for county staff, nothing recorded at all; for coordinators, some of their trainees
+# unrecorded in a session they may still change (not yet locked).
+WHEN_UNTAKEN = "untaken"
+WHEN_CHOICES = (WHEN_TODAY, WHEN_TODO_TODAY, WHEN_UNTAKEN)
+
+
+def _trainees_unrecorded(user: Any) -> Exists:
+    """Some trainee of the session whom the user records attendance for has no record of it."""
+    trainees = visible(
+        Enrolment.objects.filter(subproject_id=OuterRef("subproject_id"), status__in=Enrolment.PARTICIPATING),
+        user,
+        **ENROLMENT_PATHS,
+    )
+    return Exists(
+        trainees.filter(
+            ~Exists(AttendanceRecord.objects.filter(session_id=OuterRef(OuterRef("pk")), enrolment_id=OuterRef("pk")))
+        )
+    )
+
+
+def never_taken() -> Q:
+    """A past session's attendance was never taken: it has trainees and not one record."""
+    return Q(
+        Exists(Enrolment.objects.filter(subproject_id=OuterRef("subproject_id"), status__in=Enrolment.PARTICIPATING))
+    ) & ~Q(Exists(AttendanceRecord.objects.filter(session_id=OuterRef("pk"))))
+
+
+def sessions_when(qs: QuerySet[Session], *, user: Any, when: str, today: dt.date) -> QuerySet[Session]:
+    if when == WHEN_TODAY:
+        return qs.filter(date=today)
+    if when == WHEN_TODO_TODAY:
+        return qs.filter(_trainees_unrecorded(user), date=today)
+    if when == WHEN_UNTAKEN:
+        if scope_of(user).kind == SCHOOL:
+            since = today - dt.timedelta(days=settings.ATTENDANCE_LOCK_DAYS)
+            return qs.filter(_trainees_unrecorded(user), date__lt=today, date__gte=since)
+        return qs.filter(never_taken(), date__lt=today)
+    return qs
+
+
+def session_list(*, user: Any, when: str = "") -> QuerySet[Session]:
+    qs = session_queryset(user=user).select_related("subproject", "subproject__program")
+    if when in WHEN_CHOICES:
+        qs = sessions_when(qs, user=user, when=when, today=timezone.localdate())
+    return qs.order_by("-date", "-pk")
 
 
 def session_get(*, user: Any, pk: Any, for_display: bool = True) -> Session:
@@ -115,6 +164,7 @@ class GridRow:
     source: str
     updated_at: Any
     updated_by: str
+    scanned_at: Any = None
 
 
 def grid_rows(*, user: Any, session: Session, school_id: int | None = None) -> list[GridRow]:
@@ -136,11 +186,14 @@ def grid_rows(*, user: Any, session: Session, school_id: int | None = None) -> l
             "rec__updated_at",
             "rec__updated_by__display_name",
             "rec__updated_by__username",
+            "rec__scanned_at",
         )
     )
     return [
-        GridRow(pk, teacher, name, number, school, status or "", note or "", source or "", at, shown or login or "")
-        for pk, teacher, name, number, school, status, note, source, at, shown, login in rows
+        GridRow(
+            pk, teacher, name, number, school, status or "", note or "", source or "", at, shown or login or "", scan
+        )
+        for pk, teacher, name, number, school, status, note, source, at, shown, login, scan in rows
     ]
 
 
@@ -155,22 +208,68 @@ def sheet_get(*, session: Session) -> AttendanceSheet | None:
     return AttendanceSheet.objects.filter(session=session).first()
 
 
-def checkin_session(*, code: str) -> Session | None:
-    """The session a QR code opens, if its signature is ours and its token is still current."""
-    from .services import QR_SALT
+def checkin_session(*, code: str, now: Any = None) -> Session | None:
+    """The session a QR code opens, if its signature is ours, its token current and its interval
+    the current one or the one before (a photographed code stops working within a minute)."""
+    from .services import QR_SALT, qr_fresh
 
     try:
         payload = signing.loads(code, salt=QR_SALT)
-        session_id, token = int(payload["s"]), str(payload["t"])
+        session_id, token, interval = int(payload["s"]), str(payload["t"]), int(payload["i"])
     except (signing.BadSignature, KeyError, TypeError, ValueError):
+        return None
+    if not token or not qr_fresh(interval, now):
         return None
     sheet = (
         AttendanceSheet.objects.select_related("session", "session__subproject")
         .filter(session_id=session_id, qr_token=token)
-        .exclude(qr_token="")
         .first()
     )
     return sheet.session if sheet else None
+
+
+def typed_session(*, code: str, now: Any = None) -> Session | None:
+    """The open session whose six-digit code this is, now or one interval ago (None if none or
+    ambiguous). Only sessions held today with check-in opened are tried: a handful at a time."""
+    from .services import qr_interval, session_window, typed_code_for
+
+    code = (code or "").strip()
+    if len(code) != 6 or not code.isascii() or not code.isdigit():
+        return None
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    sheets = (
+        AttendanceSheet.objects.select_related("session", "session__subproject")
+        .filter(session__date__gte=today - dt.timedelta(days=1), session__date__lte=today + dt.timedelta(days=1))
+        .exclude(qr_token="")
+    )
+    interval = qr_interval(now)
+    found = [
+        sheet.session
+        for sheet in sheets
+        if code in (typed_code_for(sheet, interval=interval), typed_code_for(sheet, interval=interval - 1))
+        and session_window(sheet.session)[0] <= now <= session_window(sheet.session)[1]
+    ]
+    return found[0] if len(found) == 1 else None
+
+
+@dataclass(slots=True)
+class CheckIn:
+    name: str
+    school_name: str
+    scanned_at: Any
+    status: str  # the record's status: a scan beside a person's mark keeps that mark
+
+
+def checkins(*, user: Any, session: Session) -> tuple[int, list[CheckIn]]:
+    """The user's trainees of the session and those who scanned in, newest first (one query)."""
+    rows = list(
+        grid_enrolments(user=user, session=session)
+        .annotate(rec=FilteredRelation("attendance", condition=Q(attendance__session_id=session.pk)))
+        .order_by(F("rec__scanned_at").desc(nulls_last=True), "pk")
+        .values_list("teacher__name", "school__name", "rec__scanned_at", "rec__status")
+    )
+    return len(rows), [CheckIn(name, school, at, status) for name, school, at, status in rows if at is not None]
 
 
 def _rate(part: int, whole: int) -> Decimal:

@@ -3,6 +3,7 @@
 revision the same way."""
 
 import datetime as dt
+import hashlib
 import json
 import secrets
 from dataclasses import dataclass, field
@@ -15,6 +16,7 @@ from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.http import Http404
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
 
 from core.scoping import is_county_level
@@ -30,9 +32,13 @@ ERR_NOTE_TOO_LONG = "备注不能超过 200 个字"
 ERR_QR_NEUTRAL = "信息不匹配，请核对姓名和身份证号后六位"
 ERR_QR_CLOSED = "当前不在签到时间内"
 ERR_QR_ALREADY = "已签到，无需重复签到"
-ERR_QR_RATE_LIMITED = "尝试次数过多，请稍后再试"
+ERR_QR_RATE_LIMITED = "尝试次数过多，请稍后再试或请联络员重新开放签到"
+ERR_QR_CODE = "签到码无效或已过期，请扫描现场屏幕上最新的二维码，或输入屏幕上的签到码"
+ERR_LEAVE_REASON = "请假须填写事由"
 
 QR_SALT = "attendance.qr-checkin"
+TYPED_SALT = "attendance.qr-typed-code"
+TICKET_SALT = "attendance.qr-ticket"
 NOTE_MAX = 200
 
 
@@ -45,10 +51,11 @@ def qr_margin() -> dt.timedelta:
 
 
 def qr_limits() -> tuple[int, int, int]:
-    """(failures per IP, failures per session, window seconds) before QR check-in refuses attempts."""
+    """(failures per session and name, failures per session and address, window seconds) before
+    QR check-in refuses attempts."""
     return (
+        settings.ATTENDANCE_QR_IDENTITY_FAILURES,
         settings.ATTENDANCE_QR_IP_FAILURES,
-        settings.ATTENDANCE_QR_SESSION_FAILURES,
         settings.ATTENDANCE_QR_WINDOW_SECONDS,
     )
 
@@ -242,6 +249,20 @@ def _check_rows(rows: list[RowInput]) -> None:
             raise ValidationError(_(ERR_NOTE_TOO_LONG))
 
 
+def _check_leave_reasons(rows: list[RowInput], existing: dict[int, tuple[int, str, str] | None]) -> None:
+    """请假 asks for a 事由: every row the save changes to 请假 needs its note (rows left as they were
+    stored are not held up, so an old record without one never blocks a save)."""
+    missing = {
+        f"note-{row.enrolment_id}": [_(ERR_LEAVE_REASON)]
+        for row in rows
+        if row.status == Status.LEAVE
+        and not row.note
+        and (existing.get(row.enrolment_id) or (None, "", ""))[1:] != (row.status, row.note)
+    }
+    if missing:
+        raise ValidationError(missing)
+
+
 def attendance_grid_save(
     *, session: Session, user: Any, rows: list[RowInput], version: int, reason: str = ""
 ) -> SaveResult:
@@ -260,6 +281,7 @@ def attendance_grid_save(
         if any(row.enrolment_id not in grid for row in rows):
             raise Http404
         _check_rows(rows)
+        _check_leave_reasons(rows, grid)
         if session_is_locked(session):
             if not is_county_level(user):
                 raise ValidationError(_(ERR_LOCKED).format(days=lock_days()))
@@ -315,6 +337,14 @@ def attendance_import_write(*, session: Session, rows: list[RowInput], actor: An
 
 
 # QR check-in
+#
+# The screen in the hall shows a QR code and a six-digit code that change every
+# ATTENDANCE_QR_ROTATE_SECONDS: both are derived from the session's secret token and the current
+# interval and accepted for that interval and the one before, so a photographed or forwarded code
+# stops working within a minute. Scanning gives the phone a signed, single-use ticket for the form,
+# valid ATTENDANCE_QR_TICKET_SECONDS, so typing one's name slowly does not fail. Wrong answers are
+# limited per (session, name) and, with a higher bound, per (session, address): a hall behind one
+# Wi-Fi address is not locked out by one person, and no limit applies to a session as a whole.
 
 
 def qr_open(*, session: Session, actor: Any, rotate: bool = False) -> AttendanceSheet:
@@ -329,12 +359,61 @@ def qr_open(*, session: Session, actor: Any, rotate: bool = False) -> Attendance
     return sheet
 
 
-def qr_code_for(sheet: AttendanceSheet) -> str:
-    return signing.dumps({"s": sheet.session_id, "t": sheet.qr_token}, salt=QR_SALT)
+def qr_reopen(*, session: Session, actor: Any) -> AttendanceSheet:
+    """Lift every failure limit of the session's check-in (the coordinator's 重新开放)."""
+    with transaction.atomic():
+        sheet = _lock_sheet(session)
+        sheet.qr_epoch += 1
+        sheet.save(update_fields=["qr_epoch"])
+    return sheet
 
 
-def _rate_keys(session: Session, ip: str) -> tuple[str, str]:
-    return f"attendance:qr:ip:{session.pk}:{ip}", f"attendance:qr:session:{session.pk}"
+def qr_interval(now: dt.datetime | None = None) -> int:
+    return int((now or timezone.now()).timestamp()) // settings.ATTENDANCE_QR_ROTATE_SECONDS
+
+
+def qr_seconds_left(now: dt.datetime | None = None) -> int:
+    """Seconds until the codes shown now are replaced."""
+    step = settings.ATTENDANCE_QR_ROTATE_SECONDS
+    return step - int((now or timezone.now()).timestamp()) % step
+
+
+def qr_code_for(sheet: AttendanceSheet, *, now: dt.datetime | None = None) -> str:
+    """The code in the QR image for the current interval."""
+    return signing.dumps({"s": sheet.session_id, "t": sheet.qr_token, "i": qr_interval(now)}, salt=QR_SALT)
+
+
+def typed_code_for(sheet: AttendanceSheet, *, now: dt.datetime | None = None, interval: int | None = None) -> str:
+    """The six digits shown beside the QR image, for halls where phones cannot scan."""
+    interval = qr_interval(now) if interval is None else interval
+    digest = salted_hmac(TYPED_SALT, f"{sheet.session_id}:{sheet.qr_token}:{interval}").hexdigest()
+    return f"{int(digest[:12], 16) % 1_000_000:06d}"
+
+
+def qr_fresh(interval: int, now: dt.datetime | None = None) -> bool:
+    return qr_interval(now) - 1 <= interval <= qr_interval(now)
+
+
+def ticket_for(session: Session) -> str:
+    """The signed, single-use permission to post the check-in form, handed out with a fresh code."""
+    return signing.dumps({"s": session.pk, "n": secrets.token_urlsafe(12)}, salt=TICKET_SALT)
+
+
+def ticket_nonce(ticket: str, *, session: Session) -> str | None:
+    """The ticket's nonce if it is ours, for this session and not expired (None otherwise)."""
+    try:
+        payload = signing.loads(ticket, salt=TICKET_SALT, max_age=settings.ATTENDANCE_QR_TICKET_SECONDS)
+        if int(payload["s"]) != session.pk:
+            return None
+        return str(payload["n"])
+    except (signing.BadSignature, KeyError, TypeError, ValueError):
+        return None
+
+
+def _limit_keys(session: Session, epoch: int, name: str, ip: str) -> tuple[str, str]:
+    who = hashlib.sha256(name.encode()).hexdigest()[:16]  # a name, not kept in the cache as typed
+    base = f"attendance:qr:{session.pk}:{epoch}"
+    return f"{base}:id:{who}", f"{base}:ip:{ip}"
 
 
 def _count_failure(key: str, window: int) -> None:
@@ -345,23 +424,41 @@ def _count_failure(key: str, window: int) -> None:
             cache.add(key, 1, timeout=window)
 
 
-def attendance_qr_check_in(
-    *, session: Session, name: str, id_tail: str, ip: str, now: dt.datetime | None = None
-) -> AttendanceRecord:
-    """Mark a confirmed trainee present from their phone, identified by name and the ID's last six.
+def typed_failure(*, ip: str) -> None:
+    """A six-digit code that matched no open session: counted against the address."""
+    _count_failure(f"attendance:qr:typed:{ip}", settings.ATTENDANCE_QR_WINDOW_SECONDS)
 
-    Wrong answers get one neutral message whether or not the person exists or is enrolled, and
-    count towards per-IP and per-session limits kept in the cache.
+
+def typed_limited(*, ip: str) -> bool:
+    return cache.get(f"attendance:qr:typed:{ip}", 0) >= settings.ATTENDANCE_QR_IP_FAILURES
+
+
+def attendance_qr_check_in(
+    *,
+    session: Session,
+    name: str,
+    id_tail: str,
+    ip: str,
+    nonce: str | None = None,
+    now: dt.datetime | None = None,
+) -> AttendanceRecord:
+    """Record a confirmed trainee's check-in from their phone, identified by name and the ID's last six.
+
+    Wrong answers get one neutral message whether or not the person exists or is enrolled. A mark a
+    person made in the grid or an import (缺勤, 迟到, 请假…) is never changed by a scan: the scan is
+    recorded beside it (`scanned_at`) for the coordinator to decide. `nonce` is the form ticket's,
+    used once.
     """
     now = now or timezone.now()
     start, end = session_window(session)
     if not start <= now <= end:
         raise ValidationError(_(ERR_QR_CLOSED))
-    per_ip, per_session, window = qr_limits()
-    ip_key, session_key = _rate_keys(session, ip)
-    if cache.get(ip_key, 0) >= per_ip or cache.get(session_key, 0) >= per_session:
-        raise ValidationError(_(ERR_QR_RATE_LIMITED))
+    per_identity, per_ip, window = qr_limits()
     name = name.strip()
+    epoch = AttendanceSheet.objects.filter(session=session).values_list("qr_epoch", flat=True).first() or 0
+    identity_key, ip_key = _limit_keys(session, epoch, name, ip)
+    if cache.get(identity_key, 0) >= per_identity or cache.get(ip_key, 0) >= per_ip:
+        raise ValidationError(_(ERR_QR_RATE_LIMITED))
     tail = id_tail.strip().upper()
     matches = []
     if name and len(tail) == 6:
@@ -374,23 +471,29 @@ def attendance_qr_check_in(
             ).values_list("pk", flat=True)[:2]
         )
     if len(matches) != 1:
+        _count_failure(identity_key, window)
         _count_failure(ip_key, window)
-        _count_failure(session_key, window)
         raise ValidationError(_(ERR_QR_NEUTRAL))
+    if nonce is not None and not cache.add(f"attendance:qr:ticket:{nonce}", 1, settings.ATTENDANCE_QR_TICKET_SECONDS):
+        raise ValidationError(_(ERR_QR_CODE))  # a replayed form
+    enrolment_id = matches[0]
     with transaction.atomic():
         written_at = timezone.now()
         revision = _claim_revision(session, actor=None, now=written_at)
-        record = AttendanceRecord.objects.filter(session=session, enrolment_id=matches[0]).first()
-        if record is not None and (record.source == AttendanceRecord.Source.QR or record.status == Status.PRESENT):
+        record = AttendanceRecord.objects.filter(session=session, enrolment_id=enrolment_id).first()
+        if record is not None and record.scanned_at is not None:
             raise ValidationError(_(ERR_QR_ALREADY))  # rolls the claimed revision back
-        _write_rows(
-            session=session,
-            revision=revision,
-            existing={record.enrolment_id: (record.pk, record.status, record.note)} if record else {},
-            rows=[RowInput(enrolment_id=matches[0], status=Status.PRESENT, note=record.note if record else "")],
-            actor=None,
-            source=AttendanceRecord.Source.QR,
-            reason="",
-            now=written_at,
-        )
-    return AttendanceRecord.objects.get(session=session, enrolment_id=matches[0])
+        if record is None:
+            _write_rows(
+                session=session,
+                revision=revision,
+                existing={},
+                rows=[RowInput(enrolment_id=enrolment_id, status=Status.PRESENT)],
+                actor=None,
+                source=AttendanceRecord.Source.QR,
+                reason="",
+                now=written_at,
+            )
+        # Whatever a record says, a person said it: the scan only goes beside it.
+        AttendanceRecord.objects.filter(session=session, enrolment_id=enrolment_id).update(scanned_at=written_at)
+    return AttendanceRecord.objects.get(session=session, enrolment_id=enrolment_id)

@@ -1,7 +1,7 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import Http404
+from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -16,15 +16,17 @@ from trainees.selectors import teacher_get
 
 from . import qr, selectors, services
 from .exports import session_sheet_workbook
-from .forms import CheckInForm, parse_grid
+from .forms import CheckInForm, TypedCheckInForm, parse_grid
 from .models import Status
 
 
 @login_required
 def session_list(request):
     require_school_or_county(request.user)
-    page = paginate(request, selectors.session_list(user=request.user))
-    return render(request, "attendance/session_list.html", {"page": page})
+    when = request.GET.get("when", "")
+    when = when if when in selectors.WHEN_CHOICES else ""
+    page = paginate(request, selectors.session_list(user=request.user, when=when))
+    return render(request, "attendance/session_list.html", {"page": page, "when": when})
 
 
 def _grid_url(session, school) -> str:
@@ -37,7 +39,7 @@ def grid(request, pk: int):
     require_school_or_county(request.user)
     session = selectors.session_get(user=request.user, pk=pk, for_display=request.method != "POST")
     school = selectors.grid_school(user=request.user, session=session, school_id=request.GET.get("school"))
-    version, posted, conflicts, errors, reason = None, None, [], [], ""
+    version, posted, conflicts, errors, reason, invalid = None, None, [], [], "", {}
     if request.method == "POST":
         try:
             data = parse_grid(request.POST)
@@ -48,7 +50,8 @@ def grid(request, pk: int):
                 session=session, user=request.user, rows=data.rows, version=data.version, reason=data.reason
             )
         except ValidationError as exc:
-            errors = exc.messages
+            invalid = _row_errors(exc)
+            errors = [_("请为请假的学员填写事由（已在下表标出），未保存任何修改")] if invalid else exc.messages
         else:
             if result.saved:
                 messages.success(request, _("考勤已保存（{n} 处修改）").format(n=result.changed))
@@ -57,12 +60,23 @@ def grid(request, pk: int):
     if version is None:
         version = selectors.sheet_version(session=session)
     rows = selectors.grid_rows(user=request.user, session=session, school_id=school.pk if school else None)
-    context = _grid_context(request, session, school, rows, posted, conflicts)
+    context = _grid_context(request, session, school, rows, posted, conflicts, invalid)
     context.update(version=version, errors=errors, reason=reason)
     return render(request, "attendance/grid.html", context)
 
 
-def _grid_context(request, session, school, rows, posted, conflicts) -> dict:
+def _row_errors(exc: ValidationError) -> dict[int, str]:
+    """{enrolment id: message} of the rows a refused save names (`note-<id>` keys), if any."""
+    if not hasattr(exc, "error_dict"):
+        return {}
+    return {
+        int(key.partition("-")[2]): messages[0]
+        for key, messages in exc.message_dict.items()
+        if key.startswith("note-") and key.partition("-")[2].isdigit()
+    }
+
+
+def _grid_context(request, session, school, rows, posted, conflicts, invalid=None) -> dict:
     by_enrolment: dict[int, list] = {}
     for change in conflicts:
         by_enrolment.setdefault(change.enrolment_id, []).append(change)
@@ -77,6 +91,7 @@ def _grid_context(request, session, school, rows, posted, conflicts) -> dict:
                 "status": mine.status if mine else row.status,
                 "note": mine.note if mine else row.note,
                 "conflict": by_enrolment.get(row.enrolment_id, []),
+                "error": (invalid or {}).get(row.enrolment_id, ""),
             }
         )
     locked = services.session_is_locked(session)
@@ -132,50 +147,128 @@ def teacher_history(request, pk: int):
     )
 
 
+def _screen_codes(request, sheet) -> dict:
+    """What the hall screen shows now: the QR image, its address, the typed code, when they change."""
+    url = request.build_absolute_uri(reverse("attendance_checkin", args=[services.qr_code_for(sheet)]))
+    return {
+        "qr": qr.data_uri(url),
+        "url": url,
+        "code": services.typed_code_for(sheet),
+        "typed_url": request.build_absolute_uri(reverse("attendance_checkin_typed")),
+        "refresh_in": services.qr_seconds_left(),
+    }
+
+
 @login_required
 def checkin_screen(request, pk: int):
-    require_county_level(request.user)
+    require_school_or_county(request.user)
     session = selectors.session_get(user=request.user, pk=pk)
     sheet = selectors.sheet_get(session=session)
     context = {"session": session, "sheet": sheet, "window": services.session_window(session)}
     if sheet is not None and sheet.qr_token:
-        url = request.build_absolute_uri(reverse("attendance_checkin", args=[services.qr_code_for(sheet)]))
-        context.update(checkin_url=url, qr_data_uri=qr.data_uri(url))
+        context["codes"] = _screen_codes(request, sheet)
+        context["expected"], context["checkins"] = selectors.checkins(user=request.user, session=session)
     return render(request, "attendance/checkin_screen.html", context)
+
+
+@login_required
+def checkin_status(request, pk: int):
+    """The screen's live figures, polled by static/attendance/checkin.js (no inline scripts)."""
+    require_school_or_county(request.user)
+    session = selectors.session_get(user=request.user, pk=pk)
+    sheet = selectors.sheet_get(session=session)
+    if sheet is None or not sheet.qr_token:
+        return JsonResponse({"open": False})
+    expected, people = selectors.checkins(user=request.user, session=session)
+    labels = dict(Status.choices)
+    data = {
+        "open": True,
+        "expected": expected,
+        "checked_in": len(people),
+        "people": [
+            {
+                "name": p.name,
+                "school": p.school_name,
+                "at": timezone.localtime(p.scanned_at).strftime("%H:%M"),
+                "mark": "" if p.status == Status.PRESENT else str(labels.get(p.status, "")),
+            }
+            for p in people[:300]
+        ],
+        **_screen_codes(request, sheet),
+    }
+    return JsonResponse(data, headers={"Cache-Control": "no-store"})
 
 
 @login_required
 @require_POST
 def checkin_open(request, pk: int):
-    require_county_level(request.user)
+    require_school_or_county(request.user)
     session = selectors.session_get(user=request.user, pk=pk)
     services.qr_open(session=session, actor=request.user, rotate=request.POST.get("rotate") == "1")
     return redirect("attendance_checkin_screen", pk=session.pk)
 
 
+@login_required
+@require_POST
+def checkin_reopen(request, pk: int):
+    require_school_or_county(request.user)
+    session = selectors.session_get(user=request.user, pk=pk)
+    services.qr_reopen(session=session, actor=request.user)
+    messages.success(request, _("已重新开放签到：此前输错次数的限制已解除"))
+    return redirect("attendance_checkin_screen", pk=session.pk)
+
+
+def _checkin_page(request, session, form, *, done=False, error="", status=200):
+    context = {"session": session, "form": form, "done": done, "error": error}
+    if session is not None:
+        start, end = services.session_window(session)
+        context["is_open"] = start <= timezone.now() <= end
+    return render(request, "attendance/checkin.html", context, status=status)
+
+
 def checkin(request, code: str):
-    """The trainee's phone page: no login, identity by name and the ID number's last six."""
+    """The trainee's phone page from the QR code: no login, identity by name and the ID's last six.
+
+    A code that is forged, rotated out or revoked gets the same neutral page (with the typed-code
+    form) as a replayed or foreign ticket: nobody learns which it was."""
     session = selectors.checkin_session(code=code)
     if session is None:
-        raise Http404
-    start, end = services.session_window(session)
-    is_open = start <= timezone.now() <= end
-    form = CheckInForm(request.POST or None)
-    done, error = False, ""
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.attendance_qr_check_in(
-                session=session,
-                name=form.cleaned_data["name"],
-                id_tail=form.cleaned_data["id_tail"],
-                ip=client_ip(request),
-            )
-        except ValidationError as exc:
-            error = exc.messages[0]
-        else:
-            done = True
-    return render(
-        request,
-        "attendance/checkin.html",
-        {"session": session, "form": form, "done": done, "error": error, "is_open": is_open},
-    )
+        return _checkin_page(request, None, TypedCheckInForm(), error=_(services.ERR_QR_CODE), status=404)
+    if request.method != "POST":
+        return _checkin_page(request, session, CheckInForm(initial={"ticket": services.ticket_for(session)}))
+    form = CheckInForm(request.POST)
+    if not form.is_valid():
+        return _checkin_page(request, session, form)
+    nonce = services.ticket_nonce(form.cleaned_data["ticket"], session=session)
+    if nonce is None:
+        return _checkin_page(request, None, TypedCheckInForm(), error=_(services.ERR_QR_CODE))
+    return _check_in(request, session, form, nonce=nonce)
+
+
+def checkin_typed(request):
+    """The same check-in with the six digits shown on the screen, for phones that cannot scan."""
+    form = TypedCheckInForm(request.POST or None)
+    if request.method != "POST" or not form.is_valid():
+        return _checkin_page(request, None, form)
+    ip = client_ip(request)
+    session = None if services.typed_limited(ip=ip) else selectors.typed_session(code=form.cleaned_data["code"])
+    if session is None:
+        services.typed_failure(ip=ip)
+        return _checkin_page(request, None, form, error=_(services.ERR_QR_CODE))
+    return _check_in(request, session, form, nonce=None)
+
+
+def _check_in(request, session, form, *, nonce):
+    try:
+        services.attendance_qr_check_in(
+            session=session,
+            name=form.cleaned_data["name"],
+            id_tail=form.cleaned_data["id_tail"],
+            ip=client_ip(request),
+            nonce=nonce,
+        )
+    except ValidationError as exc:
+        if nonce is not None:  # the page keeps a fresh ticket for a corrected answer
+            form = CheckInForm(initial={**form.cleaned_data, "ticket": services.ticket_for(session)})
+        return _checkin_page(request, session, form, error=exc.messages[0])
+    return _checkin_page(request, session, form, done=True)

@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "specialed",
     "assessment",
     "reports",
+    "desk",
 ]
 
 MIDDLEWARE = [
@@ -252,9 +253,16 @@ PAGE_SIZE = env_int("PAGE_SIZE", 50)
 ATTENDANCE_LOCK_DAYS = env_int("ATTENDANCE_LOCK_DAYS", 7)
 # QR check-in is open from this many minutes before a session until as many after it ends.
 ATTENDANCE_QR_MARGIN_MINUTES = env_int("ATTENDANCE_QR_MARGIN_MINUTES", 30)
-ATTENDANCE_QR_IP_FAILURES = env_int("ATTENDANCE_QR_IP_FAILURES", 10)
-ATTENDANCE_QR_SESSION_FAILURES = env_int("ATTENDANCE_QR_SESSION_FAILURES", 200)
+# The QR and typed codes on the check-in screen change this often (a code stays valid one more interval).
+ATTENDANCE_QR_ROTATE_SECONDS = env_int("ATTENDANCE_QR_ROTATE_SECONDS", 30)
+# How long a phone may take to fill the form after scanning (its ticket is single-use).
+ATTENDANCE_QR_TICKET_SECONDS = env_int("ATTENDANCE_QR_TICKET_SECONDS", 600)
+# Wrong answers allowed per (session, name) and, higher, per (session, address: one hall's Wi-Fi).
+ATTENDANCE_QR_IDENTITY_FAILURES = env_int("ATTENDANCE_QR_IDENTITY_FAILURES", 5)
+ATTENDANCE_QR_IP_FAILURES = env_int("ATTENDANCE_QR_IP_FAILURES", 60)
 ATTENDANCE_QR_WINDOW_SECONDS = env_int("ATTENDANCE_QR_WINDOW_SECONDS", 600)
+if ATTENDANCE_QR_ROTATE_SECONDS < 5:
+    raise RuntimeError("ATTENDANCE_QR_ROTATE_SECONDS must be at least 5")
 OUTREACH_UPLOAD_MAX_BYTES = env_int("OUTREACH_UPLOAD_MAX_BYTES", 200 * 1024 * 1024)
 
 # Reports: re-enqueue annual-summary exports whose message a broker restart lost (see reports.services).

@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 urlpatterns = [
+    path("", include("desk.urls")),
     path("", include("core.urls")),
     path("accounts/", include("accounts.urls")),
     path("registry/", include("trainees.urls")),

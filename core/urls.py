@@ -3,8 +3,8 @@ from django.urls import path
 from . import views
 
 urlpatterns = [
-    path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
+    path("imports/", views.import_list, name="import_list"),
     path("imports/<slug:kind>/", views.import_upload, name="import_upload"),
     path("imports/<slug:kind>/template/", views.import_template, name="import_template"),
     path("imports/<slug:kind>/<int:pk>/", views.import_preview, name="import_preview"),

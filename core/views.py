@@ -11,6 +11,7 @@ from .excel import xlsx_response
 from .forms import ImportUploadForm
 from .importing import REGISTRY, template_workbook
 from .models import ImportUpload
+from .pagination import paginate
 
 
 def _importer_for(kind: str, user):
@@ -23,8 +24,14 @@ def _importer_for(kind: str, user):
 
 
 @login_required
-def home(request):
-    return render(request, "core/home.html")
+def import_list(request):
+    """The user's own uploads; `?open=1`: the last week's, waiting for confirmation or refused."""
+    from .desk import open_imports
+
+    only_open = request.GET.get("open") == "1"
+    qs = open_imports(user=request.user) if only_open else ImportUpload.objects.filter(uploaded_by=request.user)
+    page = paginate(request, qs.order_by("-created_at", "-pk"))
+    return render(request, "core/import_list.html", {"page": page, "only_open": only_open})
 
 
 @login_required

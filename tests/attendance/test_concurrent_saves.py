@@ -22,7 +22,10 @@ def test_simultaneous_saves_from_the_same_version_never_both_write(world, roster
         try:
             barrier.wait()
             results[user.username] = attendance_grid_save(
-                session=roster.session, user=user, rows=[RowInput(roster.enrol_a.pk, status)], version=0
+                session=roster.session,
+                user=user,
+                rows=[RowInput(roster.enrol_a.pk, status, "事假" if status == "leave" else "")],
+                version=0,
             )
         finally:
             connection.close()

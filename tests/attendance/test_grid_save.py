@@ -6,7 +6,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from attendance.models import AttendanceChange, AttendanceRecord, AttendanceSheet
-from attendance.services import ERR_LOCKED, ERR_REASON_REQUIRED, RowInput, attendance_grid_save
+from attendance.services import ERR_LEAVE_REASON, ERR_LOCKED, ERR_REASON_REQUIRED, RowInput, attendance_grid_save
 from tests.factories.attendance import session_for, trainees
 
 from .conftest import grid_post
@@ -76,7 +76,9 @@ def test_a_stale_save_does_not_overwrite_and_shows_who_changed_what(client_for, 
     row = response.context["rows"][0]
     assert (row["status"], row["note"], response.context["version"]) == ("leave", "病假", 1)
     assert "staff_x" in response.content.decode()
-    again = client.post(_grid(roster.session), grid_post(response.context["version"], {roster.enrol_a: "leave"}))
+    again = client.post(
+        _grid(roster.session), grid_post(response.context["version"], {roster.enrol_a: ("leave", "病假")})
+    )
     assert again.status_code == 302
     assert _status(roster.session, roster.enrol_a) == "leave"
 
@@ -161,3 +163,26 @@ def test_notes_with_quotes_backslashes_and_brackets_are_stored_exactly(world, ro
         assert AttendanceRecord.objects.get(enrolment=roster.enrol_a).note == note
     notes = list(AttendanceChange.objects.order_by("revision").values_list("old_note", "new_note"))
     assert notes == list(zip(["", *awkward[:-1]], awkward, strict=True))
+
+
+def test_leave_asks_for_a_reason_and_nothing_is_saved_without_it(client_for, world, roster):
+    client = client_for(world.coord_a)
+    response = client.post(_grid(roster.session), grid_post(0, {roster.enrol_a: "leave"}))
+    assert response.status_code == 200
+    assert not AttendanceRecord.objects.exists()
+    (row,) = [r for r in response.context["rows"] if r["row"].enrolment_id == roster.enrol_a.pk]
+    assert row["error"] == ERR_LEAVE_REASON
+    html = response.content.decode()
+    assert f'name="note-{roster.enrol_a.pk}"' in html and "is-invalid" in html
+    assert client.post(_grid(roster.session), grid_post(0, {roster.enrol_a: ("leave", "病假")})).status_code == 302
+    assert _status(roster.session, roster.enrol_a) == "leave"
+
+
+def test_an_old_leave_without_a_reason_does_not_block_saving_other_rows(client_for, world, roster):
+    from attendance.services import attendance_import_write
+
+    attendance_import_write(session=roster.session, rows=[RowInput(roster.enrol_a.pk, "leave")], actor=None, reason="")
+    client = client_for(world.staff_x)
+    data = grid_post(1, {roster.enrol_a: "leave", roster.enrol_b: "present"})
+    assert client.post(_grid(roster.session), data).status_code == 302
+    assert _status(roster.session, roster.enrol_b) == "present"

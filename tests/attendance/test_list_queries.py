@@ -19,7 +19,9 @@ def _sessions_with_attendance(world, n):
         session = session_for(world.county_x)
         enrolment = enrol(session, world.teacher_a)
         attendance_grid_save(session=session, user=world.staff_x, rows=[RowInput(enrolment.pk, "absent")], version=0)
-        attendance_grid_save(session=session, user=world.staff_x, rows=[RowInput(enrolment.pk, "leave")], version=1)
+        attendance_grid_save(
+            session=session, user=world.staff_x, rows=[RowInput(enrolment.pk, "leave", "事假")], version=1
+        )
 
 
 def test_session_list_queries_do_not_grow_with_sessions(client_for, world):

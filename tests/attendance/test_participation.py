@@ -22,7 +22,12 @@ def _setup(world):
     attendance_grid_save(
         session=first,
         user=world.staff_x,
-        rows=[RowInput(a1.pk, "present"), RowInput(a2.pk, "late"), RowInput(a3.pk, "absent"), RowInput(b1.pk, "leave")],
+        rows=[
+            RowInput(a1.pk, "present"),
+            RowInput(a2.pk, "late"),
+            RowInput(a3.pk, "absent"),
+            RowInput(b1.pk, "leave", "病假"),
+        ],
         version=0,
     )
     attendance_grid_save(

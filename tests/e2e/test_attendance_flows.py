@@ -85,3 +85,37 @@ def test_teacher_checks_in_by_qr_on_a_phone_once(world, browser, live_server, se
     assert blocked == []
     record = AttendanceRecord.objects.get(session=session)
     assert (record.status, record.source) == (Status.PRESENT, AttendanceRecord.Source.QR)
+
+
+def test_a_coordinator_runs_the_check_in_screen_and_sees_trainees_arrive(world, login, page, site, browser, settings):
+    settings.ATTENDANCE_QR_MARGIN_MINUTES = 24 * 60
+    session = session_for(
+        world.county_x, title="现场签到", date=timezone.localdate(), start_time=dt.time(0, 0), end_time=dt.time(23, 59)
+    )
+    enrol(session, world.teacher_a)
+    enrol(session, TeacherFactory(name="赵六", school=world.school_a))
+    login(world.coord_a)
+    page.goto(site("attendance_checkin_screen", session.pk))
+    page.get_by_role("button", name="开启扫码签到").click()
+    expect(page.locator(".js-count")).to_have_text("0")
+    expect(page.locator(".js-expected")).to_have_text("2")
+    typed = page.locator(".js-code").inner_text().strip()
+    assert len(typed) == 6 and typed.isdigit()
+
+    # A trainee whose phone cannot scan types the code shown on the screen.
+    context = browser.new_context(locale="zh-CN", **PHONE)
+    phone = context.new_page()
+    blocked = watch_csp(phone)
+    try:
+        phone.goto(site("attendance_checkin_typed"))
+        phone.get_by_label("签到码（屏幕上的 6 位数字）").fill(typed)
+        phone.get_by_label("姓名").fill("张三")
+        phone.get_by_label("身份证号后六位").fill(world.teacher_a.id_number[-6:])
+        phone.get_by_role("button", name="签到").tap()
+        expect(phone.get_by_role("status")).to_have_text("签到成功")
+    finally:
+        context.close()
+    assert blocked == []
+    # The screen polls its status (static JS, no reload) and shows who arrived.
+    expect(page.locator(".js-count")).to_have_text("1", timeout=15_000)
+    expect(page.locator(".js-people")).to_contain_text("张三")

@@ -29,13 +29,22 @@ ENTRIES = {
     "attendance_grid": Case(SESSION_OF_SCHOOL_A, setup=_session_args, above=above(403)),
     "attendance_export": Case(SESSION_OF_SCHOOL_A, setup=_session_args, above=above(403)),
     "attendance_summary": Case(COUNTY_SESSION, setup=_session_args, above=above(403)),
-    "attendance_checkin_screen": Case(COUNTY_SESSION, setup=_session_args, above=above(403)),
+    # Coordinators run check-in for sessions their trainees attend (school B has none here: 404).
+    "attendance_checkin_screen": Case(SESSION_OF_SCHOOL_A, setup=_session_args, above=above(403)),
+    "attendance_checkin_status": Case(SESSION_OF_SCHOOL_A, setup=_session_args, above=above(403)),
     "attendance_checkin_open": Case(
         # POST-only: a GET is refused before anything is looked up
         expect(teacher=405, coord_a=405, coord_b=405, staff_x=405, staff_y=405, admin_x=405),
         setup=_session_args,
         above=above(405),
     ),
+    "attendance_checkin_reopen": Case(
+        expect(teacher=405, coord_a=405, coord_b=405, staff_x=405, staff_y=405, admin_x=405),
+        setup=_session_args,
+        above=above(405),
+    ),
+    # The typed-code page needs no login either.
+    "attendance_checkin_typed": Case({role: 200 for role in ROLES}, above=above(200)),
     "attendance_teacher": Case(
         expect(teacher=200, coord_a=200, coord_b=404, staff_x=200, staff_y=404, admin_x=200),
         setup=lambda w: [w.teacher_a.pk],

@@ -30,6 +30,7 @@ SCHOOL_OR_COUNTY = expect(teacher=403, coord_a=200, coord_b=200, staff_x=200, st
 
 ENTRIES = {
     "home": Case(ALL_200, above=above(200)),
+    "import_list": Case(ALL_200, above=above(200)),
     "healthz": Case({role: 200 for role in ROLES}, setup=_services_healthy, above=above(200)),
     "login": Case(
         {"anonymous": 200, **{r: 302 for r in ("teacher", "coord_a", "coord_b", "staff_x", "staff_y", "admin_x")}},
