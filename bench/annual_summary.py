@@ -104,6 +104,13 @@ GENERATE = [
     """INSERT INTO outreach_phase ("order", name, cycle_id)
        SELECT o, (ARRAY['诊断示范','研课磨课','成果展示','总结提升'])[o], c.id
        FROM outreach_cycle c, generate_series(1, 4) o""",
+    # Four two-day visits per cycle, one in each phase: the cycle's eight sessions are their days.
+    """INSERT INTO outreach_visit (id, cycle_id, phase_id, number, title)
+       SELECT c.id * 10 + ph."order", c.id, ph.id, ph."order", '送教' || ph."order"
+       FROM outreach_cycle c JOIN outreach_phase ph ON ph.cycle_id = c.id""",
+    """INSERT INTO outreach_visitday (visit_id, session_id)
+       SELECT c.id * 10 + k, (c.subproject_id - 1) * 8 + 2 * k - 1 + d
+       FROM outreach_cycle c, generate_series(1, 4) k, generate_series(0, 1) d""",
     """INSERT INTO outreach_phasetask (title, description, due_date, phase_id)
        SELECT '任务' || k, '', DATE '2026-10-01', ph.id FROM outreach_phase ph, generate_series(1, 2) k""",
     """INSERT INTO outreach_tasksubmission (text, status, comment, submitted_at, enrolment_id, task_id)
@@ -134,6 +141,7 @@ SEQUENCES = [
     "programs_session",
     "programs_enrolment",
     "outreach_cycle",
+    "outreach_visit",
 ]
 
 

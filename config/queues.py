@@ -26,6 +26,7 @@ TASK_QUEUES: dict[str, str] = {
     "reports.sweep_stale_exports": DEFAULT,
     "core.check_import": IMPORTS,
     "core.expire_import_files": DEFAULT,
+    "outreach.weekly_workshop_bulletins": DEFAULT,
 }
 
 

@@ -3,6 +3,7 @@
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from kombu import Exchange, Queue
 
 from .env import env_bool, env_int, env_list, env_str
@@ -41,6 +42,7 @@ INSTALLED_APPS = [
     "programs",
     "attendance",
     "outreach",
+    "specialed",
     "assessment",
     "reports",
     "desk",
@@ -276,4 +278,9 @@ REPORTS_EXPORT_STEP_DELAY = float(env_str("REPORTS_EXPORT_STEP_DELAY", "0") or 0
 CELERY_BEAT_SCHEDULE = {
     "reports-sweep-stale-exports": {"task": "reports.sweep_stale_exports", "schedule": 5 * 60},
     "core-expire-import-files": {"task": "core.expire_import_files", "schedule": 6 * 60 * 60},
+    # Each workshop's weekly progress bulletin for its host (Monday 07:00).
+    "outreach-weekly-workshop-bulletins": {
+        "task": "outreach.weekly_workshop_bulletins",
+        "schedule": crontab(minute=0, hour=7, day_of_week="mon"),
+    },
 }

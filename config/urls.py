@@ -9,6 +9,7 @@ urlpatterns = [
     path("programs/", include("programs.urls")),
     path("attendance/", include("attendance.urls")),
     path("outreach/", include("outreach.urls")),
+    path("specialed/", include("specialed.urls")),
     path("assessment/", include("assessment.urls")),
     path("reports/", include("reports.urls")),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -10,6 +10,7 @@ from .models import (
     TeamPool,
     Visit,
     VisitActivity,
+    VisitDay,
     Workshop,
     WorkshopMember,
     WorkshopStaff,
@@ -40,14 +41,26 @@ admin.site.register(CycleTeamMember)
 admin.site.register(PhaseTask)
 
 
+class DayInline(admin.TabularInline):
+    model = VisitDay
+    extra = 0
+    raw_id_fields = ("session",)
+
+
+@admin.register(Visit)
+class VisitAdmin(admin.ModelAdmin):
+    list_display = ("cycle", "number", "phase", "title")
+    inlines = [DayInline]
+
+
 class ActivityInline(admin.TabularInline):
     model = VisitActivity
     extra = 0
 
 
-@admin.register(Visit)
-class VisitAdmin(admin.ModelAdmin):
-    list_display = ("session", "phase")
+@admin.register(VisitDay)
+class VisitDayAdmin(admin.ModelAdmin):
+    list_display = ("visit", "session")
     inlines = [ActivityInline]
     raw_id_fields = ("session",)
 

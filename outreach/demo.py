@@ -8,6 +8,7 @@ their online study as the platform's export reports it.
 
 import datetime as dt
 import random
+from collections import Counter
 from decimal import Decimal
 
 from django.db import transaction
@@ -18,7 +19,7 @@ from programs.models import Enrolment, SubProject
 from trainees.models import Region, School, Teacher
 
 from .importers import OnlineHoursImporter, OnlineRow
-from .models import Cycle, CycleTeamMember, TaskSubmission, VisitActivity, Workshop, WorkshopStaff
+from .models import Cycle, CycleTeamMember, MemberType, TaskSubmission, VisitActivity, Workshop, WorkshopStaff
 from .services import (
     activity_add,
     cycle_create,
@@ -28,7 +29,10 @@ from .services import (
     submission_submit,
     task_create,
     team_member_add,
+    visit_book,
     visit_create,
+    visit_day_add,
+    workshop_bulletin_build,
     workshop_create,
     workshop_member_add,
     workshop_staff_add,
@@ -62,8 +66,9 @@ TASKS = {
     3: ("提交汇报课课堂实录与教学反思", 11, 19),
     4: ("撰写本年度送教研修总结", 12, 20),
 }
-TEAM = [(Role.LEAD_EXPERT, "正高级教师"), (Role.DEMO_TEACHER, "高级教师"), (Role.DEMO_TEACHER, "高级教师"),
-        (Role.LECTURER, "高级教师"), (Role.MANAGER, "一级教师")]  # fmt: skip
+F, R = MemberType.FRONTLINE, MemberType.RESEARCHER
+TEAM = [(Role.LEAD_EXPERT, "正高级教师", R), (Role.DEMO_TEACHER, "高级教师", F), (Role.DEMO_TEACHER, "高级教师", F),
+        (Role.LECTURER, "高级教师", R), (Role.MANAGER, "一级教师", F)]  # fmt: skip
 
 
 def _team_teachers(county: Region, rng: random.Random, exclude: set[int]) -> list[Teacher]:
@@ -93,26 +98,41 @@ def load_cycle(*, subproject: SubProject, rng: random.Random) -> Cycle:
         .order_by("pk")
     )
     team = []
-    for (role, title), teacher in zip(TEAM, _team_teachers(county, rng, {e.teacher_id for e in roster}), strict=True):
-        member = pool_member_create(county=county, name=teacher.name, teacher=teacher, subject="数学", title=title)
+    for (role, title, member_type), teacher in zip(
+        TEAM, _team_teachers(county, rng, {e.teacher_id for e in roster}), strict=True
+    ):
+        member = pool_member_create(
+            county=county, name=teacher.name, teacher=teacher, subject="数学", title=title, member_type=member_type
+        )
         team.append(team_member_add(cycle=cycle, member=member, role=role))
+    # A university expert from outside the county registry, named in the pool by ID number.
+    expert = pool_member_create(
+        county=county,
+        name="周明远",
+        subject="数学",
+        title="教授",
+        member_type=MemberType.UNIVERSITY,
+        id_number="110101197503151230",
+    )
+    team_member_add(cycle=cycle, member=expert, role=Role.LECTURER)
     hosts = list(School.objects.filter(county=county, kind=School.Kind.TOWNSHIP_CENTRAL).order_by("code"))
     today = timezone.localdate()
     visits = [*VISITS, (4, 12, 10, "总结提升：年度送教总结", [(A.LECTURE, "送教下乡年度总结与提升")])]
     for number, (order, month, day, title, activities) in enumerate(visits):
+        # A county visit is two days at one host school: 每年4次，每次2天. The year's last one is a single day.
         date = dt.date(year, month, day)
-        visit = visit_create(
-            phase=phases[order],
-            date=date,
-            start_time=dt.time(8, 30),
-            end_time=dt.time(16, 30),
-            host_school=hosts[number % len(hosts)],
-            title=title,
-            hours=Decimal(6),
-        )
-        for kind, activity_title in activities:
+        host = hosts[number % len(hosts)]
+        times = {"start_time": dt.time(8, 30), "end_time": dt.time(16, 30), "host_school": host, "hours": Decimal(6)}
+        visit = visit_create(phase=phases[order], date=date, title=title, **times)
+        days = [visit.days.get()]
+        if number + 1 < len(visits):
+            days.append(visit_day_add(visit=visit, date=date + dt.timedelta(days=1), **times))
+        for index, (kind, activity_title) in enumerate(activities):
             presenter = team[0] if kind in (A.LECTURE, A.LESSON_REVIEW) else rng.choice(team[1:3])
-            activity_add(visit=visit, kind=kind, title=activity_title, presenter=presenter, hours=Decimal(2))
+            day_of = days[index % len(days)]
+            activity_add(day=day_of, kind=kind, title=activity_title, presenter=presenter, hours=Decimal(3))
+        for day_of in days:
+            visit_book(day=day_of, member=team[-1])  # the team's 管理员 goes every day
         if order in TASKS and (number + 1 == len(visits) or visits[number + 1][0] != order):
             text, due_month, due_day = TASKS[order]
             task = task_create(phase=phases[order], title=text, due_date=dt.date(year, due_month, due_day))
@@ -184,6 +204,12 @@ def load_workshop(*, subproject: SubProject, rng: random.Random) -> Workshop:
         for n, e in enumerate(members, 2)
     ]
     OnlineHoursImporter(actor=None).write(rows)
+    # The core team's 校级管理员 is a teacher of the school with most members (evaluated on them).
+    schools = Counter(e.school_id for e in members)
+    admin_school = schools.most_common(1)[0][0]
+    admin = next(t for t in Teacher.objects.filter(school_id=admin_school).order_by("pk") if t not in staff_teachers)
+    workshop_staff_add(workshop=workshop, teacher=admin, role=WorkshopStaff.Role.SCHOOL_ADMIN, own_score=Decimal(85))
+    workshop_bulletin_build(workshop=workshop, today=timezone.localdate())
     return workshop
 
 

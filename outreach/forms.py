@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from .models import (
     DEFAULT_PHASES,
     CycleTeamMember,
+    MemberType,
     PhaseTask,
     Resource,
     TaskSubmission,
@@ -28,6 +29,11 @@ class CycleForm(forms.Form):
         return [line.strip() for line in self.cleaned_data["phase_names"].splitlines() if line.strip()]
 
 
+class PoolTypeForm(forms.Form):
+    member_type = forms.ChoiceField(label=_("成员类型"), choices=MemberType.choices)
+    is_active = forms.BooleanField(label=_("在库"), required=False)
+
+
 class PhaseForm(forms.Form):
     name = forms.CharField(label=_("阶段名称"), max_length=32)
 
@@ -48,14 +54,34 @@ class VisitForm(forms.Form):
         self.fields["host_school"].queryset = schools
 
 
+class VisitDayForm(forms.Form):
+    date = forms.DateField(label=_("日期"), widget=forms.DateInput(attrs={"type": "date"}))
+    start_time = forms.TimeField(label=_("开始时间"), widget=forms.TimeInput(attrs={"type": "time"}))
+    end_time = forms.TimeField(label=_("结束时间"), widget=forms.TimeInput(attrs={"type": "time"}))
+    host_school = forms.ModelChoiceField(label=_("承办学校"), queryset=None)
+    place = forms.CharField(label=_("地点"), max_length=128, required=False)
+    hours = forms.DecimalField(label=_("学时"), max_digits=4, decimal_places=1, min_value=0, initial=0)
+
+    def __init__(self, *args, schools, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["host_school"].queryset = schools
+
+
+def _day_label(day) -> str:
+    return f"{day.session.date:%Y-%m-%d}"
+
+
 class ActivityForm(forms.ModelForm):
     class Meta:
         model = VisitActivity
-        fields = ["kind", "title", "presenter", "class_grade", "hours"]
+        fields = ["day", "kind", "title", "presenter", "class_grade", "hours"]
 
-    def __init__(self, *args, team, **kwargs):
+    def __init__(self, *args, days, team, **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["day"].queryset = days
+        self.fields["day"].label_from_instance = _day_label
         self.fields["presenter"].queryset = team
+        self.fields["presenter"].help_text = _("研讨可不填主讲人")
 
 
 class TeamMemberForm(forms.Form):
@@ -70,6 +96,10 @@ class TeamMemberForm(forms.Form):
 class PoolMemberForm(forms.Form):
     name = forms.CharField(label=_("姓名"), max_length=64, required=False)
     teacher = forms.ModelChoiceField(label=_("教师（可选）"), queryset=None, required=False)
+    member_type = forms.ChoiceField(
+        label=_("成员类型"), choices=MemberType.choices, initial=MemberType.FRONTLINE, required=False
+    )
+    id_number = forms.CharField(label=_("身份证号（非本县教师，用于导入送教记录）"), max_length=18, required=False)
     subject = forms.CharField(label=_("学科"), max_length=32, required=False)
     title = forms.CharField(label=_("职称/职务"), max_length=64, required=False)
     phone = forms.CharField(label=_("手机号"), max_length=20, required=False)
@@ -80,6 +110,7 @@ class PoolMemberForm(forms.Form):
 
     def clean(self):
         data = super().clean()
+        data["member_type"] = data.get("member_type") or MemberType.FRONTLINE
         if not data.get("name") and not data.get("teacher"):
             raise forms.ValidationError(_("请填写姓名或选择教师"))
         return data
@@ -150,9 +181,11 @@ class WorkshopForm(forms.Form):
     subject = forms.CharField(label=_("学科"), max_length=32)
     host = forms.ModelChoiceField(label=_("坊主"), queryset=None, required=False)
     capacity = forms.IntegerField(label=_("人数上限"), min_value=1, initial=50)
-    required_online_hours = forms.DecimalField(label=_("应修在线学时"), min_value=0.1, initial=50, decimal_places=1)
-    members_weight = forms.IntegerField(label=_("成员成绩权重"), min_value=0, max_value=100, initial=60)
-    own_weight = forms.IntegerField(label=_("个人工作权重"), min_value=0, max_value=100, initial=40)
+    required_online_hours = forms.DecimalField(
+        label=_("应修在线学时"), min_value=0.1, max_value=9999, initial=80, decimal_places=1
+    )
+    members_weight = forms.IntegerField(label=_("成员成绩权重"), min_value=0, max_value=100, initial=50)
+    own_weight = forms.IntegerField(label=_("个人工作权重"), min_value=0, max_value=100, initial=50)
 
     def __init__(self, *args, subprojects, teachers, **kwargs):
         super().__init__(*args, **kwargs)
@@ -161,8 +194,15 @@ class WorkshopForm(forms.Form):
 
 
 class WeightsForm(forms.Form):
-    members_weight = forms.IntegerField(label=_("成员成绩权重"), min_value=0, max_value=100)
-    own_weight = forms.IntegerField(label=_("个人工作权重"), min_value=0, max_value=100)
+    members_weight = forms.IntegerField(label=_("辅导教师、组长：成员成绩权重（%）"), min_value=0, max_value=100)
+    own_weight = forms.IntegerField(label=_("辅导教师、组长：个人工作权重（%）"), min_value=0, max_value=100)
+    required_online_hours = forms.DecimalField(
+        label=_("成员应修在线学时"), min_value=0.1, max_value=9999, max_digits=6, decimal_places=1
+    )
+    online_weight = forms.IntegerField(label=_("成员成绩：在线学时权重（%）"), min_value=0, max_value=100)
+    offline_weight = forms.IntegerField(label=_("成员成绩：线下研修出勤权重（%）"), min_value=0, max_value=100)
+    tasks_weight = forms.IntegerField(label=_("成员成绩：研修任务权重（%）"), min_value=0, max_value=100)
+    required_tasks = forms.IntegerField(label=_("成员应完成任务数"), min_value=1, max_value=999)
 
 
 class WorkshopMemberForm(forms.Form):
@@ -203,8 +243,11 @@ class ResearchGroupForm(forms.Form):
 
 
 class BookingForm(forms.Form):
+    day = forms.ModelChoiceField(label=_("送教日"), queryset=None)
     member = forms.ModelChoiceField(label=_("团队成员"), queryset=None)
 
-    def __init__(self, *args, team, **kwargs):
+    def __init__(self, *args, days, team, **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["day"].queryset = days
+        self.fields["day"].label_from_instance = _day_label
         self.fields["member"].queryset = team

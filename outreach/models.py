@@ -3,6 +3,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from trainees.idcard import validate_id_number
+
 DEFAULT_PHASES = ("诊断示范", "研课磨课", "成果展示", "总结提升")
 
 
@@ -103,6 +105,19 @@ class OnlineStudy(models.Model):
         return f"{self.enrolment_id}: {self.online_hours}"
 
 
+class MemberType(models.TextChoices):
+    """What a trainer is; national rules ask that at least half of a team be 一线教师 or 教研员."""
+
+    FRONTLINE = "frontline", _("一线教师")
+    RESEARCHER = "researcher", _("教研员")
+    UNIVERSITY = "university", _("高校专家")
+    OTHER = "other", _("其他")
+
+
+# Member types that count towards the half of a team national rules ask for.
+PRACTITIONER_TYPES = (MemberType.FRONTLINE, MemberType.RESEARCHER)
+
+
 class TeamPool(models.Model):
     """A member of the county's training-team pool 培训团队库, from which visiting teams are drawn."""
 
@@ -119,6 +134,11 @@ class TeamPool(models.Model):
     subject = models.CharField(_("学科"), max_length=32, blank=True)
     title = models.CharField(_("职称/职务"), max_length=64, blank=True)
     phone = models.CharField(_("手机号"), max_length=20, blank=True)
+    member_type = models.CharField(
+        _("成员类型"), max_length=12, choices=MemberType.choices, default=MemberType.FRONTLINE
+    )
+    # For members who are not registry teachers (university experts): how the visit import names them.
+    id_number = models.CharField(_("身份证号"), max_length=18, blank=True, validators=[validate_id_number])
     is_active = models.BooleanField(_("在库"), default=True)
 
     class Meta:
@@ -128,7 +148,10 @@ class TeamPool(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["county", "teacher"], condition=Q(teacher__isnull=False), name="team_pool_teacher_once"
-            )
+            ),
+            models.UniqueConstraint(
+                fields=["county", "id_number"], condition=~Q(id_number=""), name="team_pool_id_number_once"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -161,15 +184,37 @@ class CycleTeamMember(models.Model):
 
 
 class Visit(models.Model):
-    """A 送教 visit: a programs.Session of the cycle's sub-project, placed in one phase."""
+    """A 送教 visit 班次: one or more days at host schools, placed in one phase of the cycle and
+    numbered within it (送教次序). Each day is a programs.Session with its own attendance."""
 
-    session = models.OneToOneField("programs.Session", on_delete=models.CASCADE, related_name="outreach_visit")
+    cycle = models.ForeignKey(Cycle, verbose_name=_("周期"), on_delete=models.CASCADE, related_name="visits")
     phase = models.ForeignKey(Phase, verbose_name=_("阶段"), on_delete=models.PROTECT, related_name="visits")
-    team = models.ManyToManyField(CycleTeamMember, through="VisitBooking", related_name="visits", blank=True)
+    number = models.PositiveSmallIntegerField(_("送教次序"))
+    title = models.CharField(_("主题"), max_length=128, blank=True)
 
     class Meta:
         verbose_name = _("送教活动")
         verbose_name_plural = _("送教活动")
+        ordering = ["cycle", "number", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["cycle", "number"], name="visit_unique_number_in_cycle"),
+            models.CheckConstraint(condition=Q(number__gte=1), name="visit_number_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return _("第%(number)s次送教 %(title)s") % {"number": self.number, "title": self.title}
+
+
+class VisitDay(models.Model):
+    """One day of a visit: a programs.Session (date, time, host school, hours) of the cycle's sub-project."""
+
+    visit = models.ForeignKey(Visit, verbose_name=_("送教活动"), on_delete=models.CASCADE, related_name="days")
+    session = models.OneToOneField("programs.Session", on_delete=models.CASCADE, related_name="outreach_day")
+    team = models.ManyToManyField("CycleTeamMember", through="VisitBooking", related_name="days", blank=True)
+
+    class Meta:
+        verbose_name = _("送教日")
+        verbose_name_plural = _("送教日")
         ordering = ["session__date", "session__start_time", "pk"]
 
     def __str__(self) -> str:
@@ -177,16 +222,16 @@ class Visit(models.Model):
 
 
 class VisitBooking(models.Model):
-    """A team member booked on a visit (presenting or accompanying)."""
+    """A team member booked on one day of a visit (presenting or accompanying)."""
 
-    visit = models.ForeignKey(Visit, on_delete=models.CASCADE, related_name="bookings")
+    day = models.ForeignKey(VisitDay, on_delete=models.CASCADE, related_name="bookings")
     member = models.ForeignKey(CycleTeamMember, on_delete=models.CASCADE, related_name="bookings")
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["visit", "member"], name="visit_booking_once")]
+        constraints = [models.UniqueConstraint(fields=["day", "member"], name="visit_booking_once_per_day")]
 
     def __str__(self) -> str:
-        return f"{self.member_id}@{self.visit_id}"
+        return f"{self.member_id}@{self.day_id}"
 
 
 class VisitActivity(models.Model):
@@ -198,11 +243,19 @@ class VisitActivity(models.Model):
         LESSON_REVIEW = "lesson_review", _("评课")
         SEMINAR = "seminar", _("研讨")
 
-    visit = models.ForeignKey(Visit, on_delete=models.CASCADE, related_name="activities")
+    # Kinds that need no presenter: a 研讨 is everyone's.
+    WITHOUT_PRESENTER = (Kind.SEMINAR,)
+
+    day = models.ForeignKey(VisitDay, verbose_name=_("送教日"), on_delete=models.CASCADE, related_name="activities")
     kind = models.CharField(_("活动类型"), max_length=16, choices=Kind.choices)
     title = models.CharField(_("题目"), max_length=128)
     presenter = models.ForeignKey(
-        CycleTeamMember, verbose_name=_("主讲"), on_delete=models.PROTECT, related_name="activities"
+        CycleTeamMember,
+        verbose_name=_("主讲"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="activities",
     )
     class_grade = models.CharField(_("班级/年级"), max_length=32, blank=True)
     hours = models.DecimalField(_("学时"), max_digits=4, decimal_places=1, default=0)
@@ -210,8 +263,13 @@ class VisitActivity(models.Model):
     class Meta:
         verbose_name = _("送教活动内容")
         verbose_name_plural = _("送教活动内容")
-        ordering = ["visit", "pk"]
-        constraints = [models.CheckConstraint(condition=Q(hours__gte=0), name="visit_activity_hours_non_negative")]
+        ordering = ["day", "pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(hours__gte=0), name="visit_activity_hours_non_negative"),
+            models.CheckConstraint(
+                condition=Q(presenter__isnull=False) | Q(kind="seminar"), name="visit_activity_presenter_unless_seminar"
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.title
@@ -328,10 +386,16 @@ class Workshop(models.Model):
         "trainees.Teacher", verbose_name=_("坊主"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     capacity = models.PositiveIntegerField(_("人数上限"), default=50)
-    required_online_hours = models.DecimalField(_("应修在线学时"), max_digits=6, decimal_places=1, default=50)
+    # The county reports' figures: 80 online hours a year, and tutors judged half on their members.
+    required_online_hours = models.DecimalField(_("应修在线学时"), max_digits=6, decimal_places=1, default=80)
     # How a tutor's or group leader's evaluation is split between their members' results and their own work.
-    members_weight = models.PositiveSmallIntegerField(_("成员成绩权重"), default=60)
-    own_weight = models.PositiveSmallIntegerField(_("个人工作权重"), default=40)
+    members_weight = models.PositiveSmallIntegerField(_("成员成绩权重"), default=50)
+    own_weight = models.PositiveSmallIntegerField(_("个人工作权重"), default=50)
+    # A member's result: online hours against the requirement, offline attendance and tasks done.
+    online_weight = models.PositiveSmallIntegerField(_("在线学时权重"), default=60)
+    offline_weight = models.PositiveSmallIntegerField(_("线下研修权重"), default=20)
+    tasks_weight = models.PositiveSmallIntegerField(_("研修任务权重"), default=20)
+    required_tasks = models.PositiveSmallIntegerField(_("应完成任务数"), default=10)
 
     class Meta:
         verbose_name = _("教师工作坊")
@@ -346,6 +410,14 @@ class Workshop(models.Model):
                 condition=Q(members_weight=100 - models.F("own_weight")), name="workshop_weights_sum_100"
             ),
             models.CheckConstraint(condition=Q(required_online_hours__gt=0), name="workshop_required_hours_positive"),
+            models.CheckConstraint(
+                condition=Q(online_weight__lte=100)
+                & Q(offline_weight__lte=100)
+                & Q(tasks_weight__lte=100)
+                & Q(online_weight=100 - models.F("offline_weight") - models.F("tasks_weight")),
+                name="workshop_member_weights_sum_100",
+            ),
+            models.CheckConstraint(condition=Q(required_tasks__gt=0), name="workshop_required_tasks_positive"),
         ]
 
     def __str__(self) -> str:
@@ -358,10 +430,12 @@ class WorkshopStaff(models.Model):
     class Role(models.TextChoices):
         CORE = "core", _("核心团队")
         TUTOR = "tutor", _("辅导教师")
+        # The core team's 校级管理员: evaluated like tutors, on the members of their own school.
+        SCHOOL_ADMIN = "school_admin", _("校级管理员")
 
     workshop = models.ForeignKey(Workshop, on_delete=models.CASCADE, related_name="staff")
     teacher = models.ForeignKey("trainees.Teacher", verbose_name=_("教师"), on_delete=models.PROTECT, related_name="+")
-    role = models.CharField(_("角色"), max_length=8, choices=Role.choices)
+    role = models.CharField(_("角色"), max_length=16, choices=Role.choices)
     own_score = models.DecimalField(_("个人工作得分"), max_digits=5, decimal_places=1, null=True, blank=True)
 
     class Meta:
@@ -436,3 +510,26 @@ class WorkshopMember(models.Model):
 
     def __str__(self) -> str:
         return f"{self.workshop_id}/{self.enrolment_id}"
+
+
+class WorkshopBulletin(models.Model):
+    """The weekly progress bulletin 研修简报 of a workshop: who is behind on online hours, for the host."""
+
+    workshop = models.ForeignKey(Workshop, on_delete=models.CASCADE, related_name="bulletins")
+    week_start = models.DateField(_("周起始日"))
+    members = models.PositiveIntegerField(_("成员数"))
+    behind_count = models.PositiveIntegerField(_("进度落后人数"))
+    expected_hours = models.DecimalField(_("应达在线学时"), max_digits=6, decimal_places=1)
+    average_hours = models.DecimalField(_("平均在线学时"), max_digits=7, decimal_places=1)
+    # [{"name", "school", "group", "hours"}] of the members behind, as they stood that week.
+    behind = models.JSONField(_("进度落后成员"), default=list)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("工作坊研修简报")
+        verbose_name_plural = _("工作坊研修简报")
+        ordering = ["workshop", "-week_start"]
+        constraints = [models.UniqueConstraint(fields=["workshop", "week_start"], name="workshop_bulletin_once_a_week")]
+
+    def __str__(self) -> str:
+        return f"{self.workshop_id} {self.week_start}"

@@ -12,18 +12,20 @@ from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.db.models import Max, Min
+from django.db.models import Avg, Count, Max, Min, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.excel import new_workbook, workbook_bytes, write_sheet
 from programs.models import Enrolment, Session, SubProject
+from trainees.idcard import normalize_id_number
 from trainees.models import School, Teacher
 
 from .models import (
     DEFAULT_PHASES,
     Cycle,
     CycleTeamMember,
+    MemberType,
     Phase,
     PhaseTask,
     ResearchGroup,
@@ -35,7 +37,9 @@ from .models import (
     Visit,
     VisitActivity,
     VisitBooking,
+    VisitDay,
     Workshop,
+    WorkshopBulletin,
     WorkshopMember,
     WorkshopStaff,
 )
@@ -50,6 +54,9 @@ ERR_HOST_OTHER_COUNTY = "承办学校不在本县区"
 ERR_POOL_OTHER_COUNTY = "该成员不在本县区的培训团队库中"
 ERR_POOL_NAME = "请填写姓名或选择教师"
 ERR_NOT_ON_TEAM = "主讲人不是本周期送培团队成员"
+ERR_PRESENTER_REQUIRED = "除研讨外，活动须有主讲人"
+ERR_DAY_TAKEN = "本子项目在 {date} 已有培训活动：每天只能有一个送教日"
+ERR_NUMBER_TAKEN = "本周期已有第 {number} 次送教"
 ERR_NOT_IN_ROSTER = "您不在本周期的学员名单中"
 ERR_ALREADY_DONE = "该任务已合格，无需再次提交"
 ERR_EMPTY_SUBMISSION = "请填写内容或上传文件"
@@ -60,6 +67,7 @@ ERR_RESOURCE_STATUS = "审核结果只能是“已通过”或“退回”"
 ERR_WORKSHOP_FULL = "工作坊已满（上限 {capacity} 人）"
 ERR_NOT_IN_SUBPROJECT = "该报名不属于本工作坊的子项目或未在有效状态"
 ERR_WEIGHTS = "成员成绩权重与个人工作权重之和应为 100"
+ERR_MEMBER_WEIGHTS = "在线学时、线下研修与研修任务的权重之和应为 100"
 ERR_GROUP_OTHER_WORKSHOP = "研修小组不属于本工作坊"
 ERR_TOO_MANY_FILES = "每次最多上传 {limit} 个附件"
 
@@ -106,7 +114,9 @@ def phase_rename(*, phase: Phase, name: str) -> Phase:
 def _phase_bounds(phases: Iterable[Phase]) -> tuple[dt.date | None, dt.date | None]:
     """The earliest and latest date of the visits and tasks of `phases`."""
     ids = [p.pk for p in phases]
-    visits = Visit.objects.filter(phase_id__in=ids).aggregate(lo=Min("session__date"), hi=Max("session__date"))
+    visits = VisitDay.objects.filter(visit__phase_id__in=ids).aggregate(
+        lo=Min("session__date"), hi=Max("session__date")
+    )
     tasks = PhaseTask.objects.filter(phase_id__in=ids).aggregate(lo=Min("due_date"), hi=Max("due_date"))
     lows = [d for d in (visits["lo"], tasks["lo"]) if d]
     highs = [d for d in (visits["hi"], tasks["hi"]) if d]
@@ -128,7 +138,15 @@ def check_phase_order(*, phase: Phase, date: dt.date) -> None:
 
 @transaction.atomic
 def pool_member_create(
-    *, county: Any, name: str, teacher: Teacher | None = None, subject: str = "", title: str = "", phone: str = ""
+    *,
+    county: Any,
+    name: str,
+    teacher: Teacher | None = None,
+    subject: str = "",
+    title: str = "",
+    phone: str = "",
+    member_type: str = MemberType.FRONTLINE,
+    id_number: str = "",
 ) -> TeamPool:
     if teacher is not None and teacher.school.county_id != county.pk:
         raise ValidationError({"teacher": _(ERR_POOL_OTHER_COUNTY)})
@@ -136,9 +154,23 @@ def pool_member_create(
         raise ValidationError({"name": _(ERR_POOL_NAME)})
     return _save(
         TeamPool(
-            county=county, name=name.strip() or teacher.name, teacher=teacher, subject=subject, title=title, phone=phone
+            county=county,
+            name=name.strip() or teacher.name,
+            teacher=teacher,
+            subject=subject,
+            title=title,
+            phone=phone,
+            member_type=member_type,
+            id_number=normalize_id_number(id_number) if id_number else "",
         )
     )
+
+
+@transaction.atomic
+def pool_member_update(*, member: TeamPool, member_type: str, is_active: bool) -> TeamPool:
+    member.member_type = member_type
+    member.is_active = is_active
+    return _save(member, fields=["member_type", "is_active"])
 
 
 @transaction.atomic
@@ -146,6 +178,10 @@ def team_member_add(*, cycle: Cycle, member: TeamPool, role: str) -> CycleTeamMe
     if member.county_id != cycle.county_id:
         raise ValidationError({"member": _(ERR_POOL_OTHER_COUNTY)})
     return _save(CycleTeamMember(cycle=cycle, member=member, role=role))
+
+
+def _next_visit_number(cycle: Cycle) -> int:
+    return (cycle.visits.aggregate(n=Max("number"))["n"] or 0) + 1
 
 
 @transaction.atomic
@@ -159,15 +195,42 @@ def visit_create(
     title: str = "",
     place: str = "",
     hours: Decimal = Decimal(0),
+    number: int | None = None,
 ) -> Visit:
-    cycle = phase.cycle
+    """A visit 班次 with its first day; `visit_day_add` adds the others."""
+    cycle = Cycle.objects.select_for_update().get(pk=phase.cycle_id)
+    number = number or _next_visit_number(cycle)
+    if cycle.visits.filter(number=number).exists():
+        raise ValidationError({"number": _(ERR_NUMBER_TAKEN).format(number=number)})
+    visit = _save(Visit(cycle=cycle, phase=phase, number=number, title=(title or phase.name).strip()))
+    visit_day_add(visit=visit, date=date, start_time=start_time, end_time=end_time, host_school=host_school,
+                  place=place, hours=hours)  # fmt: skip
+    return visit
+
+
+@transaction.atomic
+def visit_day_add(
+    *,
+    visit: Visit,
+    date: dt.date,
+    start_time: dt.time,
+    end_time: dt.time,
+    host_school: School,
+    place: str = "",
+    hours: Decimal = Decimal(0),
+) -> VisitDay:
+    """One more day of a visit: a session of the cycle's sub-project on a date no other session has, so
+    attendance imported by date finds exactly one."""
+    cycle = visit.cycle
     if host_school.county_id != cycle.county_id:
         raise ValidationError({"host_school": _(ERR_HOST_OTHER_COUNTY)})
-    check_phase_order(phase=phase, date=date)
+    check_phase_order(phase=visit.phase, date=date)
+    if Session.objects.filter(subproject_id=cycle.subproject_id, date=date).exists():
+        raise ValidationError({"date": _(ERR_DAY_TAKEN).format(date=f"{date:%Y-%m-%d}")})
     session = _save(
         Session(
             subproject_id=cycle.subproject_id,
-            title=title or phase.name,
+            title=visit.title or visit.phase.name,
             date=date,
             start_time=start_time,
             end_time=end_time,
@@ -177,35 +240,57 @@ def visit_create(
             kind=Session.Kind.OUTREACH_VISIT,
         )
     )
-    return _save(Visit(session=session, phase=phase))
+    return _save(VisitDay(visit=visit, session=session))
 
 
 @transaction.atomic
-def visit_book(*, visit: Visit, member: CycleTeamMember) -> VisitBooking:
-    if member.cycle_id != visit.phase.cycle_id:
+def visit_book(*, day: VisitDay, member: CycleTeamMember) -> VisitBooking:
+    if member.cycle_id != day.visit.cycle_id:
         raise ValidationError({"member": _(ERR_NOT_ON_TEAM)})
-    booking, _created = VisitBooking.objects.get_or_create(visit=visit, member=member)
+    booking, _created = VisitBooking.objects.get_or_create(day=day, member=member)
     return booking
 
 
 @transaction.atomic
 def activity_add(
     *,
-    visit: Visit,
+    day: VisitDay,
     kind: str,
     title: str,
-    presenter: CycleTeamMember,
+    presenter: CycleTeamMember | None = None,
     class_grade: str = "",
     hours: Decimal = Decimal(0),
 ) -> VisitActivity:
-    if presenter.cycle_id != visit.phase.cycle_id:
+    if presenter is None and kind not in VisitActivity.WITHOUT_PRESENTER:
+        raise ValidationError({"presenter": _(ERR_PRESENTER_REQUIRED)})
+    if presenter is not None and presenter.cycle_id != day.visit.cycle_id:
         raise ValidationError({"presenter": _(ERR_NOT_ON_TEAM)})
     activity = _save(
-        VisitActivity(visit=visit, kind=kind, title=title, presenter=presenter, class_grade=class_grade, hours=hours)
+        VisitActivity(day=day, kind=kind, title=title, presenter=presenter, class_grade=class_grade, hours=hours)
     )
-    # Presenting books the member on the visit, so the same-day double-booking check sees it.
-    VisitBooking.objects.get_or_create(visit=visit, member=presenter)
+    if presenter is not None:
+        # Presenting books the member on the day, so the same-day double-booking check sees it.
+        VisitBooking.objects.get_or_create(day=day, member=presenter)
     return activity
+
+
+@transaction.atomic
+def activity_update(*, activity: VisitActivity, presenter: CycleTeamMember | None, hours: Decimal) -> VisitActivity:
+    if presenter is None and activity.kind not in VisitActivity.WITHOUT_PRESENTER:
+        raise ValidationError({"presenter": _(ERR_PRESENTER_REQUIRED)})
+    activity.presenter, activity.hours = presenter, hours
+    _save(activity, fields=["presenter", "hours"])
+    if presenter is not None:
+        VisitBooking.objects.get_or_create(day=activity.day, member=presenter)
+    return activity
+
+
+@transaction.atomic
+def visit_day_hours_from_activities(*, day: VisitDay) -> Session:
+    """A day's hours are its activities' hours (as the visit import keeps them)."""
+    session = day.session
+    session.hours = day.activities.aggregate(total=Sum("hours"))["total"] or Decimal(0)
+    return _save(session, fields=["hours"])
 
 
 # Back-at-school tasks
@@ -291,7 +376,7 @@ def resource_upload(
     author: Teacher | None = None,
     author_name: str = "",
 ) -> Resource:
-    if (phase is not None and phase.cycle_id != cycle.pk) or (visit is not None and visit.phase.cycle_id != cycle.pk):
+    if (phase is not None and phase.cycle_id != cycle.pk) or (visit is not None and visit.cycle_id != cycle.pk):
         raise ValidationError(_(ERR_OTHER_CYCLE))
     if visit is not None and phase is None:
         phase = visit.phase
@@ -351,7 +436,7 @@ def pack_build(*, pack: ResourcePack) -> ResourcePack:
     """Write the zip of every approved resource of the pack's cycle, with an index sheet."""
     resources = list(
         Resource.objects.filter(cycle_id=pack.cycle_id, status=Resource.Status.APPROVED)
-        .select_related("phase", "visit__session")
+        .select_related("phase", "visit")
         .order_by("kind", "created_at", "pk")
     )
     rows = []
@@ -404,6 +489,11 @@ def _check_weights(members_weight: int, own_weight: int) -> None:
         raise ValidationError({"members_weight": _(ERR_WEIGHTS)})
 
 
+def _check_member_weights(online_weight: int, offline_weight: int, tasks_weight: int) -> None:
+    if online_weight + offline_weight + tasks_weight != 100:
+        raise ValidationError({"online_weight": _(ERR_MEMBER_WEIGHTS)})
+
+
 @transaction.atomic
 def workshop_create(
     *,
@@ -412,9 +502,9 @@ def workshop_create(
     subject: str,
     host: Teacher | None = None,
     capacity: int = 50,
-    required_online_hours: Decimal = Decimal(50),
-    members_weight: int = 60,
-    own_weight: int = 40,
+    required_online_hours: Decimal = Decimal(80),
+    members_weight: int = 50,
+    own_weight: int = 50,
 ) -> Workshop:
     if subproject.kind != SubProject.Kind.WORKSHOP:
         raise ValidationError({"subproject": _(ERR_NOT_WORKSHOP)})
@@ -440,6 +530,83 @@ def workshop_set_weights(*, workshop: Workshop, members_weight: int, own_weight:
     workshop.members_weight = members_weight
     workshop.own_weight = own_weight
     return _save(workshop, fields=["members_weight", "own_weight"])
+
+
+EVALUATION_FIELDS = (
+    "members_weight",
+    "own_weight",
+    "required_online_hours",
+    "online_weight",
+    "offline_weight",
+    "tasks_weight",
+    "required_tasks",
+)
+
+
+@transaction.atomic
+def workshop_set_evaluation(
+    *,
+    workshop: Workshop,
+    members_weight: int,
+    own_weight: int,
+    required_online_hours: Decimal,
+    online_weight: int,
+    offline_weight: int,
+    tasks_weight: int,
+    required_tasks: int,
+) -> Workshop:
+    """How this workshop evaluates: tutors' split between members and own work, the online hours a
+    member must reach, and how a member's result weighs online hours, offline attendance and tasks."""
+    _check_weights(members_weight, own_weight)
+    _check_member_weights(online_weight, offline_weight, tasks_weight)
+    workshop.members_weight, workshop.own_weight = members_weight, own_weight
+    workshop.required_online_hours, workshop.required_tasks = required_online_hours, required_tasks
+    workshop.online_weight, workshop.offline_weight, workshop.tasks_weight = online_weight, offline_weight, tasks_weight
+    return _save(workshop, fields=EVALUATION_FIELDS)
+
+
+def workshop_bulletin_build(*, workshop: Workshop, today: dt.date) -> WorkshopBulletin:
+    """This week's progress bulletin: who is behind the even pace to the required online hours.
+    Run again in the same week, it replaces that week's bulletin."""
+    from .selectors import expected_hours, members_behind
+
+    expected = expected_hours(workshop=workshop, today=today)
+    behind = list(members_behind(workshop=workshop, expected=expected))
+    stats = workshop.members.aggregate(n=Count("pk"), avg=Avg("enrolment__online_study__online_hours"))
+    week_start = today - dt.timedelta(days=today.weekday())
+    with transaction.atomic():
+        bulletin, _created = WorkshopBulletin.objects.update_or_create(
+            workshop=workshop,
+            week_start=week_start,
+            defaults={
+                "members": stats["n"],
+                "behind_count": len(behind),
+                "expected_hours": expected,
+                "average_hours": Decimal(stats["avg"] or 0).quantize(Decimal("0.1")),
+                "behind": [
+                    {
+                        "name": m.enrolment.teacher.name,
+                        "school": m.enrolment.school.name,
+                        "group": m.group.name if m.group_id else "",
+                        "hours": str(Decimal(m.hours).quantize(Decimal("0.1"))),
+                    }
+                    for m in behind
+                ],
+            },
+        )
+    return bulletin
+
+
+def workshop_bulletins_weekly(*, today: dt.date | None = None) -> int:
+    """The beat job: a bulletin for every workshop in its study period."""
+    from .selectors import active_workshops
+
+    today = today or timezone.localdate()
+    count = 0
+    for workshop in active_workshops(today=today):
+        workshop_bulletin_build(workshop=workshop, today=today)
+        count += 1
+    return count
 
 
 @transaction.atomic

@@ -22,3 +22,9 @@ def build_resource_pack(self, pack_id: int) -> None:
         # Anything else will not get better by retrying; the page must not show "排队中" forever.
         services.pack_fail(pack_id=pack_id, error=type(exc).__name__)
         raise
+
+
+@shared_task(name="outreach.weekly_workshop_bulletins")
+def weekly_workshop_bulletins() -> int:
+    """Celery beat, Monday mornings: each workshop's progress bulletin for its host."""
+    return services.workshop_bulletins_weekly()

@@ -8,7 +8,14 @@ from django.views.decorators.http import require_POST
 
 from core.forms_util import apply_validation_error
 from core.pagination import paginate
-from core.scoping import SELF, is_county_level, require_county_level, require_school_or_county, scope_of
+from core.scoping import (
+    SELF,
+    is_county_level,
+    require_county_level,
+    require_oversight,
+    require_school_or_county,
+    scope_of,
+)
 from programs.models import SubProject
 
 from . import forms, selectors, services
@@ -105,23 +112,69 @@ def visit_create(request, pk: int):
 @login_required
 def visit_detail(request, pk: int):
     visit = selectors.visit_get(user=request.user, pk=pk)
-    cycle = visit.phase.cycle
-    form = forms.ActivityForm(request.POST or None, team=cycle.team.select_related("member"))
+    cycle = visit.cycle
+    team = cycle.team.select_related("member")
+    form = forms.ActivityForm(request.POST or None, days=visit.days.select_related("session"), team=team)
     if request.method == "POST":
         selectors.require_cycle_manager(user=request.user)
-        if form.is_valid() and _run(form, lambda: services.activity_add(visit=visit, **form.cleaned_data)):
+        if form.is_valid() and _run(form, lambda: services.activity_add(**form.cleaned_data)):
             messages.success(request, _("活动内容已添加"))
             return redirect("outreach_visit_detail", pk=visit.pk)
+    can_manage = is_county_level(request.user)
     context = {
         "visit": visit,
         "cycle": cycle,
-        "activities": selectors.visit_activities(visit=visit),
-        "team": selectors.visit_team(visit=visit),
+        "days": selectors.visit_days(visit=visit),
         "form": form,
-        "booking_form": forms.BookingForm(team=cycle.team.select_related("member")),
-        "can_manage": is_county_level(request.user),
+        "can_manage": can_manage,
     }
+    if can_manage:
+        context["booking_form"] = forms.BookingForm(days=visit.days.select_related("session"), team=team)
+        context["day_form"] = forms.VisitDayForm(schools=selectors.school_choices(cycle=cycle))
     return render(request, "outreach/visit_detail.html", context)
+
+
+@login_required
+def visit_day_add(request, pk: int):
+    visit = selectors.visit_get(user=request.user, pk=pk)
+    selectors.require_cycle_manager(user=request.user)
+    form = forms.VisitDayForm(request.POST or None, schools=selectors.school_choices(cycle=visit.cycle))
+    if (
+        request.method == "POST"
+        and form.is_valid()
+        and _run(form, lambda: services.visit_day_add(visit=visit, **form.cleaned_data))
+    ):
+        messages.success(request, _("已添加送教日"))
+        return redirect("outreach_visit_detail", pk=visit.pk)
+    return render(request, "outreach/form.html", {"form": form, "title": _("添加送教日"), "cycle": visit.cycle})
+
+
+@login_required
+def team_stats(request, pk: int):
+    cycle = selectors.cycle_get(user=request.user, pk=pk)
+    require_oversight(request.user)
+    context = {
+        "cycle": cycle,
+        "rows": selectors.team_statistics(cycle=cycle),
+        "kinds": selectors.activity_kind_labels(),
+    }
+    return render(request, "outreach/team_stats.html", context)
+
+
+@login_required
+def pool_edit(request, pk: int):
+    member = selectors.pool_member_get(user=request.user, pk=pk)
+    require_county_level(request.user)
+    initial = {"member_type": member.member_type, "is_active": member.is_active}
+    form = forms.PoolTypeForm(request.POST or None, initial=initial)
+    if (
+        request.method == "POST"
+        and form.is_valid()
+        and _run(form, lambda: services.pool_member_update(member=member, **form.cleaned_data))
+    ):
+        messages.success(request, _("已保存"))
+        return redirect("outreach_pool_list")
+    return render(request, "outreach/form.html", {"form": form, "title": member.name})
 
 
 @login_required
@@ -318,14 +371,17 @@ def workshop_create(request):
 def workshop_detail(request, pk: int):
     workshop = selectors.workshop_get(user=request.user, pk=pk)
     can_manage = is_county_level(request.user)
+    runs = selectors.can_see_all_members(user=request.user, workshop=workshop)
     context = {
         "workshop": workshop,
-        "members": selectors.workshop_members(workshop=workshop),
+        "members": selectors.workshop_members(workshop=workshop, user=request.user),
         "groups": selectors.workshop_groups(workshop=workshop),
         "staff": selectors.workshop_staff(workshop=workshop),
-        "evaluations": selectors.workshop_evaluations(workshop=workshop) if can_manage else [],
+        "evaluations": selectors.workshop_evaluations(workshop=workshop) if runs else [],
+        "bulletin": selectors.latest_bulletin(workshop=workshop) if runs else None,
         "stats": selectors.workshop_stats(workshop=workshop),
         "can_manage": can_manage,
+        "runs": runs,
     }
     if can_manage:
         context["member_form"] = forms.WorkshopMemberForm(
@@ -355,16 +411,16 @@ def workshop_member_add(request, pk: int):
 def workshop_weights(request, pk: int):
     workshop = selectors.workshop_get(user=request.user, pk=pk)
     require_county_level(request.user)
-    initial = {"members_weight": workshop.members_weight, "own_weight": workshop.own_weight}
+    initial = {name: getattr(workshop, name) for name in services.EVALUATION_FIELDS}
     form = forms.WeightsForm(request.POST or None, initial=initial)
     if (
         request.method == "POST"
         and form.is_valid()
-        and _run(form, lambda: services.workshop_set_weights(workshop=workshop, **form.cleaned_data))
+        and _run(form, lambda: services.workshop_set_evaluation(workshop=workshop, **form.cleaned_data))
     ):
-        messages.success(request, _("评价权重已保存"))
+        messages.success(request, _("评价设置已保存"))
         return redirect("outreach_workshop_detail", pk=workshop.pk)
-    return render(request, "outreach/form.html", {"form": form, "title": _("辅导教师与组长评价权重")})
+    return render(request, "outreach/form.html", {"form": form, "title": _("工作坊评价设置")})
 
 
 @login_required
@@ -406,9 +462,9 @@ def workshop_group_add(request, pk: int):
 def visit_book(request, pk: int):
     visit = selectors.visit_get(user=request.user, pk=pk)
     selectors.require_cycle_manager(user=request.user)
-    form = forms.BookingForm(request.POST, team=visit.phase.cycle.team.all())
-    if form.is_valid() and _run(form, lambda: services.visit_book(visit=visit, **form.cleaned_data)):
+    form = forms.BookingForm(request.POST, days=visit.days.all(), team=visit.cycle.team.all())
+    if form.is_valid() and _run(form, lambda: services.visit_book(**form.cleaned_data)):
         messages.success(request, _("已安排团队成员"))
     else:
-        messages.error(request, _("请选择本周期的团队成员"))
+        messages.error(request, _("请选择本次送教的日期和本周期的团队成员"))
     return redirect("outreach_visit_detail", pk=visit.pk)

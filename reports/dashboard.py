@@ -126,15 +126,25 @@ def _credits(scope: ReportScope, period: Period) -> dict[str, Any]:
 
 
 def _outreach(scope: ReportScope, period: Period) -> dict[str, Any]:
-    cycles = list(selectors.outreach_cycles(scope=scope, period=period))
+    cycles_qs = selectors.outreach_cycles(scope=scope, period=period)
+    cycles = list(cycles_qs)
+    figures = selectors.outreach_figures(cycles=cycles_qs)
+    kinds = [str(label) for label, _n in figures.total.activity_rows]
+
+    def cells(f: Any) -> list[Any]:
+        return [f.visits, f.days, f.person_times, f.persons, *(n for _l, n in f.activity_rows), f.resource_total]
+
     return {
         "labels": [f"{c.year} {c.subject}" for c in cycles],
         "datasets": [{"label": str(_("任务合格率")), "data": [rate(c.done, c.tasks * c.trainees) for c in cycles]}],
         "headers": [
             _("周期"),
-            _("送教次数"),
+            _("班次"),
+            _("天数"),
+            _("参训人次"),
             _("参训人数"),
-            _("到训人次"),
+            *kinds,
+            _("生成性资源"),
             _("返岗任务数"),
             _("合格提交数"),
             _("任务合格率"),
@@ -142,13 +152,12 @@ def _outreach(scope: ReportScope, period: Period) -> dict[str, Any]:
         "rows": [
             [
                 f"{c.year} {c.subject}",
-                c.visits,
-                c.trainees,
-                c.attended,
+                *cells(figures.for_cycle(c.pk)),
                 c.tasks,
                 c.done,
                 _pct(rate(c.done, c.tasks * c.trainees)),
             ]
             for c in cycles
-        ],
+        ]
+        + [[str(_("合计")), *cells(figures.total), "", "", ""]],
     }

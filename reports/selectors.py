@@ -30,6 +30,7 @@ from assessment.models import CreditRequirement, CreditTally
 from attendance.models import ATTENDED, AttendanceRecord
 from core.scoping import get_visible_or_404, visible
 from outreach.models import Cycle, OnlineStudy, PhaseTask, Resource, TaskSubmission
+from outreach.selectors import OutreachStatistics, outreach_statistics
 from programs.models import Enrolment, Level, Session, SubProject
 from trainees.models import Region, School, Teacher
 
@@ -334,10 +335,8 @@ def outreach_cycles(*, scope: ReportScope, period: Period) -> QuerySet[Cycle]:
         scope.filter(Cycle.objects.all(), county="county")
         .filter(year__gte=period.year_from, year__lte=period.year_to)
         .annotate(
-            visits=_count_of(sessions, "subproject", "subproject"),
             host_schools=_count_of(sessions, "subproject", "subproject", field="host_school", distinct=True),
             trainees=_count_of(_participating_enrolments(), "subproject", "subproject"),
-            attended=_count_of(_attended_records(), "session__subproject", "subproject"),
             tasks=_count_of(PhaseTask.objects.all(), "phase__cycle"),
             submissions=_count_of(TaskSubmission.objects.all(), "task__phase__cycle"),
             done=_count_of(TaskSubmission.objects.filter(status=TaskSubmission.Status.DONE), "task__phase__cycle"),
@@ -374,6 +373,11 @@ def additive_totals(rows: Iterable[Any], fields: Iterable[str]) -> dict[str, Any
         for f in fields:
             out[f] += getattr(r, f)
     return out
+
+
+def outreach_figures(*, cycles: QuerySet[Cycle]) -> OutreachStatistics:
+    """班次, 天数, 人次, 人数, activities and resources per cycle, year and in total (the outreach app's)."""
+    return outreach_statistics(cycles=cycles)
 
 
 def outreach_distinct_totals(*, cycles: QuerySet[Cycle]) -> dict[str, int]:

@@ -22,6 +22,9 @@ from openpyxl import Workbook
 
 from core.excel import DECIMAL_FORMAT, INTEGER_FORMAT, PERCENT_FORMAT, OfficialSheet, new_workbook
 from core.scoping import ALL, is_admin, scope_of
+from outreach.models import VisitActivity
+from specialed.models import ParticipantEnrolment
+from specialed.selectors import participant_figures
 from trainees.idcard import mask_id_number
 from trainees.models import Region, School, Teacher
 
@@ -48,6 +51,7 @@ SHEET_COVERAGE = "培训覆盖"
 SHEET_CREDITS = "学分达标"
 SHEET_OUTREACH = "送教下乡"
 SHEET_WORKSHOPS = "工作坊"
+SHEET_PARTICIPANTS = "非教师学员"
 SUBTOTAL = "小计"
 TOTAL = "合计"
 NO_TOWNSHIP = "（未划分乡镇）"
@@ -279,6 +283,7 @@ def annual_summary_workbook(
         (_sheet_credits, 75),
         (_sheet_outreach, 85),
         (_sheet_workshops, 95),
+        (_sheet_participants, 98),
     ]
     for write, pct in steps:
         write(wb, scope, options)
@@ -320,6 +325,24 @@ def _sheet_summary(wb: Workbook, scope: ReportScope, options: SummaryOptions) ->
     sheet.row([TOTAL, "", "", grand["subprojects"], grand["person_times"], grand["persons"], ""], total=True)
     sheet.note(_("参训人次：已确认或已完成的报名数（不含退出、被替换、未通过）。"))
     sheet.note(_("参训人数：去重后的教师人数；小计按全年去重，合计按全部年度去重，不是上方各行之和。"))
+    _footer(sheet, options)
+
+
+def _sheet_participants(wb: Workbook, scope: ReportScope, options: SummaryOptions) -> None:
+    """Parents and rehabilitation staff trained on programs: counted apart, never in the teachers' figures."""
+    period = options.period
+    sheet = OfficialSheet(
+        wb, SHEET_PARTICIPANTS, caption=_caption(options, "非教师学员参训统计"), widths=[10, 26, 12, 12, 40]
+    )
+    sheet.header(["年份", "类别", "参训人次", "参训人数", "备注"], [None, None, INT, INT])
+    enrolments = scope.filter(ParticipantEnrolment.objects.all(), county="participant__county")
+    per_year, total = participant_figures(enrolments=enrolments, year_from=period.year_from, year_to=period.year_to)
+    label = _("家长、康复人员等")
+    for year in period.years:
+        f = per_year.get(year)
+        sheet.row([year, label, f.person_times if f else 0, f.persons if f else 0, ""])
+    sheet.row([TOTAL, label, total.person_times, total.persons, ""], total=True)
+    sheet.note(_("非教师学员不是教师库中的教师，单独计数，不计入其他各表的参训人次和参训人数。"))
     _footer(sheet, options)
 
 
@@ -452,79 +475,58 @@ def _sheet_credits(wb: Workbook, scope: ReportScope, options: SummaryOptions) ->
     _footer(sheet, options)
 
 
+def _outreach_cells(f: Any) -> list[Any]:
+    return [f.visits, f.days, f.person_times, f.persons]
+
+
 def _sheet_outreach(wb: Workbook, scope: ReportScope, options: SummaryOptions) -> None:
+    kinds = [str(label) for _value, label in VisitActivity.Kind.choices]
     sheet = OfficialSheet(
         wb,
         SHEET_OUTREACH,
         caption=_caption(options, "送教下乡统计"),
-        widths=[8, 10, 10, 26, 10, 12, 10, 12, 12, 12, 12, 12, 12, 12],
+        widths=[8, 10, 10, 26, 8, 8, 10, 10, 10, 12, 12, 12, 12, 12] + [8] * len(kinds) + [12, 12],
     )
     sheet.header(
-        [
-            "年度",
-            "学科",
-            "学段",
-            "子项目",
-            "送教次数",
-            "承办学校数",
-            "参训人数",
-            "到训人次",
-            "返岗任务数",
-            "任务提交数",
-            "合格提交数",
-            "任务合格率",
-            "生成性资源数",
-            "已通过资源数",
-        ],
-        [None, None, None, None, INT, INT, INT, INT, INT, INT, INT, PCT, INT, INT],
-    )
+        ["年度", "学科", "学段", "子项目", "班次", "天数", "参训人次", "参训人数", "学员人数", "承办学校数",
+         "返岗任务数", "任务提交数", "合格提交数", "任务合格率", *kinds, "生成性资源数", "已通过资源数"],
+        [None, None, None, None, INT, INT, INT, INT, INT, INT, INT, INT, INT, PCT] + [INT] * len(kinds) + [INT, INT],
+    )  # fmt: skip
     cycles = selectors.outreach_cycles(scope=scope, period=options.period)
     rows = list(cycles)
-    for c in rows:
+    figures = selectors.outreach_figures(cycles=cycles)
+
+    def tail(f: Any) -> list[Any]:
+        return [*(n for _label, n in f.activity_rows), f.resource_total, f.approved_resources]
+
+    for year in options.period.years:
+        of_year = [c for c in rows if c.year == year]
+        if not of_year:
+            continue
+        for c in of_year:
+            f = figures.for_cycle(c.pk)
+            sheet.row(
+                [c.year, c.subject, c.stage, c.subproject.name, *_outreach_cells(f), c.trainees, c.host_schools,
+                 c.tasks, c.submissions, c.done, rate(c.done, c.tasks * c.trainees), *tail(f)]
+            )  # fmt: skip
+        f = figures.for_year(year)
         sheet.row(
-            [
-                c.year,
-                c.subject,
-                c.stage,
-                c.subproject.name,
-                c.visits,
-                c.host_schools,
-                c.trainees,
-                c.attended,
-                c.tasks,
-                c.submissions,
-                c.done,
-                rate(c.done, c.tasks * c.trainees),
-                c.resource_count,
-                c.approved_resources,
-            ]
-        )
-    sums = selectors.additive_totals(
-        rows, ["visits", "attended", "tasks", "submissions", "done", "resource_count", "approved_resources"]
-    )
+            [year, "", "", _("{n}个周期小计").format(n=len(of_year)), *_outreach_cells(f),
+             *[""] * 6, *tail(f)],
+            total=True,
+        )  # fmt: skip
+    sums = selectors.additive_totals(rows, ["tasks", "submissions", "done"])
     distinct = selectors.outreach_distinct_totals(cycles=cycles)
     expected = sum(c.tasks * c.trainees for c in rows)
     sheet.row(
-        [
-            TOTAL,
-            "",
-            "",
-            _("{n}个周期").format(n=len(rows)),
-            sums["visits"],
-            distinct["host_schools"],
-            distinct["trainees"],
-            sums["attended"],
-            sums["tasks"],
-            sums["submissions"],
-            sums["done"],
-            rate(sums["done"], expected),
-            sums["resource_count"],
-            sums["approved_resources"],
-        ],
+        [TOTAL, "", "", _("{n}个周期").format(n=len(rows)), *_outreach_cells(figures.total), distinct["trainees"],
+         distinct["host_schools"], sums["tasks"], sums["submissions"], sums["done"], rate(sums["done"], expected),
+         *tail(figures.total)],
         total=True,
-    )
-    sheet.note(_("送教次数：送教活动场次；到训人次：各次活动出勤人次之和；参训人数合计按教师去重。"))
-    sheet.note(_("任务合格率 = 合格提交数 ÷（返岗任务数 × 参训人数）。"))
+    )  # fmt: skip
+    sheet.note(_("班次：送教次数（一次送教可有多天）；天数：送教日数；参训人次：每次送教中至少出勤一天的学员数之和。"))
+    sheet.note(_("参训人数：至少出勤一次的学员，按教师去重（小计按年度、合计按全部年度去重）；学员人数：报名学员。"))
+    sheet.note(_("任务合格率 = 合格提交数 ÷（返岗任务数 × 学员人数）。"))
     _footer(sheet, options)
 
 

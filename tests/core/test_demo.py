@@ -8,7 +8,17 @@ from attendance.models import AttendanceRecord
 from programs.models import Enrolment, Session
 from trainees.models import School, Teacher
 
-PROJECT_APPS = {"accounts", "trainees", "programs", "attendance", "outreach", "assessment", "reports", "core"}
+PROJECT_APPS = {
+    "accounts",
+    "trainees",
+    "programs",
+    "attendance",
+    "outreach",
+    "assessment",
+    "reports",
+    "core",
+    "specialed",
+}
 
 
 def _row_counts() -> dict[str, int]:
@@ -63,6 +73,10 @@ MENUS = [
     ("staff", "registration_list", f"?year={YEAR - 1}", "已审核"),
     ("staff", "region_list", "", "城关镇"),
     ("staff", "reports:dashboard", "", "中西部项目"),
+    ("staff", "specialed_visit_list", "", "QS-S"),
+    ("staff", "specialed_report", "", "青山县特殊教育学校"),
+    ("staff", "specialed_participants", "", "家长"),
+    ("staff", "specialed_stats", "", "青山县特殊教育学校"),
     ("admin", "user_list", "", "coord2"),
     ("admin", "reports:dashboard", "", "中西部项目"),
     ("admin", "reports:export_list", "", f"{YEAR - 2}—{YEAR}"),

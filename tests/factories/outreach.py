@@ -83,3 +83,15 @@ def make_resource(cycle, *, actor, title: str = "课件", kind: str = "slides", 
     if approve:
         services.resource_review(resource=resource, status="approved", actor=actor)
     return resource
+
+
+def visit_of(cycle, *sessions, phase_obj=None, number=None):
+    """A visit whose days are the given sessions, for report fixtures that build rows directly."""
+    from outreach.models import Visit, VisitDay
+
+    phase_obj = phase_obj or cycle.phases.order_by("order").first()
+    number = number or cycle.visits.count() + 1
+    visit = Visit.objects.create(cycle=cycle, phase=phase_obj, number=number, title=sessions[0].title)
+    for session in sessions:
+        VisitDay.objects.create(visit=visit, session=session)
+    return visit

@@ -42,9 +42,9 @@ def test_only_an_outreach_sub_project_can_hold_a_cycle(world):
 def test_a_visit_is_a_session_of_the_cycle_sub_project_at_the_host_school(world):
     cycle = make_cycle(county=world.county_x)
     visit = make_visit(cycle, host_school=world.school_a)
-    assert visit.session.subproject_id == cycle.subproject_id
-    assert visit.session.kind == Session.Kind.OUTREACH_VISIT
-    assert visit.session.host_school == world.school_a
+    assert visit.days.first().session.subproject_id == cycle.subproject_id
+    assert visit.days.first().session.kind == Session.Kind.OUTREACH_VISIT
+    assert visit.days.first().session.host_school == world.school_a
 
 
 def test_a_host_school_of_another_county_is_refused(world):
@@ -61,9 +61,19 @@ def test_a_later_phase_cannot_be_dated_before_an_earlier_one(world):
     assert "阶段顺序" in str(exc.value)
     with pytest.raises(ValidationError):
         make_task(cycle, order=1, due_date=dt.date(2026, 11, 1))
-    # Same day as the earlier phase's last date, or later, is fine.
-    make_visit(cycle, order=3, date=dt.date(2026, 10, 15), host_school=world.school_b)
+    # Later than the earlier phase's last date is fine (the same day is taken: one visit day a date).
+    make_visit(cycle, order=3, date=dt.date(2026, 10, 16), host_school=world.school_b)
     make_task(cycle, order=1, due_date=dt.date(2026, 10, 10))
+    assert cycle.visits.count() == 2  # the refused visit left nothing behind
+
+
+def test_a_second_visit_day_on_a_taken_date_is_refused(world):
+    cycle = make_cycle(county=world.county_x)
+    visit = make_visit(cycle, date=dt.date(2026, 9, 10), host_school=world.school_a)
+    with pytest.raises(ValidationError) as exc:
+        make_visit(cycle, date=dt.date(2026, 9, 10), host_school=world.school_b)
+    assert "每天只能有一个送教日" in str(exc.value)
+    assert list(cycle.visits.all()) == [visit]
 
 
 def test_the_current_phase_is_the_last_that_has_started(world):
@@ -115,7 +125,7 @@ def test_staff_add_a_visit_through_the_page(world, client_for):
         },
     )
     assert response.status_code == 302
-    assert cycle.subproject.sessions.get().outreach_visit.phase == phase(cycle)
+    assert cycle.subproject.sessions.get().outreach_day.visit.phase == phase(cycle)
 
 
 def test_a_trainee_sees_only_cycles_they_are_enrolled_in(world, client_for):

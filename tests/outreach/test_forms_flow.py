@@ -67,9 +67,16 @@ def test_creating_a_workshop(world, client_for):
 def test_changing_the_weights(world, client_for):
     workshop = make_workshop(county=world.county_x)
     url = reverse("outreach_workshop_weights", args=[workshop.pk])
-    assert client_for(world.coord_a).post(url, {"members_weight": 50, "own_weight": 50}).status_code == 403
-    response = client_for(world.staff_x).post(url, {"members_weight": 50, "own_weight": 40})
+    data = {"members_weight": 60, "own_weight": 40, "required_online_hours": "60", "online_weight": 50,
+            "offline_weight": 30, "tasks_weight": 20, "required_tasks": 8}  # fmt: skip
+    assert client_for(world.coord_a).post(url, data).status_code == 403
+    response = client_for(world.staff_x).post(url, {**data, "own_weight": 30})
     assert response.status_code == 200 and "100" in response.text
-    assert client_for(world.staff_x).post(url, {"members_weight": 50, "own_weight": 50}).status_code == 302
+    response = client_for(world.staff_x).post(url, {**data, "tasks_weight": 10})
+    assert response.status_code == 200 and "100" in response.text
+    assert client_for(world.staff_x).post(url, data).status_code == 302
     workshop.refresh_from_db()
-    assert (workshop.members_weight, workshop.own_weight) == (50, 50)
+    assert (workshop.members_weight, workshop.own_weight, workshop.required_online_hours) == (60, 40, 60)
+    assert (workshop.online_weight, workshop.offline_weight, workshop.tasks_weight, workshop.required_tasks) == (
+        50, 30, 20, 8,
+    )  # fmt: skip

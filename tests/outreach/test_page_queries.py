@@ -18,11 +18,11 @@ def _count(client, url, params=None):
     return len(ctx.captured_queries)
 
 
-def _grow(world, cycle, n):
-    for i in range(n):
+def _grow(world, cycle, n, start=0):
+    for i in range(start, start + n):
         member = make_team_member(cycle, name=f"成员{i}{cycle.pk}")
         visit = make_visit(cycle, date=dt.date(2026, 9, 1 + i), host_school=world.school_a)
-        services.activity_add(visit=visit, kind="lecture", title="讲座", presenter=member)
+        services.activity_add(day=visit.days.first(), kind="lecture", title="讲座", presenter=member)
         make_task(cycle, due_date=dt.date(2026, 9, 1 + i), title=f"任务{i}")
         enrol(cycle)
         services.resource_upload(cycle=cycle, kind="slides", title=f"课件{i}", upload=upload(), actor=world.staff_x)
@@ -34,11 +34,12 @@ def test_cycle_page_queries_do_not_grow_with_rows(world, client_for):
     url = reverse("outreach_cycle_detail", args=[cycle.pk])
     _grow(world, cycle, 1)
     baseline = _count(client, url)
-    _grow(world, cycle, 6)
-    # session, user, cycle, phases with dates, roster count, visits with counts, team, tasks,
-    # double bookings, packs
+    _grow(world, cycle, 6, start=1)
+    # session, user, cycle, phases with dates, roster count, visits with counts and their days, team,
+    # tasks, figures (cycle years, days, attendance, activities, resources), per-day staffing, double
+    # bookings, packs
     assert _count(client, url) == baseline
-    assert baseline <= 11
+    assert baseline <= 18
 
 
 def test_resource_list_queries_do_not_grow_with_rows(world, client_for):
@@ -47,7 +48,7 @@ def test_resource_list_queries_do_not_grow_with_rows(world, client_for):
     url = reverse("outreach_resource_list")
     _grow(world, cycle, 1)
     baseline = _count(client, url)
-    _grow(world, cycle, 6)
+    _grow(world, cycle, 6, start=1)
     # session, user, cycle choices, count, page of resources (cycle, phase, visit joined)
     assert _count(client, url) == baseline
     assert baseline <= 6
@@ -108,3 +109,44 @@ def test_workshop_page_queries_do_not_grow_with_members(world, client_for):
     for _ in range(6):
         add_member()
     assert _count(client, url) == baseline
+
+
+def test_team_statistics_queries_do_not_grow_with_members(world, client_for):
+    cycle = make_cycle(county=world.county_x)
+    client = client_for(world.staff_x)
+    url = reverse("outreach_team_stats", args=[cycle.pk])
+    _grow(world, cycle, 1)
+    baseline = _count(client, url)
+    _grow(world, cycle, 6, start=1)
+    # session, user, cycle, members with visits, days and trainees reached, activities by presenter and
+    # kind, roster count
+    assert _count(client, url) == baseline
+    assert baseline <= 7
+
+
+def test_team_statistics_count_visits_days_activities_and_trainees_reached(world):
+    from attendance.models import Status
+    from outreach import selectors
+    from tests.factories.programs import AttendanceFactory
+
+    cycle = make_cycle(county=world.county_x)
+    lead = make_team_member(cycle, name="首席")
+    other = make_team_member(cycle, name="示范", role="demo")
+    visit = make_visit(cycle, date=dt.date(2026, 9, 10), host_school=world.school_a)
+    second = services.visit_day_add(
+        visit=visit, date=dt.date(2026, 9, 11), start_time=dt.time(8), end_time=dt.time(12), host_school=world.school_a
+    )
+    first = visit.days.get(session__date=dt.date(2026, 9, 10))
+    services.activity_add(day=first, kind="lecture", title="讲座", presenter=lead)
+    services.activity_add(day=second, kind="lesson_review", title="评课", presenter=lead)
+    services.activity_add(day=second, kind="demo_lesson", title="示范课", presenter=other)
+    a, b = enrol(cycle, world.teacher_a), enrol(cycle, world.teacher_b)
+    AttendanceFactory(session=first.session, enrolment=a, status=Status.PRESENT)
+    AttendanceFactory(session=second.session, enrolment=b, status=Status.PRESENT)
+    AttendanceFactory(session=second.session, enrolment=a, status=Status.ABSENT)
+    stats = selectors.team_statistics(cycle=cycle)
+    rows = {m.member.name: m for m in stats.members}
+    assert (rows["首席"].visit_count, rows["首席"].day_count, rows["首席"].reached) == (1, 2, 2)
+    assert (rows["示范"].visit_count, rows["示范"].day_count, rows["示范"].reached) == (1, 1, 1)
+    assert rows["首席"].activity_counts == [0, 1, 0, 0, 1, 0] and rows["示范"].activity_total == 1
+    assert (stats.roster_size, stats.needed, stats.practitioners) == (2, 1, 2)

@@ -8,6 +8,7 @@ from django.urls import reverse
 
 from attendance.models import Status
 from outreach import selectors, services
+from outreach.models import Cycle
 from tests.factories.outreach import enrol, make_cycle, make_task, make_visit, upload
 from tests.factories.programs import AttendanceFactory
 
@@ -21,10 +22,10 @@ def _cycle_with_records(world):
     second = make_visit(cycle, order=2, date=dt.date(2026, 9, 24), host_school=world.school_b)
     make_visit(cycle, order=3, date=dt.date(2026, 11, 5), host_school=world.school_a)  # not held yet
     for enrolment in trainees:
-        AttendanceFactory(session=first.session, enrolment=enrolment, status=Status.PRESENT)
-    AttendanceFactory(session=second.session, enrolment=trainees[0], status=Status.LATE)
-    AttendanceFactory(session=second.session, enrolment=trainees[1], status=Status.PRESENT)
-    AttendanceFactory(session=second.session, enrolment=trainees[2], status=Status.ABSENT)
+        AttendanceFactory(session=first.days.first().session, enrolment=enrolment, status=Status.PRESENT)
+    AttendanceFactory(session=second.days.first().session, enrolment=trainees[0], status=Status.LATE)
+    AttendanceFactory(session=second.days.first().session, enrolment=trainees[1], status=Status.PRESENT)
+    AttendanceFactory(session=second.days.first().session, enrolment=trainees[2], status=Status.ABSENT)
     task = make_task(cycle, order=2, due_date=dt.date(2026, 9, 30))
     done = services.submission_submit(task=task, teacher=world.teacher_a, text="反思")
     services.submission_review(submission=done, status="done", actor=world.staff_x)
@@ -64,12 +65,45 @@ def test_cycle_statistics_run_a_fixed_number_of_queries(world):
     assert len(ctx.captured_queries) == small
 
 
-def test_the_year_summary_lists_each_visible_cycle(world):
+def _second_day(visit, date):
+    return services.visit_day_add(
+        visit=visit,
+        date=date,
+        start_time=dt.time(8, 30),
+        end_time=dt.time(16, 30),
+        host_school=visit.days.first().session.host_school,
+    )
+
+
+def test_a_two_day_visit_is_one_visit_and_a_trainee_present_on_both_days_one_person_time(world):
     cycle = _cycle_with_records(world)
-    make_cycle(county=world.county_y)
-    (row,) = selectors.outreach_year_summary(user=world.staff_x, year=2026)
-    assert row["pk"] == cycle.pk
-    assert (row["visit_count"], row["person_times"], row["resource_count"], row["approved_count"]) == (3, 5, 3, 2)
+    first = cycle.visits.get(number=1)
+    day_two = _second_day(first, dt.date(2026, 9, 11))
+    a, b, c = cycle.subproject.enrolments.order_by("pk")
+    AttendanceFactory(session=day_two.session, enrolment=a, status=Status.PRESENT)
+    AttendanceFactory(session=day_two.session, enrolment=b, status=Status.ABSENT)
+    figures = selectors.outreach_statistics(cycles=Cycle.objects.filter(pk=cycle.pk)).for_cycle(cycle.pk)
+    # 3 visits (班次) over 4 days; 人次: visit 1 had a, b, c (a twice: once), visit 2 a and b; 人数 3
+    assert (figures.visits, figures.days, figures.person_times, figures.persons) == (3, 4, 5, 3)
+    assert figures.resources["slides"] == 2 and figures.approved_resources == 2
+
+
+def test_year_and_total_figures_count_persons_once_and_add_the_rest(world):
+    cycle = _cycle_with_records(world)
+    later = make_cycle(county=world.county_x, subject="语文")
+    later_program = later.subproject.program
+    later_program.year = later.year = 2027
+    later_program.save(update_fields=["year"])
+    later.save(update_fields=["year"])
+    visit = make_visit(later, date=dt.date(2027, 3, 1), host_school=world.school_a)
+    again = enrol(later, world.teacher_a)  # teacher A trains in both years
+    AttendanceFactory(session=visit.days.get().session, enrolment=again, status=Status.PRESENT)
+    make_cycle(county=world.county_y)  # another county's cycle is not in staff X's scope
+    stats = selectors.outreach_statistics(cycles=selectors.cycle_queryset(user=world.staff_x))
+    assert set(stats.cycles) == {cycle.pk, later.pk}
+    assert (stats.for_year(2026).visits, stats.for_year(2026).person_times, stats.for_year(2026).persons) == (3, 5, 3)
+    assert (stats.for_year(2027).visits, stats.for_year(2027).persons) == (1, 1)
+    assert (stats.total.visits, stats.total.days, stats.total.person_times, stats.total.persons) == (4, 4, 6, 3)
 
 
 def test_the_statistics_page_is_for_coordinators_and_staff(world, client_for):

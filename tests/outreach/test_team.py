@@ -2,13 +2,16 @@
 
 import datetime as dt
 
+import factory
 import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from outreach import selectors, services
 from outreach.models import TeamPool, VisitActivity
-from tests.factories.outreach import enrol, make_cycle, make_team_member, make_visit
+from tests.factories.outreach import make_cycle, make_team_member, make_visit
+from tests.factories.programs import EnrolmentFactory
+from tests.factories.registry import TeacherFactory
 
 
 def test_a_pool_member_of_another_county_cannot_join_the_team(world):
@@ -24,22 +27,58 @@ def test_a_teacher_can_be_in_the_pool(world):
     assert member.name == world.teacher_b.name
 
 
-def test_more_than_thirty_trainees_per_member_is_warned(world):
+def _cycle_of(world, *, trainees: int, members: int, member_type: str = "frontline"):
     cycle = make_cycle(county=world.county_x)
-    make_team_member(cycle, name="甲")
-    for _ in range(31):
-        enrol(cycle)
-    warnings = selectors.cycle_page(cycle=cycle).warnings
-    assert any("超过 30" in w for w in warnings)
+    for i in range(members):
+        pool = services.pool_member_create(county=world.county_x, name=f"成员{i}", member_type=member_type)
+        make_team_member(cycle, pool=pool, role="demo")
+    program_teachers = TeacherFactory.create_batch(trainees, school=world.school_a)
+    EnrolmentFactory.create_batch(
+        trainees, subproject=cycle.subproject, teacher=factory.Iterator(program_teachers), school=world.school_a
+    )
+    return cycle
 
 
-def test_thirty_trainees_per_member_is_fine(world):
-    cycle = make_cycle(county=world.county_x)
-    make_team_member(cycle, name="甲")
-    make_team_member(cycle, name="乙", role="demo")
-    for _ in range(60):
-        enrol(cycle)
+def test_430_trainees_with_14_members_are_warned_that_15_are_needed(world):
+    cycle = _cycle_of(world, trainees=430, members=14)
+    assert selectors.cycle_page(cycle=cycle).warnings == [
+        "学员 430 人，按每 30 名学员 1 名团队成员，至少需要 15 名送培团队成员（现有 14 名）"
+    ]
+
+
+def test_430_trainees_with_15_members_are_fine(world):
+    cycle = _cycle_of(world, trainees=430, members=15)
     assert selectors.cycle_page(cycle=cycle).warnings == []
+
+
+def test_fewer_than_half_practitioners_on_a_team_is_warned(world):
+    cycle = _cycle_of(world, trainees=10, members=1)
+    for i in range(2):
+        pool = services.pool_member_create(county=world.county_x, name=f"教授{i}", member_type="university")
+        make_team_member(cycle, pool=pool, role="lecturer")
+    assert selectors.cycle_page(cycle=cycle).warnings == ["送培团队 3 人中一线教师和教研员仅 1 人，应不少于一半"]
+    researcher = services.pool_member_create(county=world.county_x, name="教研员", member_type="researcher")
+    make_team_member(cycle, pool=researcher, role="lecturer")
+    assert selectors.cycle_page(cycle=cycle).warnings == []  # 2 of 4 is half
+
+
+def test_a_day_with_too_few_members_booked_is_warned(world):
+    cycle = _cycle_of(world, trainees=31, members=2)
+    visit = make_visit(cycle, date=dt.date(2026, 9, 10), host_school=world.school_a)
+    second = services.visit_day_add(
+        visit=visit,
+        date=dt.date(2026, 9, 11),
+        start_time=dt.time(8, 30),
+        end_time=dt.time(16, 30),
+        host_school=world.school_a,
+    )
+    first = visit.days.get(session__date=dt.date(2026, 9, 10))
+    for member in cycle.team.all():
+        services.visit_book(day=first, member=member)
+    services.visit_book(day=second, member=cycle.team.first())
+    assert selectors.cycle_page(cycle=cycle).warnings == [
+        "2026-09-11：当天学员 31 人，至少需要 2 名团队成员，已安排 1 名"
+    ]
 
 
 def test_a_member_booked_on_two_visits_the_same_day_is_warned_even_across_cycles(world):
@@ -51,9 +90,9 @@ def test_a_member_booked_on_two_visits_the_same_day_is_warned_even_across_cycles
     day = dt.date(2026, 9, 10)
     v1 = make_visit(math, date=day, host_school=world.school_a)
     v2 = make_visit(chinese, date=day, host_school=world.school_b)
-    services.activity_add(visit=v1, kind=VisitActivity.Kind.DEMO_LESSON, title="示范课", presenter=on_math)
+    services.activity_add(day=v1.days.first(), kind=VisitActivity.Kind.DEMO_LESSON, title="示范课", presenter=on_math)
     assert selectors.cycle_page(cycle=math).warnings == []
-    services.visit_book(visit=v2, member=on_chinese)
+    services.visit_book(day=v2.days.first(), member=on_chinese)
     warnings = selectors.cycle_page(cycle=math).warnings
     assert warnings == ["王专家 在 2026-09-10 被安排了 2 场送教活动"]
 
@@ -63,7 +102,7 @@ def test_visits_on_different_days_are_no_conflict(world):
     member = make_team_member(cycle)
     for day in (dt.date(2026, 9, 10), dt.date(2026, 9, 11)):
         visit = make_visit(cycle, date=day, host_school=world.school_a)
-        services.visit_book(visit=visit, member=member)
+        services.visit_book(day=visit.days.first(), member=member)
     assert list(selectors.double_bookings(cycle=cycle)) == []
 
 
@@ -73,7 +112,7 @@ def test_a_presenter_must_be_on_the_cycle_team(world):
     stranger = make_team_member(other)
     visit = make_visit(cycle, host_school=world.school_a)
     with pytest.raises(ValidationError) as exc:
-        services.activity_add(visit=visit, kind="lecture", title="讲座", presenter=stranger)
+        services.activity_add(day=visit.days.first(), kind="lecture", title="讲座", presenter=stranger)
     assert services.ERR_NOT_ON_TEAM in str(exc.value)
 
 
@@ -81,7 +120,7 @@ def test_presenting_books_the_member_on_the_visit(world):
     cycle = make_cycle(county=world.county_x)
     member = make_team_member(cycle)
     visit = make_visit(cycle, host_school=world.school_a)
-    services.activity_add(visit=visit, kind="seminar", title="研讨", presenter=member, class_grade="三年级")
+    services.activity_add(day=visit.days.first(), kind="seminar", title="研讨", presenter=member, class_grade="三年级")
     assert list(selectors.visit_team(visit=visit)) == [member]
 
 
@@ -90,9 +129,10 @@ def test_staff_book_a_member_on_a_visit_through_the_page(world, client_for):
     member = make_team_member(cycle)
     visit = make_visit(cycle, host_school=world.school_a)
     url = reverse("outreach_visit_book", args=[visit.pk])
-    assert client_for(world.coord_a).post(url, {"member": member.pk}).status_code == 403
-    assert client_for(world.staff_y).post(url, {"member": member.pk}).status_code == 404
-    assert client_for(world.staff_x).post(url, {"member": member.pk}).status_code == 302
+    data = {"member": member.pk, "day": visit.days.get().pk}
+    assert client_for(world.coord_a).post(url, data).status_code == 403
+    assert client_for(world.staff_y).post(url, data).status_code == 404
+    assert client_for(world.staff_x).post(url, data).status_code == 302
     assert list(selectors.visit_team(visit=visit)) == [member]
 
 
@@ -101,6 +141,7 @@ def test_staff_add_an_activity_through_the_visit_page(world, client_for):
     member = make_team_member(cycle)
     visit = make_visit(cycle, host_school=world.school_a)
     data = {
+        "day": visit.days.get().pk,
         "kind": "demo_lesson",
         "title": "分数的初步认识",
         "presenter": member.pk,
@@ -110,7 +151,7 @@ def test_staff_add_an_activity_through_the_visit_page(world, client_for):
     assert client_for(world.coord_a).post(reverse("outreach_visit_detail", args=[visit.pk]), data).status_code == 403
     response = client_for(world.staff_x).post(reverse("outreach_visit_detail", args=[visit.pk]), data)
     assert response.status_code == 302
-    assert visit.activities.get().title == "分数的初步认识"
+    assert visit.days.get().activities.get().title == "分数的初步认识"
 
 
 def test_staff_add_to_the_pool_and_then_to_a_cycle_team(world, client_for):

@@ -63,9 +63,23 @@ def test_weights_must_sum_to_a_hundred(world):
         Workshop.objects.filter(pk=workshop.pk).update(own_weight=10)
 
 
+def _online_only(workshop, *, members_weight=60, own_weight=40, required=Decimal(50)):
+    """Members judged on online hours alone, so the figures below read simply."""
+    return services.workshop_set_evaluation(
+        workshop=workshop,
+        members_weight=members_weight,
+        own_weight=own_weight,
+        required_online_hours=required,
+        online_weight=100,
+        offline_weight=0,
+        tasks_weight=0,
+        required_tasks=10,
+    )
+
+
 @pytest.fixture
 def evaluated(world):
-    workshop = make_workshop(county=world.county_x, required_online_hours=Decimal(50))
+    workshop = _online_only(make_workshop(county=world.county_x))
     tutor = services.workshop_staff_add(workshop=workshop, teacher=TeacherFactory(name="辅导甲"), role="tutor")
     services.workshop_staff_score(staff=tutor, own_score=Decimal(90))
     group = services.research_group_create(
@@ -97,7 +111,7 @@ def test_changing_the_weights_changes_the_evaluation(evaluated):
 
 
 def test_a_member_without_online_study_counts_as_zero(world):
-    workshop = make_workshop(county=world.county_x, members_weight=100, own_weight=0)
+    workshop = _online_only(make_workshop(county=world.county_x), members_weight=100, own_weight=0)
     tutor = services.workshop_staff_add(workshop=workshop, teacher=TeacherFactory(), role="tutor")
     group = services.research_group_create(workshop=workshop, name="组", tutor=tutor)
     _member(workshop, group=group, hours=50)
@@ -150,3 +164,100 @@ def test_a_coordinator_cannot_set_up_a_workshop_team(world, client_for):
         reverse("outreach_workshop_staff_add", args=[workshop.pk]), {"teacher": world.teacher_a.pk, "role": "tutor"}
     )
     assert response.status_code == 403 and not workshop.staff.exists()
+
+
+def test_a_new_workshop_has_the_county_reports_defaults(world):
+    workshop = make_workshop(county=world.county_x)
+    assert (workshop.members_weight, workshop.own_weight, workshop.required_online_hours) == (50, 50, 80)
+    assert (workshop.online_weight, workshop.offline_weight, workshop.tasks_weight) == (60, 20, 20)
+
+
+def test_a_members_result_combines_online_hours_offline_attendance_and_tasks(world):
+    workshop = make_workshop(county=world.county_x)  # 80 h, 10 tasks; 60 / 20 / 20
+    tutor = services.workshop_staff_add(workshop=workshop, teacher=TeacherFactory(), role="tutor")
+    group = services.research_group_create(workshop=workshop, name="组", tutor=tutor)
+    member = _member(workshop, group=group)
+    OnlineStudy.objects.create(enrolment=member.enrolment, online_hours=Decimal(40), tasks_done=5)
+    held = [
+        SessionFactory(subproject=workshop.subproject, kind=Session.Kind.WORKSHOP_OFFLINE, date=dt.date(2026, 3, d))
+        for d in (1, 2)
+    ]
+    SessionFactory(subproject=workshop.subproject, kind=Session.Kind.WORKSHOP_OFFLINE, date=dt.date(2026, 12, 1))
+    AttendanceFactory(session=held[0], enrolment=member.enrolment, status=Status.PRESENT)
+    AttendanceFactory(session=held[1], enrolment=member.enrolment, status=Status.ABSENT)
+    (row,) = selectors.workshop_members(workshop=workshop, today=dt.date(2026, 6, 1)).rows
+    # online 40/80 = 50 × 60 % + offline 1 of 2 held = 50 × 20 % + tasks 5/10 = 50 × 20 %
+    assert row.result == pytest.approx(Decimal(50))
+    services.workshop_set_evaluation(
+        workshop=workshop, members_weight=50, own_weight=50, required_online_hours=Decimal(40),
+        online_weight=50, offline_weight=25, tasks_weight=25, required_tasks=5,
+    )  # fmt: skip
+    (row,) = selectors.workshop_members(workshop=workshop, today=dt.date(2026, 6, 1)).rows
+    assert row.result == pytest.approx(Decimal("87.5"))  # 100 × 50 % + 50 × 25 % + 100 × 25 %
+
+
+def test_member_weights_must_sum_to_a_hundred(world):
+    workshop = make_workshop(county=world.county_x)
+    with pytest.raises(ValidationError) as exc:
+        services.workshop_set_evaluation(
+            workshop=workshop, members_weight=50, own_weight=50, required_online_hours=Decimal(80),
+            online_weight=60, offline_weight=30, tasks_weight=20, required_tasks=10,
+        )  # fmt: skip
+    assert services.ERR_MEMBER_WEIGHTS in str(exc.value)
+
+
+def test_the_school_administrator_is_evaluated_on_the_members_of_their_school(world):
+    workshop = _online_only(make_workshop(county=world.county_x), members_weight=50, own_weight=50)
+    admin = services.workshop_staff_add(
+        workshop=workshop, teacher=TeacherFactory(name="校管员", school=world.school_a), role="school_admin"
+    )
+    services.workshop_staff_score(staff=admin, own_score=Decimal(80))
+    _member(workshop, hours=50, school=world.school_a)  # 100
+    _member(workshop, hours=0, school=world.school_a)  # 0
+    _member(workshop, hours=50, school=world.school_b)  # another school: not theirs
+    (row,) = selectors.workshop_evaluations(workshop=workshop)
+    assert (row.role, row.member_count, row.members_result, row.total) == (
+        "校级管理员",
+        2,
+        Decimal("50.0"),
+        Decimal("65.0"),
+    )
+
+
+def test_the_workshop_page_shows_a_coordinator_only_their_schools_members(world, client_for):
+    workshop = make_workshop(county=world.county_x)
+    group = services.research_group_create(workshop=workshop, name="一组")
+    _member(workshop, hours=10, school=world.school_a)
+    other = _member(workshop, hours=33, school=world.school_b, group=group)
+    url = reverse("outreach_workshop_detail", args=[workshop.pk])
+    response = client_for(world.coord_a).get(url)
+    assert [m.enrolment.school for m in response.context["members"].rows] == [world.school_a]
+    assert other.enrolment.teacher.name not in response.text and "33" not in response.text
+    assert len(client_for(world.staff_x).get(url).context["members"].rows) == 2
+
+
+def test_a_member_sees_their_own_row_and_their_groups_names_without_hours(world, client_for):
+    workshop = make_workshop(county=world.county_x)
+    group = services.research_group_create(workshop=workshop, name="一组")
+    mine = EnrolmentFactory(subproject=workshop.subproject, teacher=world.teacher_a)
+    OnlineStudy.objects.create(enrolment=mine, online_hours=Decimal("12.5"), tasks_done=1)
+    services.workshop_member_add(workshop=workshop, enrolment=mine, group=group)
+    peer = _member(workshop, hours=47, school=world.school_b, group=group)
+    stranger = _member(workshop, hours=5, school=world.school_b)
+    response = client_for(world.teacher_user_a).get(reverse("outreach_workshop_detail", args=[workshop.pk]))
+    rows = response.context["members"].rows
+    assert [m.enrolment.teacher for m in rows] == [world.teacher_a]
+    assert peer.enrolment.teacher.name in response.text  # a group-mate's name
+    assert "47" not in response.text and stranger.enrolment.teacher.name not in response.text
+    assert response.context["evaluations"] == [] and response.context["bulletin"] is None
+
+
+def test_the_host_sees_every_member_and_the_weekly_bulletin(world, client_for):
+    workshop = make_workshop(county=world.county_x, host=world.teacher_a)
+    _member(workshop, hours=70)
+    late = _member(workshop, hours=5, school=world.school_b)
+    services.workshop_bulletin_build(workshop=workshop, today=dt.date(2026, 9, 2))  # 40 of 80 h due
+    response = client_for(world.teacher_user_a).get(reverse("outreach_workshop_detail", args=[workshop.pk]))
+    assert len(response.context["members"].rows) == 2
+    assert response.context["bulletin"].behind_count == 1
+    assert late.enrolment.teacher.name in response.text and "进度落后 1 人" in response.text

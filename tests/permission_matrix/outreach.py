@@ -134,4 +134,15 @@ ENTRIES = {
     "outreach_workshop_staff_add": Case(MANAGE, setup=_workshop, above=above(403, other=404)),
     "outreach_workshop_group_add": Case(MANAGE, setup=_workshop, above=above(403, other=404)),
     "outreach_visit_book": Case(POST_ONLY, setup=_visit, above=above(405)),
+    "outreach_visit_day_add": Case(MANAGE, setup=_visit, above=above(403, other=404)),
+    "outreach_team_stats": Case(
+        expect(teacher=403, coord_a=403, coord_b=403, staff_x=200, staff_y=404, admin_x=200),
+        setup=_cycle_args,
+        above=above(200, other=404),
+    ),
+    "outreach_pool_edit": Case(
+        expect(teacher=404, coord_a=404, coord_b=404, staff_x=200, staff_y=404, admin_x=200),
+        setup=lambda w: [services.pool_member_create(county=w.county_x, name="专家").pk],
+        above=above(403, other=404),
+    ),
 }

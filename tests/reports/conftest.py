@@ -28,6 +28,7 @@ from tests.factories import (
     SubProjectFactory,
     TeacherFactory,
 )
+from tests.factories.outreach import visit_of
 from tests.factories.reports import (
     CreditRequirementFactory,
     CreditTallyFactory,
@@ -84,12 +85,16 @@ def records(world):
     sess5 = SessionFactory(subproject=s5, hours=2, date=dt.date(2026, 3, 1))
     AttendanceFactory(session=sess5, enrolment=e5a, status=Att.LATE)
     AttendanceFactory(session=sess5, enrolment=e5d, status=Att.LEAVE)
+    visit_days = []
     for school in (world.school_a, world.school_b):
         visit = SessionFactory(subproject=s4, hours=4, kind="outreach_visit", host_school=school)
         AttendanceFactory(session=visit, enrolment=e4b, status=Att.PRESENT)
+        visit_days.append(visit)
 
     cycle = CycleFactory(subproject=s4, subject="数学", stage="小学")
     phase = PhaseFactory(cycle=cycle, order=1)
+    for day in visit_days:  # two one-day visits
+        visit_of(cycle, day, phase_obj=phase)
     t1, t2 = PhaseTaskFactory(phase=phase), PhaseTaskFactory(phase=phase)
     TaskSubmissionFactory(task=t1, enrolment=e4b, status="done")
     TaskSubmissionFactory(task=t2, enrolment=e4b, status="submitted")

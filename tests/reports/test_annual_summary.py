@@ -12,7 +12,7 @@ from reports.services import SummaryOptions, annual_summary_workbook
 
 from .conftest import INJECTION
 
-SHEETS = ["年度汇总", "学校参训", "培训覆盖", "学分达标", "送教下乡", "工作坊"]
+SHEETS = ["年度汇总", "学校参训", "培训覆盖", "学分达标", "送教下乡", "工作坊", "非教师学员"]
 
 
 def build(world, *, user=None, county=None, years=(2024, 2026), n=2, m=2):
@@ -144,8 +144,12 @@ def test_credit_sheet_counts_compliance_per_school_and_lists_shortfalls(wb, reco
 
 def test_outreach_sheet_counts_visits_trainees_and_tasks(wb, records):
     rows = values(wb["送教下乡"])
-    assert rows[2] == (2024, "数学", "小学", records.s4.name, 2, 2, 1, 2, 2, 2, 1, 0.5, 0, 0)
-    assert rows[3] == ("合计", None, None, "1个周期", 2, 2, 1, 2, 2, 2, 1, 0.5, 0, 0)
+    # 2 one-day visits, b present at both: 班次 2, 天数 2, 人次 2, 人数 1; 1 enrolled; 2 host schools;
+    # tasks 2, submitted 2, done 1, 50 %; no activities (six kinds), no resources
+    no_activities = (0,) * 6
+    assert rows[2] == (2024, "数学", "小学", records.s4.name, 2, 2, 2, 1, 1, 2, 2, 2, 1, 0.5, *no_activities, 0, 0)
+    assert rows[3][:8] == (2024, None, None, "1个周期小计", 2, 2, 2, 1)
+    assert rows[4] == ("合计", None, None, "1个周期", 2, 2, 2, 1, 1, 2, 2, 2, 1, 0.5, *no_activities, 0, 0)
 
 
 def test_outreach_sheet_counts_generated_resources_and_the_approved_ones(world, records):
@@ -155,7 +159,7 @@ def test_outreach_sheet_counts_generated_resources_and_the_approved_ones(world, 
     make_resource(records.cycle, actor=world.staff_x, title="课件")
     rows = values(build(world)["送教下乡"])
     assert rows[2][-2:] == (2, 1)
-    assert rows[3][-2:] == (2, 1)
+    assert rows[4][-2:] == (2, 1)
 
 
 def test_workshop_sheet_counts_members_activities_and_online_study(wb):
@@ -187,6 +191,7 @@ def test_the_workbook_runs_a_fixed_number_of_queries_however_many_rows(world, re
     from django.test.utils import CaptureQueriesContext
 
     from tests.factories import EnrolmentFactory, SchoolFactory, SessionFactory, SubProjectFactory, TeacherFactory
+    from tests.factories.outreach import visit_of
     from tests.factories.reports import CreditTallyFactory, CycleFactory, OnlineStudyFactory, PhaseTaskFactory
 
     def count():
@@ -198,16 +203,17 @@ def test_the_workbook_runs_a_fixed_number_of_queries_however_many_rows(world, re
     for i in range(4):
         teacher = TeacherFactory(school=SchoolFactory(county=world.county_x))
         cycle = CycleFactory(subproject__program__county=world.county_x, subproject__program__year=2024 + i % 3)
-        SessionFactory(subproject=cycle.subproject, kind="outreach_visit")
-        PhaseTaskFactory(phase__cycle=cycle)
+        task = PhaseTaskFactory(phase__cycle=cycle)
+        visit_of(cycle, SessionFactory(subproject=cycle.subproject, kind="outreach_visit"), phase_obj=task.phase)
         workshop = SubProjectFactory(program__county=world.county_x, program__year=2026, kind="workshop")
         OnlineStudyFactory(enrolment=EnrolmentFactory(subproject=workshop, teacher=teacher))
         EnrolmentFactory(subproject=cycle.subproject, teacher=teacher)
         CreditTallyFactory(teacher=teacher, met=False, shortfall_hours=5)
     # Per sheet: summary 3; schools 1 + 4 levels × 3; coverage 3 counts + 2 lists; credits 2 (+ the
-    # requirement as a subquery); outreach 1 + 2 distinct totals; workshops 1 + 1 distinct total.
+    # requirement as a subquery); outreach 1 + 2 distinct totals + figures (cycle years, days,
+    # attendance, activities, resources, persons per year and in total); workshops 1 + 1 distinct total.
     assert count() == baseline
-    assert baseline <= 30
+    assert baseline <= 39  # + non-teacher participants per year and in total
 
 
 def test_a_deployment_wide_run_counts_every_county_once(world, records):
@@ -223,11 +229,13 @@ def test_a_deployment_wide_run_counts_every_county_once(world, records):
 def test_outreach_and_workshop_totals_count_teachers_and_host_schools_once(world, records):
     from programs.models import Level
     from tests.factories import EnrolmentFactory, ProgramFactory, SessionFactory, SubProjectFactory
-    from tests.factories.reports import CycleFactory, OnlineStudyFactory
+    from tests.factories.outreach import visit_of
+    from tests.factories.reports import CycleFactory, OnlineStudyFactory, PhaseFactory
 
     program = ProgramFactory(county=world.county_x, year=2024, level=Level.COUNTY)
     second = CycleFactory(subproject=SubProjectFactory(program=program, kind="outreach"), subject="语文")
-    SessionFactory(subproject=second.subproject, kind="outreach_visit", host_school=world.school_a)
+    day = SessionFactory(subproject=second.subproject, kind="outreach_visit", host_school=world.school_a)
+    visit_of(second, day, phase_obj=PhaseFactory(cycle=second, order=1))
     EnrolmentFactory(subproject=second.subproject, teacher=records.b)
     workshop = SubProjectFactory(program=program, name="初中英语工作坊", kind="workshop")
     OnlineStudyFactory(enrolment=EnrolmentFactory(subproject=workshop, teacher=records.a), online_hours=2)
@@ -235,8 +243,9 @@ def test_outreach_and_workshop_totals_count_teachers_and_host_schools_once(world
     wb = build(world)
     outreach = values(wb["送教下乡"])
     # rows: 1 + 1 trainee, 2 + 1 host schools; totals: b once, schools A and B once
-    assert [(r[1], *r[5:7]) for r in outreach[2:4]] == [("数学", 2, 1), ("语文", 1, 1)]
-    assert outreach[4][:7] == ("合计", None, None, "2个周期", 3, 2, 1)
+    # (学科, 学员人数, 承办学校数) per cycle, then the 2024 subtotal and the total
+    assert [(r[1], *r[8:10]) for r in outreach[2:4]] == [("数学", 1, 2), ("语文", 1, 1)]
+    assert outreach[5][:10] == ("合计", None, None, "2个周期", 3, 3, 2, 1, 1, 2)
     workshops = values(wb["工作坊"])
     assert workshops[4][:4] == ("合计", "2个工作坊", None, 1)  # a is in both workshops
     assert workshops[4][6:8] == (14.5, 14.5)

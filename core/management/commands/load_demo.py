@@ -10,6 +10,7 @@ from attendance.demo import load_attendance
 from outreach.demo import load_outreach
 from programs.demo import load_programs
 from reports.demo import load_reports
+from specialed.demo import load_specialed
 from trainees.demo import load_registry
 
 # One seed for the whole demo: every part draws from the same generator, in the same order.
@@ -33,6 +34,7 @@ class Command(BaseCommand):
         load_outreach(subprojects=subprojects, rng=rng)
         load_attendance(rng=rng, **registry)
         load_assessment(subprojects=subprojects, rng=rng, **registry)
+        load_specialed(subprojects=subprojects, rng=rng, **registry)
         load_reports(subprojects=subprojects, **registry)
         self.stdout.write(self.style.SUCCESS(f"演示数据已就绪。演示账号（密码均为 {settings.DEMO_PASSWORD}）："))
         for username, role in accounts:
