@@ -11,7 +11,7 @@ from django.db.models.functions import Coalesce
 from django.http import Http404
 
 from attendance.models import ATTENDED, AttendanceRecord
-from core.scoping import SELF, get_visible_or_404, is_county_level, scope_of, visible
+from core.scoping import REGION, SELF, get_visible_or_404, is_county_level, scope_of, visible
 from programs.models import Enrolment, SubProject
 from trainees.models import Region, School, Teacher
 
@@ -76,6 +76,9 @@ def scheme_for_scoring(*, user: Any, pk: Any) -> AssessmentScheme:
 
     if is_county_level(user):
         scheme = scheme_get(user=user, pk=pk)
+    elif scope_of(user).kind == REGION:
+        scheme_get(user=user, pk=pk)  # offices above read the scheme (404 outside their region), never score
+        raise PermissionDenied
     elif scope_of(user).kind != SELF:
         raise PermissionDenied
     else:

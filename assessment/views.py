@@ -16,7 +16,10 @@ from core.scoping import (
     SCHOOL,
     SELF,
     can_see_full_id_numbers,
+    is_county_level,
     require_county_level,
+    require_oversight,
+    require_reader,
     require_school_or_county,
     scope_of,
 )
@@ -57,7 +60,7 @@ def _require_school(user) -> None:
 
 @login_required
 def scheme_list(request):
-    require_county_level(request.user)
+    require_oversight(request.user)
     subprojects, templates = selectors.scheme_overview(user=request.user)
     return render(
         request, "assessment/scheme_list.html", {"page": paginate(request, subprojects), "templates": templates}
@@ -110,7 +113,7 @@ def template_create(request):
 
 @login_required
 def subproject_scheme(request, pk: int):
-    require_county_level(request.user)
+    require_county_level(request.user, lookup=lambda: selectors.subproject_get(user=request.user, pk=pk))
     subproject = selectors.subproject_get(user=request.user, pk=pk)
     if hasattr(subproject, "assessment_scheme"):
         return redirect("scheme_detail", pk=subproject.assessment_scheme.pk)
@@ -146,15 +149,19 @@ def subproject_scheme_copy(request, pk: int):
 
 @login_required
 def scheme_detail(request, pk: int):
-    require_county_level(request.user)
+    require_oversight(request.user)
     scheme = selectors.scheme_get(user=request.user, pk=pk)
     counts = scoring.grade_counts(scheme) if scheme.subproject_id else None
-    return render(request, "assessment/scheme_detail.html", {"scheme": scheme, "counts": counts})
+    return render(
+        request,
+        "assessment/scheme_detail.html",
+        {"scheme": scheme, "counts": counts, "can_manage": is_county_level(request.user)},
+    )
 
 
 @login_required
 def scheme_edit(request, pk: int):
-    require_county_level(request.user)
+    require_county_level(request.user, lookup=lambda: selectors.scheme_get(user=request.user, pk=pk))
     scheme = selectors.scheme_get(user=request.user, pk=pk)
     if scheme.is_published:
         raise PermissionDenied
@@ -167,9 +174,13 @@ def scheme_edit(request, pk: int):
     )
 
 
-def _scored_scheme(request, pk: int):
-    require_county_level(request.user)
-    scheme = selectors.scheme_get(user=request.user, pk=pk)
+def _scored_scheme(request, pk: int, *, change: bool = True):
+    """A sub-project's scheme; offices above the county may read (export) it, only the county changes it."""
+    lookup = lambda: selectors.scheme_get(user=request.user, pk=pk)  # noqa: E731
+    if change:
+        require_county_level(request.user, lookup=lookup)
+    require_oversight(request.user)
+    scheme = lookup()
     if scheme.subproject_id is None:
         raise Http404
     return scheme
@@ -212,7 +223,7 @@ def scheme_publish(request, pk: int):
 
 @login_required
 def excellent_export(request, pk: int):
-    scheme = _scored_scheme(request, pk)
+    scheme = _scored_scheme(request, pk, change=False)
     wb = excellent_workbook(
         scheme=scheme,
         results=selectors.excellent_trainees(scheme=scheme),
@@ -245,7 +256,7 @@ def survey_answer(request, pk: int):
 
 @login_required
 def survey_results(request, pk: int):
-    require_county_level(request.user)
+    require_oversight(request.user)
     subproject = selectors.subproject_get(user=request.user, pk=pk)
     summary = surveys.survey_summary(subproject=subproject)
     return render(request, "assessment/survey_results.html", {"subproject": subproject, "summary": summary})
@@ -294,7 +305,7 @@ def credit_settings(request):
 
 @login_required
 def school_project_list(request):
-    require_school_or_county(request.user)
+    require_reader(request.user)
     return render(
         request,
         "assessment/school_project_list.html",
@@ -327,7 +338,7 @@ def school_project_create(request):
 
 @login_required
 def school_project_detail(request, pk: int):
-    require_school_or_county(request.user)
+    require_reader(request.user)
     project = selectors.school_project_get(user=request.user, pk=pk)
     scope = scope_of(request.user)
     return render(
@@ -336,7 +347,7 @@ def school_project_detail(request, pk: int):
         {
             "project": project,
             "is_school": scope.kind == SCHOOL,
-            "is_county": scope.kind != SCHOOL,
+            "is_county": is_county_level(request.user),
             "reason_form": ReasonForm(),
         },
     )
@@ -345,7 +356,7 @@ def school_project_detail(request, pk: int):
 @login_required
 @require_POST
 def school_project_decide(request, pk: int):
-    require_county_level(request.user)
+    require_county_level(request.user, lookup=lambda: selectors.school_project_get(user=request.user, pk=pk))
     project = selectors.school_project_get(user=request.user, pk=pk)
     try:
         credits.school_project_decide(
@@ -362,7 +373,7 @@ def school_project_decide(request, pk: int):
 @login_required
 @require_POST
 def school_project_recognise(request, pk: int):
-    require_county_level(request.user)
+    require_county_level(request.user, lookup=lambda: selectors.school_project_get(user=request.user, pk=pk))
     project = selectors.school_project_get(user=request.user, pk=pk)
     try:
         recognised = {s.pk: Decimal(request.POST.get(f"r-{s.pk}") or s.hours) for s in project.session_list}
@@ -376,7 +387,7 @@ def school_project_recognise(request, pk: int):
 
 @login_required
 def school_session_create(request, pk: int):
-    require_school_or_county(request.user)
+    require_school_or_county(request.user, lookup=lambda: selectors.school_project_get(user=request.user, pk=pk))
     project = selectors.school_project_get(user=request.user, pk=pk)
     _require_school(request.user)
     form = SchoolSessionForm(request.POST or None, teachers=selectors.school_teachers(school=project.school))
@@ -399,13 +410,13 @@ def school_session_create(request, pk: int):
 
 @login_required
 def tally_list(request):
-    require_county_level(request.user)
+    require_oversight(request.user)
     year = _year(request)
     qs = selectors.tallies(user=request.user, year=year, school_id=request.GET.get("school") or None)
     context = {
         "year": year,
         "page": paginate(request, qs),
-        "run_form": TallyRunForm(initial={"year": year}),
+        "run_form": TallyRunForm(initial={"year": year}) if is_county_level(request.user) else None,
         "schools": selectors.schools(user=request.user),
     }
     return render(request, "assessment/tally_list.html", context)
@@ -426,7 +437,7 @@ def tally_run_start(request):
 
 @login_required
 def tally_run_detail(request, pk: int):
-    require_county_level(request.user)
+    require_oversight(request.user)
     run = selectors.tally_run_get(user=request.user, pk=pk)
     finished = run.status in (TallyRun.Status.DONE, TallyRun.Status.FAILED)
     return render(request, "assessment/tally_run.html", {"run": run, "finished": finished})
@@ -456,7 +467,7 @@ def tally_correct(request, pk: int):
 
 @login_required
 def registration_list(request):
-    require_school_or_county(request.user)
+    require_reader(request.user)
     year = _year(request)
     status = request.GET.get("status", "")
     status = status if status in CreditRegistration.Status.values else ""
@@ -467,7 +478,7 @@ def registration_list(request):
 
 @login_required
 def registration_detail(request, school: int, year: int):
-    require_school_or_county(request.user)
+    require_reader(request.user)
     school_obj = selectors.school_get(user=request.user, pk=school)
     context = {
         "school": school_obj,

@@ -21,12 +21,14 @@ from .models import ATTENDED, AttendanceChange, AttendanceRecord, AttendanceShee
 
 SESSION_COUNTY = "subproject__program__county"
 ENROLMENT_PATHS = {"county": "school__county", "school": "school"}
+# Sessions of a city's or province's program: each county it allots places to records its own trainees.
+REGION_SESSION_PATHS = {"region": "subproject__program__region", "allotted": "subproject__county_quotas__county"}
 RATE_PLACES = Decimal("0.0001")
 
 
 def session_queryset(*, user: Any) -> QuerySet[Session]:
     """Sessions of the user's county; a coordinator sees those where their school has trainees."""
-    qs = visible(Session.objects.all(), user, county=SESSION_COUNTY, school_sees_county=True)
+    qs = visible(Session.objects.all(), user, county=SESSION_COUNTY, school_sees_county=True, **REGION_SESSION_PATHS)
     scope = scope_of(user)
     if scope.kind == SCHOOL:
         # EXISTS rather than a join through enrolments: no duplicate rows, no DISTINCT over them.

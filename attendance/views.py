@@ -11,7 +11,13 @@ from django.views.decorators.http import require_POST
 from core.client_ip import client_ip
 from core.excel import xlsx_response
 from core.pagination import paginate
-from core.scoping import can_see_full_id_numbers, is_county_level, require_county_level, require_school_or_county
+from core.scoping import (
+    can_see_full_id_numbers,
+    is_county_level,
+    require_oversight,
+    require_reader,
+    require_school_or_county,
+)
 from trainees.selectors import teacher_get
 
 from . import qr, selectors, services
@@ -22,7 +28,7 @@ from .models import Status
 
 @login_required
 def session_list(request):
-    require_school_or_county(request.user)
+    require_reader(request.user)
     when = request.GET.get("when", "")
     when = when if when in selectors.WHEN_CHOICES else ""
     page = paginate(request, selectors.session_list(user=request.user, when=when))
@@ -36,7 +42,8 @@ def _grid_url(session, school) -> str:
 
 @login_required
 def grid(request, pk: int):
-    require_school_or_county(request.user)
+    # Offices above the county read the summary and the export, not the grid.
+    require_school_or_county(request.user, lookup=lambda: selectors.session_get(user=request.user, pk=pk))
     session = selectors.session_get(user=request.user, pk=pk, for_display=request.method != "POST")
     school = selectors.grid_school(user=request.user, session=session, school_id=request.GET.get("school"))
     version, posted, conflicts, errors, reason, invalid = None, None, [], [], "", {}
@@ -113,7 +120,7 @@ def _grid_context(request, session, school, rows, posted, conflicts, invalid=Non
 
 @login_required
 def summary(request, pk: int):
-    require_county_level(request.user)
+    require_oversight(request.user)
     session = selectors.session_get(user=request.user, pk=pk)
     rows = selectors.session_summary(user=request.user, session=session)
     return render(
@@ -125,7 +132,7 @@ def summary(request, pk: int):
 
 @login_required
 def export(request, pk: int):
-    require_school_or_county(request.user)
+    require_reader(request.user)
     session = selectors.session_get(user=request.user, pk=pk)
     school = selectors.grid_school(user=request.user, session=session, school_id=request.GET.get("school"))
     rows = selectors.grid_rows(user=request.user, session=session, school_id=school.pk if school else None)
@@ -161,7 +168,7 @@ def _screen_codes(request, sheet) -> dict:
 
 @login_required
 def checkin_screen(request, pk: int):
-    require_school_or_county(request.user)
+    require_school_or_county(request.user, lookup=lambda: selectors.session_get(user=request.user, pk=pk))
     session = selectors.session_get(user=request.user, pk=pk)
     sheet = selectors.sheet_get(session=session)
     context = {"session": session, "sheet": sheet, "window": services.session_window(session)}
@@ -174,7 +181,7 @@ def checkin_screen(request, pk: int):
 @login_required
 def checkin_status(request, pk: int):
     """The screen's live figures, polled by static/attendance/checkin.js (no inline scripts)."""
-    require_school_or_county(request.user)
+    require_school_or_county(request.user, lookup=lambda: selectors.session_get(user=request.user, pk=pk))
     session = selectors.session_get(user=request.user, pk=pk)
     sheet = selectors.sheet_get(session=session)
     if sheet is None or not sheet.qr_token:
@@ -202,7 +209,7 @@ def checkin_status(request, pk: int):
 @login_required
 @require_POST
 def checkin_open(request, pk: int):
-    require_school_or_county(request.user)
+    require_school_or_county(request.user, lookup=lambda: selectors.session_get(user=request.user, pk=pk))
     session = selectors.session_get(user=request.user, pk=pk)
     services.qr_open(session=session, actor=request.user, rotate=request.POST.get("rotate") == "1")
     return redirect("attendance_checkin_screen", pk=session.pk)
@@ -211,7 +218,7 @@ def checkin_open(request, pk: int):
 @login_required
 @require_POST
 def checkin_reopen(request, pk: int):
-    require_school_or_county(request.user)
+    require_school_or_county(request.user, lookup=lambda: selectors.session_get(user=request.user, pk=pk))
     session = selectors.session_get(user=request.user, pk=pk)
     services.qr_reopen(session=session, actor=request.user)
     messages.success(request, _("已重新开放签到：此前输错次数的限制已解除"))

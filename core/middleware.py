@@ -22,3 +22,18 @@ class ChosenLanguageMiddleware:
         response = self.get_response(request)
         response.headers.setdefault("Content-Language", language)
         return response
+
+
+class ExportUnitMiddleware:
+    """Name the unit (制表单位) of every workbook made for this request in its footer: the county,
+    city or province the user works for, or their school."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        from .excel import unit_of_export
+        from .scoping import unit_name
+
+        with unit_of_export(lambda: unit_name(getattr(request, "user", None))):
+            return self.get_response(request)

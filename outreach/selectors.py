@@ -581,8 +581,8 @@ def pack_get(*, user: Any, pk: Any) -> ResourcePack:
 
 
 def require_resource_uploader(*, user: Any) -> None:
-    """County staff, trainees and team members upload; coordinators only look."""
-    if scope_of(user).kind == SCHOOL:
+    """County staff, trainees and team members upload; coordinators and offices above only look."""
+    if scope_of(user).kind in (SCHOOL, REGION):
         raise PermissionDenied
 
 

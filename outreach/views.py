@@ -13,7 +13,7 @@ from core.scoping import (
     is_county_level,
     require_county_level,
     require_oversight,
-    require_school_or_county,
+    require_reader,
     scope_of,
 )
 from programs.models import SubProject
@@ -78,7 +78,7 @@ def cycle_detail(request, pk: int):
 @login_required
 def cycle_stats(request, pk: int):
     cycle = selectors.cycle_get(user=request.user, pk=pk)
-    require_school_or_county(request.user)
+    require_reader(request.user)
     return render(request, "outreach/cycle_stats.html", {"cycle": cycle, "stats": selectors.cycle_stats(cycle=cycle)})
 
 
@@ -194,8 +194,12 @@ def team_add(request, pk: int):
 
 @login_required
 def pool_list(request):
-    require_county_level(request.user)
-    form = forms.PoolMemberForm(request.POST or None, teachers=selectors.teacher_choices(user=request.user))
+    require_oversight(request.user)
+    if request.method == "POST":
+        require_county_level(request.user)  # offices above the county read the pool, counties keep it
+    form = None
+    if is_county_level(request.user):
+        form = forms.PoolMemberForm(request.POST or None, teachers=selectors.teacher_choices(user=request.user))
     if request.method == "POST" and form.is_valid():
         county = request.user.county
         if county is None:
@@ -273,7 +277,7 @@ def submission_file(request, pk: int):
 
 @login_required
 def overdue_list(request):
-    require_school_or_county(request.user)
+    require_reader(request.user)
     return render(
         request, "outreach/overdue_list.html", {"page": paginate(request, selectors.overdue(user=request.user))}
     )
@@ -335,7 +339,7 @@ def pack_request(request, pk: int):
 @login_required
 def pack_download(request, pk: int):
     pack = selectors.pack_get(user=request.user, pk=pk)
-    require_school_or_county(request.user)
+    require_reader(request.user)
     if not pack.file:
         raise Http404
     return FileResponse(pack.file.open("rb"), as_attachment=True, filename=f"资源包-{pack.cycle}.zip")

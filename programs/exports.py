@@ -12,7 +12,7 @@ from core.excel import BODY_FONT, BORDER, HEADER_FONT, TITLE_FONT, new_workbook,
 
 from .models import Enrolment, Program, Session, SubProject
 
-PROGRAM_HEADERS = ["年度", "级别", "类别", "项目名称", "发文单位", "县区", "状态", "子项目数", "参训人次"]
+PROGRAM_HEADERS = ["年度", "级别", "类别", "项目名称", "发文单位", "县区/主办", "状态", "子项目数", "参训人次"]
 SIGNIN_FIXED = ["序号", "姓名", "性别", "学校", "学科", "手机号"]
 SIGNIN_WIDTHS = [6, 10, 5, 22, 8, 13]
 BLANK_SIGNIN_COLUMNS = 2  # a sub-project without sessions yet still prints two signature columns
@@ -27,7 +27,7 @@ def programs_workbook(*, programs: QuerySet[Program]) -> Any:
                 p.category.name,
                 p.name,
                 p.issuer,
-                p.county.name,
+                p.owner.name,
                 p.get_status_display(),
                 p.subproject_count,
                 p.trainee_count,

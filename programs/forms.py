@@ -3,8 +3,8 @@ from django.utils.translation import gettext_lazy as _
 
 from trainees.models import Region, School, Teacher
 
-from .models import Category, Program, Session, SubProject
-from .services import SESSION_FIELDS, SUBPROJECT_FIELDS
+from .models import Category, Level, Program, Session, SubProject
+from .services import REGION_PROGRAM_LEVEL, SESSION_FIELDS, SUBPROJECT_FIELDS
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 TIME = forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
@@ -23,10 +23,17 @@ class ProgramForm(forms.ModelForm):
         model = Program
         fields = ["county", "year", "level", "category", "name", "issuer", "status"]
 
-    def __init__(self, *args, counties, categories, **kwargs):
+    def __init__(self, *args, counties, categories, region=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["category"].queryset = categories
-        if self.instance.pk:
+        # An office above the county: its programs are its own, at its level (市级 or 省级).
+        self.region = region if not self.instance.pk else None
+        owner_region = self.instance.region if self.instance.pk and self.instance.region_id else region
+        if owner_region is not None:
+            level = REGION_PROGRAM_LEVEL.get(owner_region.level)
+            self.fields["level"].choices = [(v, label) for v, label in Level.choices if v == level]
+            self.fields["level"].initial = level
+        if self.instance.pk or region is not None:
             # A program stays with its county; moving it would move its enrolments' scope too.
             del self.fields["county"]
         else:
@@ -71,6 +78,26 @@ class QuotaForm(forms.Form):
             value = self.cleaned_data.get(f"school_{row.school.pk}")
             if value is not None and value != row.quota:
                 changed.append((row.school, value))
+        return changed
+
+
+class CountyQuotaForm(forms.Form):
+    """One number per county below a city's or province's program; a blank leaves it without places."""
+
+    def __init__(self, *args, rows, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.rows = rows
+        for row in rows:
+            self.fields[f"county_{row.county.pk}"] = forms.IntegerField(
+                label=row.county.name, min_value=0, required=False, initial=row.quota
+            )
+
+    def changed_quotas(self) -> list[tuple[Region, int]]:
+        changed = []
+        for row in self.rows:
+            value = self.cleaned_data.get(f"county_{row.county.pk}")
+            if value is not None and value != row.quota:
+                changed.append((row.county, value))
         return changed
 
 

@@ -1,3 +1,5 @@
+from typing import Any
+
 import pghistory
 from django.conf import settings
 from django.db import models
@@ -42,8 +44,24 @@ class Program(models.Model):
         RUNNING = "running", _("进行中")
         FINISHED = "finished", _("已结束")
 
+    # A county's program, or (county empty) one run above the county by a city or province office,
+    # which allots places to counties (CountyQuota); the counties pass them on to their schools.
     county = models.ForeignKey(
-        "trainees.Region", verbose_name=_("县区"), on_delete=models.PROTECT, related_name="programs"
+        "trainees.Region",
+        verbose_name=_("县区"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="programs",
+    )
+    region = models.ForeignKey(
+        "trainees.Region",
+        verbose_name=_("主办市/省"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="region_programs",
+        limit_choices_to={"level__in": ["city", "province"]},
     )
     year = models.PositiveSmallIntegerField(_("年度"))
     level = models.CharField(_("级别"), max_length=16, choices=Level.choices)
@@ -59,11 +77,34 @@ class Program(models.Model):
         ordering = ["-year", "name"]
         constraints = [
             models.UniqueConstraint(fields=["year", "name", "county"], name="program_unique_year_name_county"),
+            models.UniqueConstraint(
+                fields=["year", "name", "region"],
+                condition=Q(region__isnull=False),
+                name="program_unique_year_name_region",
+            ),
             models.CheckConstraint(condition=Q(year__gte=2000, year__lte=2100), name="program_year_range"),
+            models.CheckConstraint(
+                condition=Q(county__isnull=False, region__isnull=True) | Q(county__isnull=True, region__isnull=False),
+                name="program_owned_by_county_or_region",
+            ),
+            # An office above the county runs programs at its own level (市级 or 省级).
+            models.CheckConstraint(
+                condition=Q(region__isnull=True) | Q(level__in=["municipal", "provincial"]),
+                name="program_region_level",
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.year} {self.name}"
+
+    @property
+    def is_region_program(self) -> bool:
+        return self.region_id is not None
+
+    @property
+    def owner(self) -> Any:
+        """The county, city or province that runs the program."""
+        return self.region if self.region_id else self.county
 
 
 class SubProject(models.Model):
@@ -180,6 +221,30 @@ class SchoolQuota(models.Model):
 
     def __str__(self) -> str:
         return f"{self.subproject} / {self.school}: {self.quota}"
+
+
+class CountyQuota(models.Model):
+    """Places a city or province program's sub-project allots a county (名额分配); the county passes
+    them on to its schools as SchoolQuota rows and confirms its own teachers."""
+
+    subproject = models.ForeignKey(SubProject, on_delete=models.CASCADE, related_name="county_quotas")
+    county = models.ForeignKey(
+        "trainees.Region",
+        verbose_name=_("县区"),
+        on_delete=models.PROTECT,
+        related_name="allotted_quotas",
+        limit_choices_to={"level": "county"},
+    )
+    quota = models.PositiveIntegerField(_("名额"))
+
+    class Meta:
+        verbose_name = _("县区名额")
+        verbose_name_plural = _("县区名额")
+        ordering = ["subproject", "county__name"]
+        constraints = [models.UniqueConstraint(fields=["subproject", "county"], name="county_quota_unique_county")]
+
+    def __str__(self) -> str:
+        return f"{self.subproject} / {self.county}: {self.quota}"
 
 
 # Database triggers record every insert and update, bulk ones included; services and imports wrap

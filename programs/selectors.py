@@ -8,21 +8,44 @@ teachers their own.
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from attendance.models import ATTENDED, AttendanceRecord
-from core.scoping import get_visible_or_404, visible
-from trainees.models import School, Teacher
+from core.scoping import get_visible_or_404, regions_below, visible
+from trainees.models import Region, School, Teacher
 
 from .filters import ProgramFilter, TraineeFilter
-from .models import Category, Enrolment, Notice, Program, SchoolQuota, Session, SubProject
+from .models import Category, CountyQuota, Enrolment, Notice, Program, SchoolQuota, Session, SubProject
 
-PROGRAM_PATHS = {"county": "county", "school_sees_county": True}
-SUBPROJECT_PATHS = {"county": "program__county", "school_sees_county": True}
-SESSION_PATHS = {"county": "subproject__program__county", "school_sees_county": True}
-ENROLMENT_PATHS = {"county": "subproject__program__county", "school": "school", "teacher": "teacher"}
+# Programs run above the county are seen by the counties they allot places to (and their schools).
+PROGRAM_PATHS = {
+    "county": "county",
+    "school_sees_county": True,
+    "region": "region",
+    "allotted": "subprojects__county_quotas__county",
+}
+SUBPROJECT_PATHS = {
+    "county": "program__county",
+    "school_sees_county": True,
+    "region": "program__region",
+    "allotted": "county_quotas__county",
+}
+SESSION_PATHS = {
+    "county": "subproject__program__county",
+    "school_sees_county": True,
+    "region": "subproject__program__region",
+    "allotted": "subproject__county_quotas__county",
+}
+# A county sees its own teachers' places in a city's or province's program.
+ENROLMENT_PATHS = {
+    "county": "subproject__program__county",
+    "school": "school",
+    "teacher": "teacher",
+    "region": "subproject__program__region",
+    "allotted": "school__county",
+}
 SCHOOL_PATHS = {"county": "county", "school": "pk"}
 
 
@@ -48,7 +71,7 @@ def program_list(*, user: Any, params: Any = None) -> tuple[ProgramFilter, Query
     trainees = Enrolment.objects.filter(subproject__program=OuterRef("pk"), status__in=Enrolment.PARTICIPATING)
     qs = (
         program_queryset(user=user)
-        .select_related("county", "category")
+        .select_related("county", "region", "category")
         .annotate(
             subproject_count=_subquery_count(subprojects, "program"),
             trainee_count=_subquery_count(trainees, "subproject__program"),
@@ -59,7 +82,9 @@ def program_list(*, user: Any, params: Any = None) -> tuple[ProgramFilter, Query
 
 
 def program_get(*, user: Any, pk: Any) -> Program:
-    return get_visible_or_404(Program.objects.select_related("county", "category"), user, pk=pk, **PROGRAM_PATHS)
+    return get_visible_or_404(
+        Program.objects.select_related("county", "region", "category"), user, pk=pk, **PROGRAM_PATHS
+    )
 
 
 def program_subprojects(*, program: Program) -> QuerySet[SubProject]:
@@ -76,7 +101,7 @@ def program_subprojects(*, program: Program) -> QuerySet[SubProject]:
 
 def subproject_get(*, user: Any, pk: Any) -> SubProject:
     return get_visible_or_404(
-        SubProject.objects.select_related("program", "program__county", "program__category"),
+        SubProject.objects.select_related("program", "program__county", "program__region", "program__category"),
         user,
         pk=pk,
         **SUBPROJECT_PATHS,
@@ -93,8 +118,83 @@ def session_get(*, user: Any, pk: Any) -> Session:
     )
 
 
-def school_choices(*, user: Any, county_id: int) -> QuerySet[School]:
-    return visible(School.objects.filter(county_id=county_id), user, **SCHOOL_PATHS).order_by("code")
+def school_choices(
+    *, user: Any, county_id: int | None = None, subproject: SubProject | None = None
+) -> QuerySet[School]:
+    """The user's schools of one county, or of every county taking part in `subproject`'s program."""
+    schools = School.objects.all()
+    if subproject is not None:
+        schools = schools.filter(county_id__in=taking_part_counties(subproject=subproject))
+    else:
+        schools = schools.filter(county_id=county_id)
+    return visible(schools, user, **SCHOOL_PATHS).order_by("code")
+
+
+def host_school_choices(*, user: Any, subproject: SubProject) -> QuerySet[School]:
+    """Schools that may host a session: the county's, or any below a city's or province's program."""
+    program = subproject.program
+    if not program.region_id:
+        return school_choices(user=user, county_id=program.county_id)
+    schools = School.objects.filter(county_id__in=regions_below(program.region_id)[0])
+    return visible(schools, user, **SCHOOL_PATHS).order_by("code")
+
+
+def taking_part_counties(*, subproject: SubProject) -> Any:
+    """The counties whose teachers a sub-project takes: its program's county, or (a city's or
+    province's program) the counties it allots places to, as a subquery."""
+    if not subproject.program.region_id:
+        return [subproject.program.county_id]
+    return CountyQuota.objects.filter(subproject=subproject).values("county_id")
+
+
+@dataclass
+class CountyQuotaUse:
+    county: Region
+    quota: int | None
+    active: int
+    participating: int
+    school_quotas: int
+
+    @property
+    def remaining(self) -> int | None:
+        return None if self.quota is None else self.quota - self.active
+
+
+def county_quota_use(*, user: Any, subproject: SubProject, all_counties: bool = False) -> list[CountyQuotaUse]:
+    """A city's or province's sub-project: places allotted, taken and passed on to schools, per county
+    the user oversees (every county below the program's region if asked, for the allotment form)."""
+    if not subproject.program.region_id:
+        return []
+    enrolments = Enrolment.objects.filter(subproject=subproject, school__county=OuterRef("pk"))
+    counties = visible(Region.objects.filter(level=Region.Level.COUNTY), user, county="pk")
+    if all_counties:
+        counties = counties.filter(pk__in=regions_below(subproject.program.region_id)[0])
+    else:
+        counties = counties.filter(allotted_quotas__subproject=subproject)
+    counties = counties.annotate(
+        quota_value=Subquery(
+            CountyQuota.objects.filter(subproject=subproject, county=OuterRef("pk")).values("quota")[:1]
+        ),
+        active=_subquery_count(enrolments.filter(status__in=Enrolment.ACTIVE), "school__county"),
+        participating=_subquery_count(enrolments.filter(status__in=Enrolment.PARTICIPATING), "school__county"),
+        school_quotas=Coalesce(
+            Subquery(
+                SchoolQuota.objects.filter(subproject=subproject, school__county=OuterRef("pk"))
+                .order_by()
+                .values("school__county")
+                .annotate(n=Sum("quota"))
+                .values("n"),
+                output_field=IntegerField(),
+            ),
+            Value(0),
+        ),
+    )
+    return [
+        CountyQuotaUse(
+            county=c, quota=c.quota_value, active=c.active, participating=c.participating, school_quotas=c.school_quotas
+        )
+        for c in counties.order_by("name", "pk")
+    ]
 
 
 @dataclass
@@ -125,7 +225,7 @@ class QuotaUse:
 def quota_use(*, user: Any, subproject: SubProject, all_schools: bool = False) -> list[QuotaUse]:
     """Quota and places used per school in one query; schools without quota or trainees only if asked."""
     enrolments = Enrolment.objects.filter(subproject=subproject, school=OuterRef("pk"))
-    schools = school_choices(user=user, county_id=subproject.program.county_id).annotate(
+    schools = school_choices(user=user, subproject=subproject).annotate(
         quota_value=Subquery(
             SchoolQuota.objects.filter(subproject=subproject, school=OuterRef("pk")).values("quota")[:1]
         ),
@@ -180,7 +280,7 @@ def roster(*, user: Any, subproject: SubProject, participating_only: bool = Fals
 def nomination_candidates(*, user: Any, subproject: SubProject) -> QuerySet[Teacher]:
     """Teachers the user may nominate: their own school's (coordinator) or the county's (staff)."""
     qs = visible(
-        Teacher.objects.filter(school__county_id=subproject.program.county_id),
+        Teacher.objects.filter(school__county_id__in=taking_part_counties(subproject=subproject)),
         user,
         county="school__county",
         school="school",

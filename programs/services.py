@@ -18,10 +18,21 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from core.scoping import ALL, COUNTY, SCHOOL, scope_of
+from core.scoping import ALL, COUNTY, SCHOOL, regions_below, scope_of
 from trainees.models import Region, School, Teacher
 
-from .models import Category, Enrolment, Notice, Program, SchoolQuota, Session, SubProject, SubstitutionRequest
+from .models import (
+    Category,
+    CountyQuota,
+    Enrolment,
+    Level,
+    Notice,
+    Program,
+    SchoolQuota,
+    Session,
+    SubProject,
+    SubstitutionRequest,
+)
 
 ERR_DUPLICATE = "该教师已报名本子项目"
 ERR_OVERLAP = "该教师已报名“{name}”（{start} 至 {end}），与本子项目的面授日期重叠"
@@ -39,6 +50,15 @@ ERR_QUOTA_BELOW_USED = "该校已占用 {used} 个名额，名额不能少于已
 ERR_HOST_SCHOOL_NOT_IN_COUNTY = "承办学校不属于本项目所在县区"
 ERR_REQUEST_PENDING = "该学员已有待处理的换人申请"
 ERR_REQUEST_NOT_ACTIVE = "只能为已提名或已确认的学员申请换人"
+ERR_ONE_OWNER = "培训项目属于一个县区，或属于一个市、省（二者选一）"
+ERR_REGION_LEVEL = "市级部门的项目级别为“市级”，省级部门的项目级别为“省级”"
+ERR_NOT_REGION_PROGRAM = "只有市级、省级项目向县区分配名额"
+ERR_COUNTY_NOT_BELOW = "该县区不在本项目主办市/省的范围内"
+ERR_COUNTY_QUOTA_SUM = "各县区名额合计 {total} 超过子项目名额 {quota}"
+ERR_COUNTY_QUOTA_BELOW_USED = "该县区已占用 {used} 个名额，名额不能少于已占用数"
+ERR_NO_COUNTY_QUOTA = "本县区在该子项目没有分配名额"
+ERR_COUNTY_QUOTA_FULL = "本县区名额（{quota} 人）已用完"
+ERR_SCHOOL_QUOTAS_OVER_COUNTY = "本县区各校名额合计 {total} 超过市/省分配的 {quota} 个名额"
 
 PROGRAM_FIELDS = ("year", "level", "category", "name", "issuer", "status")
 SUBPROJECT_FIELDS = (
@@ -118,9 +138,26 @@ def category_update(*, category: Category, **fields: Any) -> Category:
     return category
 
 
+REGION_PROGRAM_LEVEL = {Region.Level.CITY: Level.MUNICIPAL, Region.Level.PROVINCE: Level.PROVINCIAL}
+
+
 @transaction.atomic
-def program_create(*, county: Region, year: int, level: str, category: Category, name: str, **fields: Any) -> Program:
-    program = Program(county=county, year=year, level=level, category=category, name=name)
+def program_create(
+    *,
+    year: int,
+    level: str,
+    category: Category,
+    name: str,
+    county: Region | None = None,
+    region: Region | None = None,
+    **fields: Any,
+) -> Program:
+    """A county's program, or (`region`) one a city or province runs at its own level (市级/省级)."""
+    if (county is None) == (region is None):
+        raise ValidationError(_(ERR_ONE_OWNER))
+    if region is not None and REGION_PROGRAM_LEVEL.get(region.level) != level:
+        raise ValidationError({"level": _(ERR_REGION_LEVEL)})
+    program = Program(county=county, region=region, year=year, level=level, category=category, name=name)
     for key, value in fields.items():
         if key not in PROGRAM_FIELDS:
             raise TypeError(f"unknown program field {key}")
@@ -136,6 +173,8 @@ def program_update(*, program: Program, **fields: Any) -> Program:
         if key not in PROGRAM_FIELDS:
             raise TypeError(f"unknown program field {key}")
         setattr(program, key, value)
+    if program.region_id and REGION_PROGRAM_LEVEL.get(program.region.level) != program.level:
+        raise ValidationError({"level": _(ERR_REGION_LEVEL)})
     program.full_clean()
     program.save(update_fields=list(fields))
     return program
@@ -164,8 +203,15 @@ def subproject_update(*, subproject: SubProject, **fields: Any) -> SubProject:
     return subproject
 
 
+def counties_reached(program: Program) -> set[int]:
+    """The counties a program's trainees come from: its own, or every county below its city/province."""
+    if not program.region_id:
+        return {program.county_id}
+    return set(regions_below(program.region_id)[0])
+
+
 def _check_host_school(subproject: SubProject, host_school: School | None) -> None:
-    if host_school is not None and host_school.county_id != subproject.program.county_id:
+    if host_school is not None and host_school.county_id not in counties_reached(subproject.program):
         raise ValidationError({"host_school": _(ERR_HOST_SCHOOL_NOT_IN_COUNTY)})
 
 
@@ -210,6 +256,8 @@ def _active_count(subproject: SubProject, school: School | None = None) -> int:
 def quota_set(*, subproject: SubProject, school: School, quota: int) -> SchoolQuota:
     """Set one school's quota; the schools' total may not exceed the sub-project's own quota."""
     subproject = SubProject.objects.select_for_update().select_related("program").get(pk=subproject.pk)
+    if subproject.program.region_id:
+        return _school_quota_within_county(subproject, school, quota)
     if school.county_id != subproject.program.county_id:
         raise ValidationError({"school": _(ERR_SCHOOL_NOT_IN_COUNTY)})
     used = _active_count(subproject, school)
@@ -231,6 +279,69 @@ def quotas_set(*, subproject: SubProject, quotas: list[tuple[School, int]]) -> N
     """Several schools' quotas at once: all are saved or none."""
     for school, quota in quotas:
         quota_set(subproject=subproject, school=school, quota=quota)
+
+
+def _school_quota_within_county(subproject: SubProject, school: School, quota: int) -> SchoolQuota:
+    """A county passes on the places a city or province allotted it: its schools' total stays within them."""
+    county_quota = (
+        CountyQuota.objects.filter(subproject=subproject, county_id=school.county_id)
+        .values_list("quota", flat=True)
+        .first()
+    )
+    if county_quota is None:
+        raise ValidationError({"school": _(ERR_NO_COUNTY_QUOTA)})
+    used = _active_count(subproject, school)
+    if quota < used:
+        raise ValidationError({"quota": _(ERR_QUOTA_BELOW_USED).format(used=used)})
+    others = sum(
+        SchoolQuota.objects.filter(subproject=subproject, school__county_id=school.county_id)
+        .exclude(school=school)
+        .values_list("quota", flat=True)
+    )
+    if others + quota > county_quota:
+        raise ValidationError(
+            {"quota": _(ERR_SCHOOL_QUOTAS_OVER_COUNTY).format(total=others + quota, quota=county_quota)}
+        )
+    row, _created = SchoolQuota.objects.update_or_create(
+        subproject=subproject, school=school, defaults={"quota": quota}
+    )
+    return row
+
+
+def _county_active_count(subproject: SubProject, county_id: int) -> int:
+    return Enrolment.objects.filter(
+        subproject=subproject, status__in=Enrolment.ACTIVE, school__county_id=county_id
+    ).count()
+
+
+@transaction.atomic
+def county_quota_set(*, subproject: SubProject, county: Region, quota: int) -> CountyQuota:
+    """A city or province allots places of its sub-project to one county below it (0 keeps the county
+    in view with no places); the counties' total may not exceed the sub-project's own quota."""
+    subproject = SubProject.objects.select_for_update().select_related("program").get(pk=subproject.pk)
+    if not subproject.program.region_id:
+        raise ValidationError(_(ERR_NOT_REGION_PROGRAM))
+    if county.level != Region.Level.COUNTY or county.pk not in counties_reached(subproject.program):
+        raise ValidationError({"county": _(ERR_COUNTY_NOT_BELOW)})
+    used = _county_active_count(subproject, county.pk)
+    if quota < used:
+        raise ValidationError({"quota": _(ERR_COUNTY_QUOTA_BELOW_USED).format(used=used)})
+    others = sum(
+        CountyQuota.objects.filter(subproject=subproject).exclude(county=county).values_list("quota", flat=True)
+    )
+    if subproject.quota and others + quota > subproject.quota:
+        raise ValidationError({"quota": _(ERR_COUNTY_QUOTA_SUM).format(total=others + quota, quota=subproject.quota)})
+    row, _created = CountyQuota.objects.update_or_create(
+        subproject=subproject, county=county, defaults={"quota": quota}
+    )
+    return row
+
+
+@transaction.atomic
+def county_quotas_set(*, subproject: SubProject, quotas: list[tuple[Region, int]]) -> None:
+    """Several counties' quotas at once: all are saved or none."""
+    for county, quota in quotas:
+        county_quota_set(subproject=subproject, county=county, quota=quota)
 
 
 # Enrolment rules ---------------------------------------------------------------------------------
@@ -278,7 +389,33 @@ def _check_can_take_place(subproject: SubProject, teacher: Teacher) -> None:
         raise ValidationError(overlap_message(other))
 
 
+def _allotted_counties(subproject: SubProject) -> set[int]:
+    return set(CountyQuota.objects.filter(subproject=subproject).values_list("county_id", flat=True))
+
+
+def _check_region_nominator(actor: Any, subproject: SubProject, teacher: Teacher) -> None:
+    """A city's or province's sub-project: the counties it allots places to nominate their own teachers."""
+    scope = scope_of(actor)
+    allotted = _allotted_counties(subproject)
+    if scope.kind == SCHOOL:
+        if teacher.school_id != scope.school_id:
+            raise PermissionDenied(_(ERR_NOT_OWN_SCHOOL))
+        if scope.county_id not in allotted:
+            raise PermissionDenied
+    elif scope.kind == COUNTY:
+        if scope.county_id not in allotted:
+            raise PermissionDenied
+        if teacher.school.county_id != scope.county_id:
+            raise ValidationError(_(ERR_TEACHER_NOT_IN_COUNTY))
+    elif scope.kind != ALL:
+        raise PermissionDenied
+    if teacher.school.county_id not in allotted:
+        raise ValidationError(_(ERR_NO_COUNTY_QUOTA))
+
+
 def _check_nominator(actor: Any, subproject: SubProject, teacher: Teacher) -> None:
+    if subproject.program.region_id:
+        return _check_region_nominator(actor, subproject, teacher)
     scope = scope_of(actor)
     if scope.kind == SCHOOL:
         if teacher.school_id != scope.school_id:
@@ -297,6 +434,17 @@ def _check_nominator(actor: Any, subproject: SubProject, teacher: Teacher) -> No
 def _check_quota(actor: Any, subproject: SubProject, school: School) -> None:
     if subproject.quota and _active_count(subproject) >= subproject.quota:
         raise ValidationError(_(ERR_SUBPROJECT_FULL).format(quota=subproject.quota))
+    if subproject.program.region_id:
+        # The places a city or province allots a county bind the county's staff too.
+        county_quota = (
+            CountyQuota.objects.filter(subproject=subproject, county_id=school.county_id)
+            .values_list("quota", flat=True)
+            .first()
+        )
+        if not county_quota:
+            raise ValidationError(_(ERR_NO_COUNTY_QUOTA))
+        if _county_active_count(subproject, school.county_id) >= county_quota:
+            raise ValidationError(_(ERR_COUNTY_QUOTA_FULL).format(quota=county_quota))
     # The county sets the school quotas and may place a teacher beyond them; coordinators may not.
     if scope_of(actor).kind != SCHOOL:
         return
@@ -311,14 +459,19 @@ def _require_county_actor(actor: Any, enrolment: Enrolment) -> None:
     scope = scope_of(actor)
     if scope.kind == ALL:
         return
-    if scope.kind != COUNTY or enrolment.subproject.program.county_id != scope.county_id:
+    if scope.kind != COUNTY:
+        raise PermissionDenied
+    program = enrolment.subproject.program
+    # A city's or province's program: each county decides on its own teachers' places.
+    county_id = enrolment.school.county_id if program.region_id else program.county_id
+    if county_id != scope.county_id:
         raise PermissionDenied
 
 
 def _lock(enrolment: Enrolment) -> Enrolment:
     return (
         Enrolment.objects.select_for_update(of=("self",))
-        .select_related("subproject__program", "teacher")
+        .select_related("subproject__program", "teacher", "school")
         .get(pk=enrolment.pk)
     )
 
@@ -471,7 +624,9 @@ def enrolment_substitute(*, enrolment: Enrolment, replacement: Teacher, reason: 
     replacement = Teacher.objects.select_related("school").get(pk=replacement.pk)
     if replacement.pk == enrolment.teacher_id:
         raise ValidationError({"replacement": _(ERR_SAME_TEACHER)})
-    if replacement.school.county_id != subproject.program.county_id:
+    # The place stays with its county: the county's own program, or the county a city allotted it to.
+    place_county = enrolment.school.county_id if subproject.program.region_id else subproject.program.county_id
+    if replacement.school.county_id != place_county:
         raise ValidationError({"replacement": _(ERR_TEACHER_NOT_IN_COUNTY)})
     try:
         _check_can_take_place(subproject, replacement)

@@ -11,6 +11,7 @@ urlpatterns = [
     path("subprojects/<int:pk>/", views.subproject_detail, name="subproject_detail"),
     path("subprojects/<int:pk>/edit/", views.subproject_edit, name="subproject_edit"),
     path("subprojects/<int:pk>/quotas/", views.quota_edit, name="quota_edit"),
+    path("subprojects/<int:pk>/county-quotas/", views.county_quota_edit, name="county_quota_edit"),
     path("subprojects/<int:pk>/nominate/", views.enrolment_nominate, name="enrolment_nominate"),
     path("subprojects/<int:pk>/signin.xlsx", views.subproject_signin, name="subproject_signin"),
     path("subprojects/<int:subproject_pk>/sessions/new/", views.session_create, name="session_create"),

@@ -1,6 +1,7 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -8,13 +9,24 @@ from django.views.decorators.http import require_POST
 from core.excel import xlsx_response
 from core.forms_util import apply_validation_error
 from core.pagination import paginate
-from core.scoping import SELF, is_county_level, require_admin, require_county_level, require_school_or_county, scope_of
+from core.scoping import (
+    REGION,
+    SELF,
+    is_county_level,
+    owns_region_record,
+    require_admin,
+    require_county_level,
+    require_reader,
+    require_school_or_county,
+    scope_of,
+)
 from trainees import selectors as registry
 
 from . import selectors, services
 from .exports import programs_workbook, signin_workbook
 from .forms import (
     CategoryForm,
+    CountyQuotaForm,
     NominateForm,
     ProgramForm,
     QuotaForm,
@@ -28,6 +40,26 @@ from .models import Category
 
 def _form_page(request, form, title, **extra):
     return render(request, "programs/form.html", {"form": form, "title": title, **extra})
+
+
+def can_manage_program(user, program) -> bool:
+    """County staff change their county's programs; a city or province office only its own."""
+    if program.region_id:
+        return owns_region_record(user, program.region_id)
+    return is_county_level(user)
+
+
+def _require_county_or_region(user) -> None:
+    """Change pages of programs: county staff, or an office above the county (whose own programs they
+    are is checked after the scoped lookup); everyone else 403 as before."""
+    if scope_of(user).kind != REGION:
+        require_county_level(user)
+
+
+def _require_manager(user, program) -> None:
+    """Called after the scoped lookup: outsiders have had their 404, onlookers get 403 here."""
+    if not can_manage_program(user, program):
+        raise PermissionDenied
 
 
 # Categories (administrators) --------------------------------------------------------------------
@@ -69,7 +101,7 @@ def category_edit(request, pk: int):
 
 @login_required
 def program_list(request):
-    require_school_or_county(request.user)
+    require_reader(request.user)
     flt, qs = selectors.program_list(user=request.user, params=request.GET)
     if request.GET.get("format") == "xlsx":
         return xlsx_response(programs_workbook(programs=qs), "培训项目.xlsx")
@@ -78,31 +110,39 @@ def program_list(request):
 
 @login_required
 def program_detail(request, pk: int):
-    require_school_or_county(request.user)
+    require_reader(request.user)
     program = selectors.program_get(user=request.user, pk=pk)
     return render(
         request,
         "programs/program_detail.html",
-        {"program": program, "subprojects": selectors.program_subprojects(program=program)},
+        {
+            "program": program,
+            "subprojects": selectors.program_subprojects(program=program),
+            "can_manage": can_manage_program(request.user, program),
+        },
     )
 
 
 def _program_form(request, instance=None):
+    # An office above the county runs its programs at its own level; the form says so and hides the county.
+    region = request.user.region if scope_of(request.user).kind == REGION else None
     return ProgramForm(
         request.POST or None,
         instance=instance,
         counties=registry.county_choices(user=request.user),
         categories=selectors.category_choices(),
+        region=region,
     )
 
 
 @login_required
 def program_create(request):
-    require_county_level(request.user)
+    if scope_of(request.user).kind != REGION:
+        require_county_level(request.user)
     form = _program_form(request)
     if request.method == "POST" and form.is_valid():
         try:
-            program = services.program_create(**form.cleaned_data)
+            program = services.program_create(region=form.region, **form.cleaned_data)
         except ValidationError as exc:
             apply_validation_error(form, exc)
         else:
@@ -113,8 +153,9 @@ def program_create(request):
 
 @login_required
 def program_edit(request, pk: int):
-    require_county_level(request.user)
+    _require_county_or_region(request.user)
     program = selectors.program_get(user=request.user, pk=pk)
+    _require_manager(request.user, program)
     form = _program_form(request, instance=program)
     if request.method == "POST" and form.is_valid():
         try:
@@ -132,8 +173,9 @@ def program_edit(request, pk: int):
 
 @login_required
 def subproject_create(request, program_pk: int):
-    require_county_level(request.user)
+    _require_county_or_region(request.user)
     program = selectors.program_get(user=request.user, pk=program_pk)
+    _require_manager(request.user, program)
     form = SubProjectForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -148,8 +190,9 @@ def subproject_create(request, program_pk: int):
 
 @login_required
 def subproject_edit(request, pk: int):
-    require_county_level(request.user)
+    _require_county_or_region(request.user)
     sub = selectors.subproject_get(user=request.user, pk=pk)
+    _require_manager(request.user, sub.program)
     form = SubProjectForm(request.POST or None, instance=sub)
     if request.method == "POST" and form.is_valid():
         try:
@@ -166,7 +209,7 @@ def subproject_edit(request, pk: int):
 
 @login_required
 def subproject_detail(request, pk: int):
-    require_school_or_county(request.user)
+    require_reader(request.user)
     sub = selectors.subproject_get(user=request.user, pk=pk)
     return render(
         request,
@@ -175,15 +218,19 @@ def subproject_detail(request, pk: int):
             "sub": sub,
             "sessions": selectors.subproject_sessions(subproject=sub),
             "quotas": selectors.quota_use(user=request.user, subproject=sub),
+            "county_quotas": selectors.county_quota_use(user=request.user, subproject=sub),
             "roster": selectors.roster(user=request.user, subproject=sub),
-            "can_manage": is_county_level(request.user),
+            "can_manage": can_manage_program(request.user, sub.program),
+            # County staff decide on their own teachers' places, in a city's program too.
+            "can_decide": is_county_level(request.user),
+            "can_nominate": scope_of(request.user).kind != REGION,
         },
     )
 
 
 @login_required
 def subproject_signin(request, pk: int):
-    require_school_or_county(request.user)
+    require_reader(request.user)
     sub = selectors.subproject_get(user=request.user, pk=pk)
     wb = signin_workbook(
         subproject=sub,
@@ -194,14 +241,15 @@ def subproject_signin(request, pk: int):
 
 
 def _session_form(request, sub, instance=None):
-    schools = selectors.school_choices(user=request.user, county_id=sub.program.county_id)
+    schools = selectors.host_school_choices(user=request.user, subproject=sub)
     return SessionForm(request.POST or None, instance=instance, schools=schools)
 
 
 @login_required
 def session_create(request, subproject_pk: int):
-    require_county_level(request.user)
+    _require_county_or_region(request.user)
     sub = selectors.subproject_get(user=request.user, pk=subproject_pk)
+    _require_manager(request.user, sub.program)
     form = _session_form(request, sub)
     if request.method == "POST" and form.is_valid():
         try:
@@ -216,8 +264,9 @@ def session_create(request, subproject_pk: int):
 
 @login_required
 def session_edit(request, pk: int):
-    require_county_level(request.user)
+    _require_county_or_region(request.user)
     session = selectors.session_get(user=request.user, pk=pk)
+    _require_manager(request.user, session.subproject.program)
     form = _session_form(request, session.subproject, instance=session)
     if request.method == "POST" and form.is_valid():
         try:
@@ -232,7 +281,7 @@ def session_edit(request, pk: int):
 
 @login_required
 def quota_edit(request, pk: int):
-    require_county_level(request.user)
+    require_county_level(request.user, lookup=lambda: selectors.subproject_get(user=request.user, pk=pk))
     sub = selectors.subproject_get(user=request.user, pk=pk)
     form = QuotaForm(
         request.POST or None, rows=selectors.quota_use(user=request.user, subproject=sub, all_schools=True)
@@ -248,12 +297,33 @@ def quota_edit(request, pk: int):
     return render(request, "programs/quota_form.html", {"form": form, "sub": sub})
 
 
+@login_required
+def county_quota_edit(request, pk: int):
+    """A city's or province's office allots its sub-project's places to the counties below it."""
+    _require_county_or_region(request.user)
+    sub = selectors.subproject_get(user=request.user, pk=pk)
+    if not sub.program.region_id:
+        raise Http404  # a county's own sub-project has no county quotas
+    _require_manager(request.user, sub.program)
+    rows = selectors.county_quota_use(user=request.user, subproject=sub, all_counties=True)
+    form = CountyQuotaForm(request.POST or None, rows=rows)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.county_quotas_set(subproject=sub, quotas=form.changed_quotas())
+        except ValidationError as exc:
+            apply_validation_error(form, exc)
+        else:
+            messages.success(request, _("县区名额已保存"))
+            return redirect("subproject_detail", pk=sub.pk)
+    return render(request, "programs/quota_form.html", {"form": form, "sub": sub, "counties": True})
+
+
 # Enrolment ---------------------------------------------------------------------------------------
 
 
 @login_required
 def enrolment_nominate(request, pk: int):
-    require_school_or_county(request.user)
+    require_school_or_county(request.user, lookup=lambda: selectors.subproject_get(user=request.user, pk=pk))
     sub = selectors.subproject_get(user=request.user, pk=pk)
     if request.method == "POST" and request.POST.get("teacher"):
         # Looked up through the registry's scope first: another school's teacher is not found (404).
@@ -273,7 +343,7 @@ def enrolment_nominate(request, pk: int):
 
 
 def _county_enrolment(request, pk: int):
-    require_county_level(request.user)
+    require_county_level(request.user, lookup=lambda: selectors.enrolment_get(user=request.user, pk=pk))
     return selectors.enrolment_get(user=request.user, pk=pk)
 
 
@@ -327,7 +397,7 @@ def enrolment_substitute(request, pk: int):
 
 @login_required
 def school_trainees(request):
-    require_school_or_county(request.user)
+    require_reader(request.user)
     flt, qs = selectors.school_trainees(user=request.user, params=request.GET)
     return render(request, "programs/school_trainees.html", {"filter": flt, "page": paginate(request, qs)})
 

@@ -21,9 +21,19 @@ class ExportJob(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
     )
-    # The county the workbook covers; empty only for a deployment-wide run.
+    # The county the workbook covers, or the city or province it rolls up; both empty only for a
+    # deployment-wide run.
     county = models.ForeignKey(
         "trainees.Region", verbose_name=_("县区"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    region = models.ForeignKey(
+        "trainees.Region",
+        verbose_name=_("市/省"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        limit_choices_to={"level__in": ["city", "province"]},
     )
     year_from = models.PositiveSmallIntegerField(_("起始年度"))
     year_to = models.PositiveSmallIntegerField(_("截止年度"))
@@ -48,6 +58,9 @@ class ExportJob(models.Model):
             models.CheckConstraint(condition=Q(progress__lte=100), name="exportjob_progress_percent"),
             models.CheckConstraint(condition=Q(not_trained_years__gte=1), name="exportjob_not_trained_years_positive"),
             models.CheckConstraint(condition=~Q(status="done") | ~Q(file=""), name="exportjob_done_has_file"),
+            models.CheckConstraint(
+                condition=Q(county__isnull=True) | Q(region__isnull=True), name="exportjob_county_or_region"
+            ),
         ]
         indexes = [models.Index(fields=["status", "enqueued_at"])]
 
@@ -61,6 +74,57 @@ class ExportJob(models.Model):
         return None
 
     @property
+    def unit_name(self) -> str:
+        if self.county_id:
+            return self.county.name
+        return self.region.name if self.region_id else "全部"
+
+    @property
     def download_name(self) -> str:
-        county = self.county.name if self.county_id else "全部"
-        return f"{county}{self.year_from}-{self.year_to}年度培训汇总.xlsx"
+        return f"{self.unit_name}{self.year_from}-{self.year_to}年度培训汇总.xlsx"
+
+
+class SavedStatistic(models.Model):
+    """A 自定义统计 kept under a name for a county (or a city or province office): rows, columns and
+    filters as whitelisted keys only, run again on demand."""
+
+    name = models.CharField(_("名称"), max_length=60)
+    county = models.ForeignKey(
+        "trainees.Region", verbose_name=_("县区"), null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    region = models.ForeignKey(
+        "trainees.Region", verbose_name=_("市/省"), null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    rows = models.JSONField(_("行"), default=list)
+    columns = models.JSONField(_("列"), default=list)
+    filters = models.JSONField(_("筛选"), default=dict, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("修改时间"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("自定义统计")
+        verbose_name_plural = _("自定义统计")
+        ordering = ["name", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(county__isnull=True) | Q(region__isnull=True), name="savedstatistic_county_or_region"
+            ),
+            models.UniqueConstraint(
+                fields=["county", "name"], condition=Q(county__isnull=False), name="savedstatistic_unique_county_name"
+            ),
+            models.UniqueConstraint(
+                fields=["region", "name"], condition=Q(region__isnull=False), name="savedstatistic_unique_region_name"
+            ),
+            models.UniqueConstraint(
+                fields=["name"],
+                condition=Q(county__isnull=True, region__isnull=True),
+                name="savedstatistic_unique_global_name",
+            ),
+            models.CheckConstraint(condition=~Q(name=""), name="savedstatistic_has_name"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name

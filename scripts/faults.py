@@ -55,7 +55,19 @@ STEP_DELAY = float(os.environ.get("FAULTS_STEP_DELAY", "1.0"))
 VISIBILITY = int(os.environ.get("FAULTS_VISIBILITY_TIMEOUT", "20"))
 STALE = int(os.environ.get("FAULTS_STALE_SECONDS", "5"))
 RESTORE_SWEEP = 100  # kombu 5.7's Redis transport defaults: restore interval 10 s × throttle 10
-SHEETS = ["年度汇总", "学校参训", "培训覆盖", "学分达标", "送教下乡", "工作坊"]
+SHEETS = [
+    "年度汇总",
+    "上报汇总",
+    "学校参训",
+    "培训覆盖",
+    "未参训教师名单",
+    "多次参训教师名单",
+    "学分达标",
+    "未达标教师名单",
+    "送教下乡",
+    "工作坊",
+    "非教师学员",
+]
 WEB_PORT = int(os.environ.get("FAULTS_WEB_PORT", "8798"))
 BASE = f"http://127.0.0.1:{WEB_PORT}"
 DATABASE_URL = f"postgres://postgres@127.0.0.1:{PG_PORT}/peixun_faults"

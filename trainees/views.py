@@ -7,7 +7,17 @@ from django.utils.translation import gettext as _
 from core.excel import xlsx_response
 from core.forms_util import apply_validation_error
 from core.pagination import paginate
-from core.scoping import SELF, can_see_full_id_numbers, require_county_level, require_school_or_county, scope_of
+from core.scoping import (
+    REGION,
+    SELF,
+    can_see_full_id_numbers,
+    is_county_level,
+    require_county_level,
+    require_oversight,
+    require_reader,
+    require_school_or_county,
+    scope_of,
+)
 
 from . import selectors, services
 from .exports import teachers_workbook
@@ -16,7 +26,9 @@ from .forms import RegionForm, SchoolForm, TeacherForm, TransferForm
 
 @login_required
 def region_list(request):
-    require_county_level(request.user)
+    require_oversight(request.user)
+    if request.method == "POST":
+        require_county_level(request.user)  # offices above the county read the tree, counties keep it
     counties = selectors.county_choices(user=request.user)
     form = RegionForm(request.POST or None, counties=counties)
     if request.method == "POST" and form.is_valid():
@@ -28,13 +40,15 @@ def region_list(request):
             messages.success(request, _("乡镇已添加"))
             return redirect("region_list")
     return render(
-        request, "trainees/region_list.html", {"regions": selectors.region_list(user=request.user), "form": form}
+        request,
+        "trainees/region_list.html",
+        {"regions": selectors.region_list(user=request.user), "form": form if is_county_level(request.user) else None},
     )
 
 
 @login_required
 def school_list(request):
-    require_school_or_county(request.user)
+    require_reader(request.user)
     flt, qs = selectors.school_list(user=request.user, params=request.GET)
     return render(request, "trainees/school_list.html", {"filter": flt, "page": paginate(request, qs)})
 
@@ -87,7 +101,7 @@ def school_edit(request, pk: int):
 
 @login_required
 def teacher_list(request):
-    require_school_or_county(request.user)
+    require_reader(request.user)
     flt, qs = selectors.teacher_list(user=request.user, params=request.GET)
     if request.GET.get("format") == "xlsx":
         return xlsx_response(teachers_workbook(teachers=qs, user=request.user), "教师名单.xlsx")
@@ -108,7 +122,7 @@ def teacher_detail(request, pk: int):
             "teacher": teacher,
             "transfers": selectors.teacher_transfers(teacher=teacher),
             "full_ids": can_see_full_id_numbers(request.user),
-            "can_edit": scope_of(request.user).kind != SELF,
+            "can_edit": scope_of(request.user).kind not in (SELF, REGION),
         },
     )
 

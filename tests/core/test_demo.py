@@ -99,3 +99,19 @@ def test_every_menu_of_the_demo_users_shows_rows(db, client_for):
         if response.status_code != 200 or text not in response.content.decode():
             empty.append((username, name, response.status_code))
     assert empty == []
+
+
+def test_the_demo_shows_the_offices_above_the_county_at_work(db, client_for):
+    """示范市's office sees 青山县 and 绿水县 (and runs its own 市级 program); 远山市's sees only 白云县."""
+    call_command("load_demo")
+    qingshan = Teacher.objects.filter(school__county__name="青山县").order_by("pk").first()
+    city = client_for(User.objects.get(username="city_staff"))
+    assert city.get(reverse("teacher_detail", args=[qingshan.pk])).status_code == 200
+    page = city.get(reverse("program_list")).content.decode()
+    assert "市级骨干教师能力提升培训" in page and "白云县" not in page
+    assert "青山县" in city.get(reverse("reports:dashboard")).content.decode()
+    other = client_for(User.objects.get(username="city2_staff"))
+    assert other.get(reverse("teacher_detail", args=[qingshan.pk])).status_code == 404
+    assert "白云县" in other.get(reverse("reports:dashboard")).content.decode()
+    province = client_for(User.objects.get(username="province_staff")).get(reverse("reports:rates"), {"by": "county"})
+    assert all(name in province.content.decode() for name in ("青山县", "白云县"))

@@ -84,7 +84,7 @@ def test_an_export_pauses_after_each_sheet_only_when_the_drill_asks(world, setti
     done = services.export_run(job_id=job.pk)
     assert done.status == ExportJob.Status.DONE
     # The pause comes after the progress is written, so the drill can kill the worker at a known step.
-    assert pauses == [(0.5, 15), (0.5, 40), (0.5, 60), (0.5, 75), (0.5, 85), (0.5, 95), (0.5, 98)]
+    assert pauses == [(0.5, 10), (0.5, 20), (0.5, 40), (0.5, 60), (0.5, 75), (0.5, 85), (0.5, 95), (0.5, 98)]
 
 
 def test_the_checker_accepts_a_whole_summary_and_refuses_a_truncated_one():

@@ -25,13 +25,13 @@ def _checkin_code(world):
 
 
 ENTRIES = {
-    "attendance_sessions": Case(SCHOOL_OR_COUNTY, above=above(403)),
-    "attendance_grid": Case(SESSION_OF_SCHOOL_A, setup=_session_args, above=above(403)),
-    "attendance_export": Case(SESSION_OF_SCHOOL_A, setup=_session_args, above=above(403)),
-    "attendance_summary": Case(COUNTY_SESSION, setup=_session_args, above=above(403)),
+    "attendance_sessions": Case(SCHOOL_OR_COUNTY, above=above(200)),
+    "attendance_grid": Case(SESSION_OF_SCHOOL_A, setup=_session_args, above=above(403, other=404)),
+    "attendance_export": Case(SESSION_OF_SCHOOL_A, setup=_session_args, above=above(200, other=404)),
+    "attendance_summary": Case(COUNTY_SESSION, setup=_session_args, above=above(200, other=404)),
     # Coordinators run check-in for sessions their trainees attend (school B has none here: 404).
-    "attendance_checkin_screen": Case(SESSION_OF_SCHOOL_A, setup=_session_args, above=above(403)),
-    "attendance_checkin_status": Case(SESSION_OF_SCHOOL_A, setup=_session_args, above=above(403)),
+    "attendance_checkin_screen": Case(SESSION_OF_SCHOOL_A, setup=_session_args, above=above(403, other=404)),
+    "attendance_checkin_status": Case(SESSION_OF_SCHOOL_A, setup=_session_args, above=above(403, other=404)),
     "attendance_checkin_open": Case(
         # POST-only: a GET is refused before anything is looked up
         expect(teacher=405, coord_a=405, coord_b=405, staff_x=405, staff_y=405, admin_x=405),

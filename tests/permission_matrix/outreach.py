@@ -87,19 +87,19 @@ ENTRIES = {
     "outreach_cycle_list": Case(ALL_200, above=above(200)),
     "outreach_cycle_create": Case(county_only(), above=above(403)),
     "outreach_cycle_detail": Case(SEE_ALL, setup=_cycle_args, above=above(200, other=404)),
-    "outreach_cycle_stats": Case(SCHOOL_OR_COUNTY, setup=_cycle_args, above=above(403, other=404)),
+    "outreach_cycle_stats": Case(SCHOOL_OR_COUNTY, setup=_cycle_args, above=above(200, other=404)),
     "outreach_visit_create": Case(MANAGE, setup=_cycle_args, above=above(403, other=404)),
     "outreach_team_add": Case(MANAGE, setup=_cycle_args, above=above(403, other=404)),
     "outreach_task_create": Case(MANAGE, setup=_cycle_args, above=above(403, other=404)),
     "outreach_resource_upload": Case(
         expect(teacher=200, coord_a=403, coord_b=403, staff_x=200, staff_y=404, admin_x=200),
         setup=_cycle_args,
-        above=above(200, other=404),
+        above=above(403, other=404),
     ),
     "outreach_pack_request": Case(POST_ONLY, setup=_cycle_args, above=above(405)),
     "outreach_phase_edit": Case(MANAGE, setup=_phase, above=above(403, other=404)),
     "outreach_visit_detail": Case(SEE_ALL, setup=_visit, above=above(200, other=404)),
-    "outreach_pool_list": Case(county_only(), above=above(403)),
+    "outreach_pool_list": Case(county_only(), above=above(200)),
     "outreach_task_detail": Case(SEE_ALL, setup=_task, above=above(200, other=404)),
     "outreach_task_submit": Case(
         expect(teacher=200, coord_a=403, coord_b=403, staff_x=403, staff_y=404, admin_x=403),
@@ -113,7 +113,7 @@ ENTRIES = {
         above=above(200, other=404),
     ),
     "outreach_overdue_list": Case(
-        expect(teacher=403, coord_a=200, coord_b=200, staff_x=200, staff_y=200, admin_x=200), above=above(403)
+        expect(teacher=403, coord_a=200, coord_b=200, staff_x=200, staff_y=200, admin_x=200), above=above(200)
     ),
     "outreach_resource_list": Case(ALL_200, above=above(200)),
     # A resource waiting for review is seen by reviewers only.
@@ -125,7 +125,7 @@ ENTRIES = {
     "outreach_resource_download": Case(
         SEE_ALL, setup=lambda w: [_resource(w, approved=True).pk], above=above(200, other=404)
     ),
-    "outreach_pack_download": Case(SCHOOL_OR_COUNTY, setup=_pack, above=above(403, other=404)),
+    "outreach_pack_download": Case(SCHOOL_OR_COUNTY, setup=_pack, above=above(200, other=404)),
     "outreach_workshop_list": Case(ALL_200, above=above(200)),
     "outreach_workshop_create": Case(county_only(), above=above(403)),
     "outreach_workshop_detail": Case(SEE_ALL, setup=_workshop, above=above(200, other=404)),

@@ -37,6 +37,19 @@ def _enrolment(w, *, confirm=False):
     return services.enrolment_confirm(enrolment=enrolment, actor=w.staff_x) if confirm else enrolment
 
 
+def _city_subproject(w):
+    """A sub-project of X's city (市级), which allots places to county X."""
+    from programs import services
+    from tests.factories import CategoryFactory
+
+    program = services.program_create(
+        region=w.city_x, year=2026, level="municipal", category=CategoryFactory(), name="市级矩阵项目"
+    )
+    sub = services.subproject_create(program=program, name="市级子项目", quota=10)
+    services.county_quota_set(subproject=sub, county=w.county_x, quota=4)
+    return sub
+
+
 def _category(w):
     from tests.factories import CategoryFactory
 
@@ -50,25 +63,31 @@ POST_ONLY = expect(teacher=405, coord_a=405, coord_b=405, staff_x=405, staff_y=4
 ADMIN_ONLY = expect(teacher=403, coord_a=403, coord_b=403, staff_x=403, staff_y=403, admin_x=200)
 
 ENTRIES = {
-    "program_list": Case(SCHOOL_OR_COUNTY, above=above(403)),
-    "program_create": Case(county_only(), above=above(403)),
-    "program_detail": Case(COUNTY_RECORD_READ, setup=lambda w: [_program(w).pk], above=above(403)),
-    "program_edit": Case(COUNTY_RECORD_WRITE, setup=lambda w: [_program(w).pk], above=above(403)),
-    "subproject_create": Case(COUNTY_RECORD_WRITE, setup=lambda w: [_program(w).pk], above=above(403)),
-    "subproject_detail": Case(COUNTY_RECORD_READ, setup=lambda w: [_subproject(w).pk], above=above(403)),
-    "subproject_edit": Case(COUNTY_RECORD_WRITE, setup=lambda w: [_subproject(w).pk], above=above(403)),
-    "subproject_signin": Case(COUNTY_RECORD_READ, setup=lambda w: [_subproject(w).pk], above=above(403)),
-    "quota_edit": Case(COUNTY_RECORD_WRITE, setup=lambda w: [_subproject(w).pk], above=above(403)),
-    "session_create": Case(COUNTY_RECORD_WRITE, setup=lambda w: [_subproject(w).pk], above=above(403)),
-    "session_edit": Case(COUNTY_RECORD_WRITE, setup=lambda w: [_session(w).pk], above=above(403)),
-    "enrolment_nominate": Case(COUNTY_RECORD_READ, setup=lambda w: [_subproject(w).pk], above=above(403)),
+    "program_list": Case(SCHOOL_OR_COUNTY, above=above(200)),
+    "program_create": Case(county_only(), above=above(200)),
+    "program_detail": Case(COUNTY_RECORD_READ, setup=lambda w: [_program(w).pk], above=above(200, other=404)),
+    "program_edit": Case(COUNTY_RECORD_WRITE, setup=lambda w: [_program(w).pk], above=above(403, other=404)),
+    "subproject_create": Case(COUNTY_RECORD_WRITE, setup=lambda w: [_program(w).pk], above=above(403, other=404)),
+    "subproject_detail": Case(COUNTY_RECORD_READ, setup=lambda w: [_subproject(w).pk], above=above(200, other=404)),
+    "subproject_edit": Case(COUNTY_RECORD_WRITE, setup=lambda w: [_subproject(w).pk], above=above(403, other=404)),
+    "subproject_signin": Case(COUNTY_RECORD_READ, setup=lambda w: [_subproject(w).pk], above=above(200, other=404)),
+    "quota_edit": Case(COUNTY_RECORD_WRITE, setup=lambda w: [_subproject(w).pk], above=above(403, other=404)),
+    # The city's own sub-project: its office allots the places; the province and the counties only look.
+    "county_quota_edit": Case(
+        expect(teacher=403, coord_a=403, coord_b=403, staff_x=403, staff_y=404, admin_x=403),
+        setup=lambda w: [_city_subproject(w).pk],
+        above={"city_admin": 200, "city_staff": 200, "province_admin": 403, "province_staff": 403, "city_other": 404},
+    ),
+    "session_create": Case(COUNTY_RECORD_WRITE, setup=lambda w: [_subproject(w).pk], above=above(403, other=404)),
+    "session_edit": Case(COUNTY_RECORD_WRITE, setup=lambda w: [_session(w).pk], above=above(403, other=404)),
+    "enrolment_nominate": Case(COUNTY_RECORD_READ, setup=lambda w: [_subproject(w).pk], above=above(403, other=404)),
     "enrolment_confirm": Case(POST_ONLY, setup=lambda w: [_enrolment(w).pk], above=above(405)),
     "enrolment_reject": Case(POST_ONLY, setup=lambda w: [_enrolment(w).pk], above=above(405)),
     "enrolment_withdraw": Case(POST_ONLY, setup=lambda w: [_enrolment(w).pk], above=above(405)),
     "enrolment_substitute": Case(
-        COUNTY_RECORD_WRITE, setup=lambda w: [_enrolment(w, confirm=True).pk], above=above(403)
+        COUNTY_RECORD_WRITE, setup=lambda w: [_enrolment(w, confirm=True).pk], above=above(403, other=404)
     ),
-    "school_trainees": Case(SCHOOL_OR_COUNTY, above=above(403)),
+    "school_trainees": Case(SCHOOL_OR_COUNTY, above=above(200)),
     "my_enrolments": Case(
         expect(teacher=200, coord_a=403, coord_b=403, staff_x=403, staff_y=403, admin_x=403), above=above(403)
     ),

@@ -61,8 +61,8 @@ ENTRIES = {
         setup=lambda w: [w.coord_a.pk],
         above=above(403),
     ),
-    "region_list": Case(county_only(), above=above(403)),
-    "school_list": Case(SCHOOL_OR_COUNTY, above=above(403)),
+    "region_list": Case(county_only(), above=above(200)),
+    "school_list": Case(SCHOOL_OR_COUNTY, above=above(200)),
     "school_create": Case(county_only(), above=above(403)),
     "school_detail": Case(
         expect(teacher=404, coord_a=200, coord_b=404, staff_x=200, staff_y=404, admin_x=200),
@@ -74,7 +74,7 @@ ENTRIES = {
         setup=lambda w: [w.school_a.pk],
         above=above(403, other=404),
     ),
-    "teacher_list": Case(SCHOOL_OR_COUNTY, above=above(403)),
+    "teacher_list": Case(SCHOOL_OR_COUNTY, above=above(200)),
     "teacher_create": Case(SCHOOL_OR_COUNTY, above=above(403)),
     "teacher_detail": Case(
         expect(teacher=200, coord_a=200, coord_b=404, staff_x=200, staff_y=404, admin_x=200),

@@ -53,7 +53,7 @@ def test_the_program_list_exports_the_filtered_programs(client_for, world, progr
     services.enrolment_confirm(enrolment=enrolment, actor=world.staff_x)
     response = client_for(world.staff_x).get(reverse("program_list"), {"format": "xlsx"})
     rows = read_xlsx(response.content)
-    assert rows[0] == ("年度", "级别", "类别", "项目名称", "发文单位", "县区", "状态", "子项目数", "参训人次")
+    assert rows[0] == ("年度", "级别", "类别", "项目名称", "发文单位", "县区/主办", "状态", "子项目数", "参训人次")
     assert rows[1] == (2026, "县级", "示范性项目", "2026年县级骨干教师培训", None, "甲县", "筹备中", 1, 1)
     assert rows[2][3] == "'+旧项目"
     filtered = read_xlsx(

@@ -12,7 +12,19 @@ from reports.services import SummaryOptions, annual_summary_workbook
 
 from .conftest import INJECTION
 
-SHEETS = ["年度汇总", "学校参训", "培训覆盖", "学分达标", "送教下乡", "工作坊", "非教师学员"]
+SHEETS = [
+    "年度汇总",
+    "上报汇总",
+    "学校参训",
+    "培训覆盖",
+    "未参训教师名单",
+    "多次参训教师名单",
+    "学分达标",
+    "未达标教师名单",
+    "送教下乡",
+    "工作坊",
+    "非教师学员",
+]
 
 
 def build(world, *, user=None, county=None, years=(2024, 2026), n=2, m=2):
@@ -119,25 +131,37 @@ def test_school_sheet_counts_teachers_trained_person_times_rates_and_hours(wb):
     assert ws["H3"].number_format == "0.0%"
 
 
-def test_coverage_sheet_lists_the_untrained_and_the_often_trained(wb, records):
-    ws = wb["培训覆盖"]
-    rows = values(ws)
-    assert rows[2][:4] == ("教师总数", None, 4, None)
-    assert rows[3][:4] == ("近2年（2025—2026）未参训", None, 2, 0.5)
-    assert rows[4][:4] == ("2024—2026年参训超过2次", None, 1, 0.25)
-    names = [(r[2], r[6]) for r in rows if r[2] in ("张三", "李四", "赵六", "'@钱七")]
-    # untrained (school B, by name): e (no record; the formula-like name is quoted) and b (last 2024);
-    # then a, trained 4 times
-    assert names == [("'@钱七", "无记录"), ("李四", 2024), ("张三", 4)]
-    assert all("*" in r[3] for r in rows if r[2] in ("李四", "张三"))
+def test_coverage_sheet_counts_the_untrained_and_the_often_trained(wb):
+    rows = values(wb["培训覆盖"])
+    assert rows[1] == (
+        "范围",
+        "教师总数",
+        "近2年（2025—2026）未参训",
+        "占教师比例",
+        "2024—2026年参训超过2次",
+        "占教师比例",
+    )
+    assert rows[2] == ("甲县", 4, 2, 0.5, 1, 0.25)
+
+
+def test_the_teachers_behind_the_coverage_figures_are_listed_on_sheets_of_their_own(wb):
+    untrained = values(wb["未参训教师名单"])
+    assert untrained[1] == ("乡镇", "学校", "姓名", "身份证号", "学段", "学科", "最近参训年度")
+    # school B, by name: e (no record; the formula-like name is quoted) and b (last 2024)
+    assert [(r[2], r[6]) for r in untrained[2:4]] == [("'@钱七", "无记录"), ("李四", 2024)]
+    often = values(wb["多次参训教师名单"])
+    assert [(r[2], r[6]) for r in often[2:3]] == [("张三", 4)]  # a, trained 4 times
+    assert "*" in untrained[3][3] and "*" in often[2][3]
+    assert wb["未参训教师名单"].auto_filter.ref == "A2:G4"
 
 
 def test_credit_sheet_counts_compliance_per_school_and_lists_shortfalls(wb, records):
-    ws = wb["学分达标"]
-    rows = values(ws)
+    rows = values(wb["学分达标"])
     assert rows[2] == (2026, records.a.school.code, "甲县一小", 1 + 1, 1, 1, 0.5, 20)
     assert rows[3] == (2026, records.b.school.code, "甲县二小", 1, 0, 1, 0, 40)
-    shortfalls = [(r[0], r[1], r[2], r[4], r[5], r[6]) for r in rows[7:9]]
+    # the years without tallies are shown as such, not left out
+    assert rows[4][:3] == (2024, None, "本年度无学时统计") and rows[5][:3] == (2025, None, "本年度无学时统计")
+    shortfalls = [(r[0], r[1], r[2], r[4], r[5], r[6]) for r in values(wb["未达标教师名单"])[2:4]]
     assert shortfalls == [(2026, "甲县一小", "赵六", 30, 50, 20), (2026, "甲县二小", "李四", 10, 50, 40)]
     assert not any("王五" in str(r) for r in rows)  # county Y's teacher
 
@@ -165,7 +189,8 @@ def test_outreach_sheet_counts_generated_resources_and_the_approved_ones(world, 
 def test_workshop_sheet_counts_members_activities_and_online_study(wb):
     rows = values(wb["工作坊"])
     assert rows[2] == (2024, "小学数学工作坊", "师范大学", 1, 1, 1, 12.5, 12.5, 3)
-    assert rows[3] == ("合计", "1个工作坊", None, 1, 1, 1, 12.5, 12.5, 3)
+    assert rows[3][:2] == (2025, "本年度无工作坊") and rows[4][:2] == (2026, "本年度无工作坊")
+    assert rows[5] == ("合计", "1个工作坊", None, 1, 1, 1, 12.5, 12.5, 3)
 
 
 def test_no_cell_of_any_sheet_starts_like_a_formula(wb):
@@ -209,11 +234,12 @@ def test_the_workbook_runs_a_fixed_number_of_queries_however_many_rows(world, re
         OnlineStudyFactory(enrolment=EnrolmentFactory(subproject=workshop, teacher=teacher))
         EnrolmentFactory(subproject=cycle.subproject, teacher=teacher)
         CreditTallyFactory(teacher=teacher, met=False, shortfall_hours=5)
-    # Per sheet: summary 3; schools 1 + 4 levels × 3; coverage 3 counts + 2 lists; credits 2 (+ the
-    # requirement as a subquery); outreach 1 + 2 distinct totals + figures (cycle years, days,
-    # attendance, activities, resources, persons per year and in total); workshops 1 + 1 distinct total.
+    # Per sheet: summary 3; 上报汇总 3; schools 1 + 4 levels × 3 + the township names; coverage 3 counts
+    # + 2 lists; credits 2 (+ the requirement as a subquery); outreach 1 + 2 distinct totals + figures
+    # (cycle years, days, attendance, activities, resources, persons per year and in total); workshops
+    # 1 + 1 distinct total; non-teacher participants per year and in total.
     assert count() == baseline
-    assert baseline <= 39  # + non-teacher participants per year and in total
+    assert baseline <= 43
 
 
 def test_a_deployment_wide_run_counts_every_county_once(world, records):
@@ -223,7 +249,7 @@ def test_a_deployment_wide_run_counts_every_county_once(world, records):
     ws = load_workbook(io.BytesIO(workbook_bytes(wb)))["年度汇总"]
     assert ws["A1"].value == "全部县区2024—2026年教师培训年度汇总表"
     # county Y adds one sub-project with teacher c: 6 sub-projects, 8 人次, 4 人数
-    assert table(ws, 3, 7)[-1] == ("合计", None, None, 6, 8, 4, None)
+    assert table(ws, 3, 8)[-1] == ("全部县区合计", "合计", None, None, 6, 8, 4, None)
 
 
 def test_outreach_and_workshop_totals_count_teachers_and_host_schools_once(world, records):
@@ -247,5 +273,5 @@ def test_outreach_and_workshop_totals_count_teachers_and_host_schools_once(world
     assert [(r[1], *r[8:10]) for r in outreach[2:4]] == [("数学", 1, 2), ("语文", 1, 1)]
     assert outreach[5][:10] == ("合计", None, None, "2个周期", 3, 3, 2, 1, 1, 2)
     workshops = values(wb["工作坊"])
-    assert workshops[4][:4] == ("合计", "2个工作坊", None, 1)  # a is in both workshops
-    assert workshops[4][6:8] == (14.5, 14.5)
+    assert workshops[6][:4] == ("合计", "2个工作坊", None, 1)  # a is in both workshops
+    assert workshops[6][6:8] == (14.5, 14.5)

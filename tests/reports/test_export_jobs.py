@@ -51,7 +51,7 @@ def test_progress_is_written_to_the_row_as_each_sheet_is_done(world, records):
     with CaptureQueriesContext(connection) as ctx:
         services.export_run(job_id=job.pk)
     steps = [int(m) for q in ctx.captured_queries for m in re.findall(r'"progress" = (\d+)', q["sql"])]
-    assert steps == [0, 15, 40, 60, 75, 85, 95, 98, 100]
+    assert steps == [0, 10, 20, 40, 60, 75, 85, 95, 98, 100]
 
 
 def test_running_a_job_twice_gives_the_same_cells_and_one_file(world, records):

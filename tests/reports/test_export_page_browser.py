@@ -81,9 +81,42 @@ def test_the_dashboard_draws_every_chart_with_the_local_library(page, live_serve
     tab.goto(live_server.url + reverse("reports:dashboard") + "?year=2024")
     # 2024 has no credit tallies: that chart says so instead of drawing empty axes
     expect(tab.get_by_text("本年度暂无数据")).to_have_count(1)
-    expect(tab.locator("canvas.js-chart")).to_have_count(4)
+    expect(tab.locator("canvas.js-chart")).to_have_count(5)
     drawn = tab.evaluate("() => [...document.querySelectorAll('canvas.js-chart')].map(c => !!Chart.getChart(c))")
-    assert drawn == [True] * 4
+    assert drawn == [True] * 5
     assert errors == []  # no script error, no CSP violation, no missing asset
     if os.environ.get("REPORTS_SCREENSHOT"):
         tab.screenshot(path=os.environ["REPORTS_SCREENSHOT"], full_page=True)
+
+
+@pytest.mark.e2e
+@pytest.mark.django_db(transaction=True)
+def test_the_report_pages_read_at_desktop_and_phone_width_and_sort_their_tables(page, live_server, world, records):
+    """Dashboard, ranking and builder: no horizontal scrolling at 390 px, a click on a header sorts."""
+    from playwright.sync_api import expect
+
+    tab = _logged_in(page, live_server, world.city_staff)
+    errors = []
+    tab.on("pageerror", lambda exc: errors.append(str(exc)))
+    tab.on("console", lambda msg: errors.append(msg.text) if "Content Security Policy" in msg.text else None)
+    pages = {
+        "dashboard": reverse("reports:dashboard") + "?year=2024",
+        "rates": reverse("reports:rates") + "?year=2024&by=school",
+        "statistics": reverse("reports:statistics") + "?row_1=school&row_2=gender&columns=person_times&columns=persons"
+        "&columns=participation",
+    }
+    shots = os.environ.get("REPORTS_SCREENSHOT")
+    for width in (1280, 390):
+        tab.set_viewport_size({"width": width, "height": 900})
+        for name, url in pages.items():
+            tab.goto(live_server.url + url)
+            scroll = tab.evaluate("() => document.documentElement.scrollWidth - window.innerWidth")
+            assert scroll <= 0, (name, width, scroll)
+            if shots:
+                tab.screenshot(path=f"{shots}.{name}.{width}.png", full_page=True)
+    tab.set_viewport_size({"width": 1280, "height": 900})
+    tab.goto(live_server.url + pages["statistics"])
+    header = tab.locator("table.js-sortable thead button").nth(2)  # 参训人次
+    header.click()
+    expect(tab.locator("table.js-sortable th").nth(2)).to_have_attribute("aria-sort", "descending")
+    assert errors == []

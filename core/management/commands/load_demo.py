@@ -35,7 +35,7 @@ class Command(BaseCommand):
         load_attendance(rng=rng, **registry)
         load_assessment(subprojects=subprojects, rng=rng, **registry)
         load_specialed(subprojects=subprojects, rng=rng, **registry)
-        load_reports(subprojects=subprojects, **registry)
+        accounts += load_reports(subprojects=subprojects, **registry)
         self.stdout.write(self.style.SUCCESS(f"演示数据已就绪。演示账号（密码均为 {settings.DEMO_PASSWORD}）："))
         for username, role in accounts:
             self.stdout.write(f"  {username:10s} {role}")

@@ -1,5 +1,6 @@
-"""`manage.py annual_summary --from 2022 --to 2026 --out 汇总.xlsx [--county 甲县]`: the same request
-row and the same Celery task as the export page, run here in-process, then the file copied out."""
+"""`manage.py annual_summary --from 2022 --to 2026 --out 汇总.xlsx [--county 甲县 | --city 亳州市 |
+--province 安徽省]`: the same request row and the same Celery task as the export page, run here
+in-process, then the file copied out. A city or province gives the roll-up over its counties."""
 
 import shutil
 from pathlib import Path
@@ -12,28 +13,40 @@ from reports.services import export_request_for_command
 from reports.tasks import export_annual_summary
 from trainees.models import Region
 
+LEVELS = {"county": Region.Level.COUNTY, "city": Region.Level.CITY, "province": Region.Level.PROVINCE}
+
 
 class Command(BaseCommand):
-    help = "生成年度培训汇总 Excel"
+    help = "生成年度培训汇总 Excel（县区，或市、省的汇总）"
 
     def add_arguments(self, parser):
         parser.add_argument("--from", dest="year_from", type=int, required=True)
         parser.add_argument("--to", dest="year_to", type=int, required=True)
         parser.add_argument("--out", type=Path, required=True)
-        parser.add_argument("--county", help="县区名称；省略则汇总全部县区")
+        unit = parser.add_mutually_exclusive_group()
+        unit.add_argument("--county", help="县区名称；三者都省略则汇总全部县区")
+        unit.add_argument("--city", help="市名称：按县区分块汇总，含全市合计")
+        unit.add_argument("--province", help="省名称：按县区分块汇总，含全省合计")
         parser.add_argument("--not-trained-years", type=int, default=3)
         parser.add_argument("--many-times", type=int, default=3)
 
     def handle(self, *args, **options):
-        county = None
-        if options["county"]:
-            counties = list(Region.objects.filter(level=Region.Level.COUNTY, name=options["county"])[:2])
-            if len(counties) != 1:
-                raise CommandError(f"找不到唯一的县区：{options['county']}")
-            county = counties[0]
+        county = region = None
+        for key, level in LEVELS.items():
+            name = options[key]
+            if not name:
+                continue
+            found = list(Region.objects.filter(level=level, name=name)[:2])
+            if len(found) != 1:
+                raise CommandError(f"找不到唯一的{Region.Level(level).label}：{name}")
+            if key == "county":
+                county = found[0]
+            else:
+                region = found[0]
         try:
             job = export_request_for_command(
                 county=county,
+                region=region,
                 year_from=options["year_from"],
                 year_to=options["year_to"],
                 not_trained_years=options["not_trained_years"],
