@@ -27,9 +27,7 @@ urlpatterns = [
     path("categories/<int:pk>/edit/", views.category_edit, name="category_edit"),
     # Bulk work and 换人 requests (views_bulk).
     path("subprojects/<int:pk>/nominate/many/", views_bulk.nominate_many, name="enrolment_nominate_many"),
-    path(
-        "subprojects/<int:pk>/nominations/withdraw/", views_bulk.nominations_withdraw, name="nominations_withdraw"
-    ),
+    path("subprojects/<int:pk>/nominations/withdraw/", views_bulk.nominations_withdraw, name="nominations_withdraw"),
     path("nominations/", views_bulk.nominations_decide, name="nominations_decide"),
     path(
         "enrolments/<int:pk>/substitution-request/",
@@ -37,7 +35,5 @@ urlpatterns = [
         name="substitution_request_create",
     ),
     path("substitution-requests/", views_bulk.substitution_request_list, name="substitution_request_list"),
-    path(
-        "substitution-requests/<int:pk>/", views_bulk.substitution_request_decide, name="substitution_request_decide"
-    ),
+    path("substitution-requests/<int:pk>/", views_bulk.substitution_request_decide, name="substitution_request_decide"),
 ]

@@ -35,3 +35,18 @@ ENTRIES = {
         above=above(403, other=404),
     ),
 }
+
+
+def _task(w):
+    from tests.factories.outreach import enrol, make_cycle, make_task
+
+    cycle = make_cycle(county=w.county_x)
+    enrol(cycle, w.teacher_a)
+    return [make_task(cycle).pk]
+
+
+ENTRIES["outreach_task_review_many"] = Case(
+    expect(teacher=403, coord_a=403, coord_b=403, staff_x=200, staff_y=404, admin_x=200),
+    setup=_task,
+    above=above(403, other=404),
+)
