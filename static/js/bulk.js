@@ -34,3 +34,6 @@ document.querySelectorAll("form.js-bulk").forEach((form) => {
   form.addEventListener("change", update);
   update();
 });
+document.querySelectorAll(".js-print").forEach((button) => {
+  button.addEventListener("click", () => window.print());
+});

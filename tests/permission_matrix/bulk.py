@@ -50,3 +50,10 @@ ENTRIES["outreach_task_review_many"] = Case(
     setup=_task,
     above=above(403, other=404),
 )
+
+ENTRIES["teacher_accounts_create"] = Case(
+    expect(teacher=403, coord_a=403, coord_b=403, staff_x=403, staff_y=403, admin_x=200), above=above(403)
+)
+ENTRIES["teacher_passwords_reset"] = Case(
+    expect(teacher=403, coord_a=200, coord_b=200, staff_x=403, staff_y=403, admin_x=200), above=above(403)
+)
