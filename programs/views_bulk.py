@@ -85,29 +85,30 @@ def nominations_decide(request):
     require_county_level(request.user)
     data = _posted(request)
     rows = bulk.selected(data, selectors.nominations_waiting(user=request.user))
-    action = data.get("action") if data else None
-    if action == "confirm":
-        form = NominateManyForm(data, rows=rows)
+    if data and data.get("action") in ("reject", "reject_confirmed") and rows:
+        return _refuse(request, rows)
+    form = NominateManyForm(data, rows=rows)
+    if data and data.get("action") == "confirm":
         if bulk.run(form, lambda: services.enrolments_confirm(enrolments=rows, actor=request.user)):
             messages.success(request, _("已确认 %(n)d 项报名") % {"n": len(rows)})
             return redirect(request.get_full_path())
-    elif action in ("reject", "reject_confirmed"):
-        form = RejectManyForm(data if action == "reject_confirmed" else None, rows=rows)
-        call = lambda: services.enrolments_reject(enrolments=rows, actor=request.user, **form.cleaned_data)  # noqa: E731
-        if rows and bulk.run(form, call):
-            messages.success(request, _("%(n)d 项报名未通过，已通知教师") % {"n": len(rows)})
-            return redirect(request.get_full_path())
-        if rows:
-            return render(request, "programs/nominations_reject.html", {"form": form, "rows": rows})
-        form = NominateManyForm(data, rows=rows)
-        form.is_valid()
-    else:
-        form = NominateManyForm()
+    elif data:
+        form.is_valid()  # nothing checked: say so
     subproject_id = request.GET.get("subproject", "")
     waiting = selectors.nominations_waiting(
         user=request.user, subproject_id=int(subproject_id) if subproject_id.isdigit() else None
     )
     return render(request, "programs/nominations_decide.html", {"form": form, "page": paginate(request, waiting)})
+
+
+def _refuse(request, rows):
+    """The second step of a refusal: the checked rows and one reason, told to every teacher."""
+    form = RejectManyForm(request.POST if request.POST["action"] == "reject_confirmed" else None, rows=rows)
+    call = lambda: services.enrolments_reject(enrolments=rows, actor=request.user, **form.cleaned_data)  # noqa: E731
+    if bulk.run(form, call):
+        messages.success(request, _("%(n)d 项报名未通过，已通知教师") % {"n": len(rows)})
+        return redirect(request.get_full_path())
+    return render(request, "programs/nominations_reject.html", {"form": form, "rows": rows})
 
 
 @login_required

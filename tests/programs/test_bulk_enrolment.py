@@ -230,3 +230,28 @@ def test_bulk_withdrawal_queries_do_not_grow_with_rows(client_for, world, progra
         url = reverse("nominations_withdraw", args=[sub.pk])
         counts.append(_post_count(client, url, {"ids": [e.pk for e in rows]}))
     assert counts[0] == counts[1]
+
+
+def test_refusing_with_nothing_checked_says_so(client_for, world, subproject):
+    response = client_for(world.staff_x).post(reverse("nominations_decide"), {"action": "reject"})
+    assert response.status_code == 200
+    assert "请至少勾选一名教师" in response.content.decode()
+
+
+def test_a_citys_sub_project_binds_a_batch_to_the_places_allotted_to_the_county(world):
+    from django.core.exceptions import ValidationError
+
+    from tests.factories import CategoryFactory
+
+    program = services.program_create(
+        region=world.city_x, year=2026, level="municipal", category=CategoryFactory(), name="市级批量项目"
+    )
+    sub = services.subproject_create(program=program, name="市级子项目", quota=10)
+    services.county_quota_set(subproject=sub, county=world.county_x, quota=2)
+    teachers = [world.teacher_a, *_teachers(world.school_b, 2)]
+    with pytest.raises(ValidationError) as exc:
+        services.enrolments_nominate(subproject=sub, teachers=teachers, actor=world.staff_x)
+    assert services.ERR_COUNTY_PLACES_LEFT.format(left=2, chosen=3) in str(exc.value)
+    assert not Enrolment.objects.exists()
+    services.enrolments_nominate(subproject=sub, teachers=teachers[:2], actor=world.staff_x)
+    assert Enrolment.objects.filter(subproject=sub).count() == 2
