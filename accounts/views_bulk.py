@@ -30,11 +30,6 @@ class OwnPasswordChangeView(auth_views.PasswordChangeView):
         return HttpResponseRedirect(self.get_success_url())
 
 
-def _school_id(request) -> int | None:
-    value = request.GET.get("school", "")
-    return int(value) if value.isdigit() and len(value) < 12 else None
-
-
 def _sheet(request, made, title: str):
     context = {"rows": made, "title": title, "printed_at": timezone.localtime()}
     return render(request, "accounts/password_sheet.html", context)
@@ -45,7 +40,7 @@ def _sheet(request, made, title: str):
 def teacher_accounts_create(request):
     """Administrators open accounts for registry teachers without one: a school's, or the county's."""
     require_admin(request.user)
-    school_id = _school_id(request)
+    school_id = bulk.query_id(request.GET, "school")
     waiting = selectors.teachers_without_account(user=request.user, school_id=school_id)
     data = request.POST if request.method == "POST" else None
     form = bulk.BulkForm(data, rows=bulk.selected(data, waiting))
@@ -67,7 +62,7 @@ def teacher_passwords_reset(request):
     """A coordinator resets their school's teachers' passwords (an administrator, the county's)."""
     if scope_of(request.user).kind != SCHOOL and not is_admin(request.user):
         raise PermissionDenied
-    school_id = _school_id(request)
+    school_id = bulk.query_id(request.GET, "school")
     accounts = selectors.teacher_accounts(user=request.user, school_id=school_id)
     data = request.POST if request.method == "POST" else None
     form = bulk.BulkForm(data, rows=bulk.selected(data, accounts))

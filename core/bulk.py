@@ -21,6 +21,17 @@ ERR_NONE_SELECTED = "请至少勾选一行"
 MAX_ROWS = 3000
 
 
+MAX_ID = 2**63 - 1  # BigAutoField
+
+
+def query_id(params: QueryDict, name: str) -> int | None:
+    """An optional id from the query string (a filter); anything else reads as no filter."""
+    value = params.get(name, "")
+    if not value.isascii() or not value.isdigit() or not 0 < int(value) <= MAX_ID:
+        return None
+    return int(value)
+
+
 def posted_ids(data: QueryDict, name: str = "ids") -> list[int]:
     """The distinct ids a form posted under `name`, in order; anything that is not an id is a 404."""
     values = data.getlist(name)
@@ -32,7 +43,7 @@ def posted_ids(data: QueryDict, name: str = "ids") -> list[int]:
             pk = int(value)
         except (TypeError, ValueError) as exc:
             raise Http404 from exc
-        if pk <= 0 or pk > 2**63 - 1:
+        if not 0 < pk <= MAX_ID:
             raise Http404
         if pk not in ids:
             ids.append(pk)

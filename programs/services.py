@@ -67,7 +67,6 @@ ERR_COUNTY_PLACES_LEFT = "本县区名额还剩 {left} 个，勾选了 {chosen} 
 ERR_NOT_OWN_NOMINEE = "只能撤回本校尚未确认的提名"
 ERR_REQUEST_DECIDED = "该换人申请已处理"
 ERR_REPLACEMENT_REQUIRED = "同意换人须选择替换教师"
-ERR_REQUEST_NEEDS_CONFIRMED = "尚未确认的提名无需换人：学校可撤回提名后另行提名"
 ERR_DECLINE_REASON = "不同意时请填写原因"
 
 PROGRAM_FIELDS = ("year", "level", "category", "name", "issuer", "status")
@@ -622,17 +621,25 @@ def enrolment_withdraw(*, enrolment: Enrolment, actor: Any, reason: str) -> Enro
 
 
 @transaction.atomic
-def enrolment_substitute(*, enrolment: Enrolment, replacement: Teacher, reason: str, actor: Any) -> Enrolment:
+def enrolment_substitute(
+    *, enrolment: Enrolment, replacement: Teacher, reason: str, actor: Any, nominated_too: bool = False
+) -> Enrolment:
     """换人参训: the confirmed trainee steps down, `replacement` takes the place; both rows stay, linked.
 
     The place is handed over, so no quota is checked; the county may hand it to another school's teacher.
+    `nominated_too` (a 换人 request answered before confirmation): a nomination is handed over too,
+    and the replacement's place still awaits confirmation.
     """
     if not reason.strip():
         raise ValidationError({"reason": _(ERR_REASON_REQUIRED)})
     reason = reason.strip()
     enrolment = _lock(enrolment)
     _require_county_actor(actor, enrolment)
-    _transition(enrolment, (Enrolment.Status.CONFIRMED,))
+    handed_over = (
+        (Enrolment.Status.CONFIRMED, Enrolment.Status.NOMINATED) if nominated_too else (Enrolment.Status.CONFIRMED,)
+    )
+    _transition(enrolment, handed_over)
+    place_status = enrolment.status
     subproject = SubProject.objects.select_for_update().select_related("program").get(pk=enrolment.subproject_id)
     replacement = Teacher.objects.select_related("school").get(pk=replacement.pk)
     if replacement.pk == enrolment.teacher_id:
@@ -653,7 +660,7 @@ def enrolment_substitute(*, enrolment: Enrolment, replacement: Teacher, reason: 
             subproject=subproject,
             teacher=replacement,
             school=replacement.school,
-            status=Enrolment.Status.CONFIRMED,
+            status=place_status,
             replaces=enrolment,
             reason=reason,
             created_by=_user(actor),
@@ -664,7 +671,11 @@ def enrolment_substitute(*, enrolment: Enrolment, replacement: Teacher, reason: 
     notify(
         [
             notice_build(enrolment=enrolment, event="substituted", reason=reason),
-            notice_build(enrolment=new, event="replacement", reason=reason),
+            notice_build(
+                enrolment=new,
+                event="replacement" if place_status == Enrolment.Status.CONFIRMED else "nominated",
+                reason=reason,
+            ),
         ]
     )
     return new
@@ -718,10 +729,8 @@ def substitution_request_decide(
         replacement = replacement or request.replacement
         if replacement is None:
             raise ValidationError({"replacement": _(ERR_REPLACEMENT_REQUIRED)})
-        if request.enrolment.status != Enrolment.Status.CONFIRMED:
-            raise ValidationError(_(ERR_REQUEST_NEEDS_CONFIRMED))
         request.result = enrolment_substitute(
-            enrolment=request.enrolment, replacement=replacement, reason=request.reason, actor=actor
+            enrolment=request.enrolment, replacement=replacement, reason=request.reason, actor=actor, nominated_too=True
         )
         request.replacement = replacement
         request.status = SubstitutionRequest.Status.APPROVED

@@ -43,9 +43,9 @@ def nominate_many(request, pk: int):
         messages.success(request, _("已提名 %(n)d 人，等待县培训中心确认") % {"n": len(form.rows)})
         return redirect("enrolment_nominate_many", pk=sub.pk)
     candidates = selectors.nomination_candidates(user=request.user, subproject=sub)
-    school_id = request.GET.get("school", "")
-    if school_id.isdigit():
-        candidates = candidates.filter(school_id=int(school_id))
+    school_id = bulk.query_id(request.GET, "school")
+    if school_id:
+        candidates = candidates.filter(school_id=school_id)
     context = {
         "sub": sub,
         "form": form,
@@ -94,10 +94,7 @@ def nominations_decide(request):
             return redirect(request.get_full_path())
     elif data:
         form.is_valid()  # nothing checked: say so
-    subproject_id = request.GET.get("subproject", "")
-    waiting = selectors.nominations_waiting(
-        user=request.user, subproject_id=int(subproject_id) if subproject_id.isdigit() else None
-    )
+    waiting = selectors.nominations_waiting(user=request.user, subproject_id=bulk.query_id(request.GET, "subproject"))
     return render(request, "programs/nominations_decide.html", {"form": form, "page": paginate(request, waiting)})
 
 
@@ -118,6 +115,8 @@ def substitution_request_create(request, pk: int):
         selectors.enrolment_get(user=request.user, pk=pk)  # outsiders learn nothing (404)
         raise PermissionDenied
     enrolment = selectors.enrolment_get(user=request.user, pk=pk)
+    if request.method == "POST" and request.POST.get("replacement"):
+        registry.teacher_get(user=request.user, pk=request.POST["replacement"])  # another school's: 404
     candidates = selectors.nomination_candidates(user=request.user, subproject=enrolment.subproject)
     form = SubstitutionRequestForm(_posted(request), candidates=candidates)
     call = lambda: services.substitution_request_create(  # noqa: E731

@@ -255,3 +255,10 @@ def test_a_citys_sub_project_binds_a_batch_to_the_places_allotted_to_the_county(
     assert not Enrolment.objects.exists()
     services.enrolments_nominate(subproject=sub, teachers=teachers[:2], actor=world.staff_x)
     assert Enrolment.objects.filter(subproject=sub).count() == 2
+
+
+@pytest.mark.parametrize("value", ["abc", "99999999999999999999999", "０", "-3"])
+def test_a_junk_filter_in_the_query_string_is_ignored(client_for, world, subproject, value):
+    assert client_for(world.staff_x).get(_nominate_url(subproject), {"school": value}).status_code == 200
+    assert client_for(world.staff_x).get(reverse("nominations_decide"), {"subproject": value}).status_code == 200
+    assert client_for(world.admin_x).get(reverse("teacher_accounts_create"), {"school": value}).status_code == 200

@@ -116,3 +116,31 @@ def test_the_list_shows_pending_requests_of_the_county(client_for, world, subpro
     page = client_for(world.staff_x).get(reverse("substitution_request_list")).content.decode()
     assert "生病住院" in page
     assert "生病住院" not in client_for(world.staff_y).get(reverse("substitution_request_list")).content.decode()
+
+
+def test_a_request_on_a_nomination_hands_over_the_nomination(world, subproject):
+    """A teacher's 无法参加 usually answers the nomination notice, before the county confirms."""
+    enrolment = services.enrolment_nominate(subproject=subproject, teacher=world.teacher_a, actor=world.coord_a)
+    request = services.substitution_request_create(
+        enrolment=enrolment, source="teacher", reason="外出学习", actor=world.teacher_user_a
+    )
+    other = TeacherFactory(school=world.school_a)
+    decided = services.substitution_request_decide(
+        request=request, approve=True, replacement=other, actor=world.staff_x
+    )
+    assert (decided.result.teacher, decided.result.status) == (other, Enrolment.Status.NOMINATED)
+    assert Enrolment.objects.get(pk=enrolment.pk).status == Enrolment.Status.SUBSTITUTED
+
+
+def test_the_plain_substitution_still_takes_only_confirmed_trainees(world, subproject):
+    enrolment = services.enrolment_nominate(subproject=subproject, teacher=world.teacher_a, actor=world.coord_a)
+    with pytest.raises(ValidationError):
+        services.enrolment_substitute(enrolment=enrolment, replacement=world.teacher_b, reason="x", actor=world.staff_x)
+
+
+def test_proposing_another_schools_teacher_answers_404_and_writes_nothing(client_for, world, subproject):
+    enrolment = _confirmed(world, subproject)
+    url = reverse("substitution_request_create", args=[enrolment.pk])
+    response = client_for(world.coord_a).post(url, {"reason": "生病", "replacement": world.teacher_b.pk})
+    assert response.status_code == 404
+    assert not SubstitutionRequest.objects.exists()
