@@ -31,6 +31,7 @@ class Shape:
     attended: str  # SQL condition on enrolment `e`: the enrolments with attendance rows (8 each)
     teacher_name: str = "'教师' || t"  # SQL expression of teacher id `t`
     teacher_phone: str = "''"
+    status_block: int = 1000  # enrolments i … i + block - 1 share a status (20 blocks: 15% not taking part)
 
     @property
     def first_county(self) -> int:
@@ -111,8 +112,8 @@ def generate_sql(shape: Shape) -> list[str]:
         f"""INSERT INTO programs_enrolment (id, status, reason, created_at, changed_at, school_id, teacher_id,
                    subproject_id)
             SELECT i + 1,
-                   CASE (i / 1000) % 20 WHEN 0 THEN 'withdrawn' WHEN 1 THEN 'nominated' WHEN 2 THEN 'substituted'
-                        ELSE CASE WHEN (i / 1000) % 20 < 10 THEN 'completed' ELSE 'confirmed' END END,
+                   CASE (i / {shape.status_block}) % 20 WHEN 0 THEN 'withdrawn' WHEN 1 THEN 'nominated' WHEN 2 THEN 'substituted'
+                        ELSE CASE WHEN (i / {shape.status_block}) % 20 < 10 THEN 'completed' ELSE 'confirmed' END END,
                    '', now(), now(), 1 + (t - 1) / 100, t, sp
             FROM (SELECT i, sp, ((sp - 1) / {spc}) * {tc} + 1 + ((i % {places}) * 131 + sp * 167) % {tc} AS t
                   FROM (SELECT i, 1 + i / {places} AS sp FROM generate_series(0, {enrolments - 1}) i) a) g""",
@@ -204,22 +205,29 @@ def _filler_defaults(cur, statements: list[str]) -> list[tuple[str, str]]:
     return filled
 
 
-def generate(shape: Shape, *, echo_after: float = 5) -> dict[str, int]:
-    """Migrate the current database and fill it; statements slower than `echo_after` seconds are printed."""
+def _table(sql: str) -> str | None:
+    table = re.search(r"INSERT INTO (\w+)", sql)
+    return table.group(1) if table else None
+
+
+def generate(shape: Shape, *, echo_after: float = 5, tables: set[str] | None = None) -> dict[str, int]:
+    """Migrate the current database and fill it (only `tables`, when given); statements slower than
+    `echo_after` seconds are printed."""
     from django.db import connection
 
     from bench._scratch import migrate
 
     migrate()
     statements = generate_sql(shape)
+    if tables is not None:
+        statements = [sql for sql in statements if not sql.startswith("INSERT") or _table(sql) in tables]
     with connection.cursor() as cur:
         filled = _filler_defaults(cur, statements)
         for sql in statements:
             started = time.perf_counter()
             cur.execute(sql)
             if time.perf_counter() - started > echo_after:
-                table = re.search(r"INSERT INTO (\w+)", sql)
-                print(f"  {table.group(1) if table else sql[:30]}: {time.perf_counter() - started:.0f} s", flush=True)
+                print(f"  {_table(sql) or sql[:30]}: {time.perf_counter() - started:.0f} s", flush=True)
         for table, column in filled:
             cur.execute(f'ALTER TABLE {table} ALTER COLUMN "{column}" DROP DEFAULT')
         for table in SEQUENCES:
