@@ -11,7 +11,7 @@ each county (teachers in hundreds, so a school keeps its 100): the default 0.02 
 rows. `--only search` generates the registry alone (regions, schools, teachers), so the search can be
 measured at a million teachers in minutes. What it used on this 2-core machine (shared, load ~9):
 
-    scale 0.02:                database 0.12 GB, generation 65 s (50 s of it migrations), whole run 4.5 min
+    scale 0.02:                database 0.12 GB, generation 65 s (50 s of it migrations), whole run 5-11 min
     scale 0.1:                 database 0.78 GB, generation 170 s, whole run 20 min (10 of them the
                                province's annual summary and its baseline)
     scale 1 --only search:     database 0.40 GB (1,005,000 teachers), generation 190 s
