@@ -59,11 +59,11 @@ class TeacherForm(forms.ModelForm):
         self.fields["school"].queryset = schools
         if self.instance.pk:
             # The ID number identifies the person; a wrong one is corrected by an administrator in admin.
-            self.fields["id_number"].disabled = True
+            # It is not a field of the edit form at all: a disabled input would still carry the full
+            # number in the page (the template shows the masked form instead).
+            del self.fields["id_number"]
 
     def clean_id_number(self):
-        if self.instance.pk:
-            return self.instance.id_number
         number = normalize_id_number(self.cleaned_data["id_number"])
         parse_id_number(number)
         return number

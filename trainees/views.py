@@ -158,7 +158,6 @@ def teacher_edit(request, pk: int):
     form = _teacher_form(request, instance=teacher)
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
-        data.pop("id_number")
         # The ModelForm has already copied the new values onto `teacher`; the service gets a fresh
         # row so it can see a change of school and record the transfer.
         try:
@@ -168,7 +167,11 @@ def teacher_edit(request, pk: int):
         else:
             messages.success(request, _("教师信息已保存"))
             return redirect("teacher_detail", pk=pk)
-    return render(request, "trainees/teacher_form.html", {"form": form, "title": _("编辑教师"), "teacher": teacher})
+    return render(
+        request,
+        "trainees/teacher_form.html",
+        {"form": form, "title": _("编辑教师"), "teacher": teacher, "full_ids": can_see_full_id_numbers(request.user)},
+    )
 
 
 @login_required

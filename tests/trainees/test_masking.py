@@ -32,3 +32,19 @@ def test_the_export_neutralises_formula_names(client_for, world):
     world.teacher_a.save(update_fields=["name"])
     rows = read_xlsx(client_for(world.staff_x).get(reverse("teacher_list"), {"format": "xlsx"}).content)
     assert all(not str(cell).startswith("=") for row in rows for cell in row if cell is not None)
+
+
+def test_the_edit_form_never_carries_the_full_id_number_for_coordinators_and_staff(client_for, world):
+    for user in (world.coord_a, world.staff_x):
+        html = client_for(user).get(reverse("teacher_edit", args=[world.teacher_a.pk])).content.decode()
+        assert world.teacher_a.id_number not in html
+        assert world.teacher_a.masked_id_number in html
+
+
+def test_posting_an_id_number_to_the_edit_form_does_not_change_it(client_for, world):
+    t = world.teacher_a
+    data = {"name": t.name, "id_number": "110101199001011237", "school": t.school_id, "post": "teacher"}
+    assert client_for(world.staff_x).post(reverse("teacher_edit", args=[t.pk]), data).status_code == 302
+    original = t.id_number
+    t.refresh_from_db()
+    assert t.id_number == original
