@@ -69,6 +69,15 @@ class TeacherForm(forms.ModelForm):
         return number
 
 
+class TeacherIdLookupForm(forms.Form):
+    """A teacher by the full 身份证号, exact match; posted, so the number stays out of URLs and logs."""
+
+    id_number = forms.CharField(label=_("按身份证号查找（完整的 18 位号码）"), max_length=18, min_length=18)
+
+    def clean_id_number(self):
+        return parse_id_number(self.cleaned_data["id_number"]).number
+
+
 class TransferForm(forms.Form):
     to_school = forms.ModelChoiceField(label=_("调入学校"), queryset=School.objects.none())
     note = forms.CharField(label=_("说明"), max_length=200, required=False)
