@@ -51,7 +51,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "core.middleware.RejectNulMiddleware",
+    "core.middleware.RejectMalformedInputMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "core.sessions.IdleSessionRenewalMiddleware",
     "core.middleware.ChosenLanguageMiddleware",

@@ -39,12 +39,26 @@ class ExportUnitMiddleware:
             return self.get_response(request)
 
 
-class RejectNulMiddleware:
-    """Answer 400 to a request whose query or form data holds a NUL character, in a name or a value.
+# More digits than any 64-bit integer has: no field takes such a number, and handed to a model
+# choice field or a filter it overflows in the database driver instead of failing validation.
+_MAX_DIGITS = 19
 
-    No field of the application takes one; PostgreSQL refuses it in text ("A string literal cannot
-    contain NUL"), so a NUL reaching a filter or a save would answer 500 wherever a view forgot to
-    check. One check here covers every view, present and future.
+
+def _malformed(value: str) -> bool:
+    if "\x00" in value:
+        return True
+    digits = value[1:] if value[:1] in "+-" else value
+    return len(digits) > _MAX_DIGITS and digits.isascii() and digits.isdigit()
+
+
+class RejectMalformedInputMiddleware:
+    """Answer 400 to a request whose query or form data holds a NUL character (in a name or a value)
+    or a whole number beyond 64 bits.
+
+    No field of the application takes either. PostgreSQL refuses NUL in text ("A string literal
+    cannot contain NUL") and an out-of-range integer in a parameter, so either reaching a filter, a
+    model choice field or a save would answer 500 wherever a view forgot to check. One check here
+    covers every view, present and future; views read the rest through forms and core.params.
     """
 
     def __init__(self, get_response):
@@ -58,6 +72,6 @@ class RejectNulMiddleware:
             data.append(request.POST)
         for query in data:
             for key, values in query.lists():
-                if "\x00" in key or any("\x00" in value for value in values):
-                    raise SuspiciousOperation("NUL character in request data")
+                if "\x00" in key or any(_malformed(value) for value in values):
+                    raise SuspiciousOperation("NUL character or out-of-range number in request data")
         return self.get_response(request)

@@ -16,7 +16,7 @@ def test_a_non_integer_county_on_the_credit_settings_falls_back_to_the_users_cou
 
 def test_a_negative_or_huge_year_is_ignored(client_for, world):
     client = client_for(world.staff_x)
-    for year in ("-1", "99999999999999999999", "0"):
+    for year in ("-1", "999999999999", "0", "1.5"):
         assert client.get(reverse("tally_list"), {"year": year}).status_code == 200
         assert client.get(reverse("registration_list"), {"year": year}).status_code == 200
 
@@ -34,3 +34,14 @@ def test_a_nul_character_in_a_search_or_a_posted_note_answers_400(client_for, wo
 
 def test_a_nul_in_a_parameter_name_answers_400(client_for, world):
     assert client_for(world.staff_x).get(reverse("teacher_list") + "?q%00=1").status_code == 400
+
+
+def test_a_number_beyond_64_bits_in_a_choice_answers_400_before_the_database(client_for, world):
+    data = {"school": world.school_a.pk, "kind": "itinerant", "date": "2026-10-01", "teachers": "9" * 20}
+    assert client_for(world.staff_x).post(reverse("specialed_visit_create"), data).status_code == 400
+    assert client_for(world.staff_x).get(reverse("teacher_list"), {"school": "-" + "9" * 20}).status_code == 400
+
+
+def test_an_eighteen_digit_value_still_passes(client_for, world):
+    response = client_for(world.admin_x).post(reverse("teacher_list"), {"id_number": world.teacher_a.id_number})
+    assert response.status_code == 200
