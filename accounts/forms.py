@@ -1,4 +1,5 @@
 from django import forms
+from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
 
 from trainees.idcard import normalize_id_number
@@ -53,3 +54,12 @@ class UserForm(forms.Form):
 
 class PasswordResetByAdminForm(forms.Form):
     password = forms.CharField(label=_("新密码"), widget=forms.PasswordInput)
+
+
+class LoginForm(AuthenticationForm):
+    """The login box also takes a teacher's 身份证号 or 手机号 (accounts.backends)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["username"].label = _("用户名 / 身份证号 / 手机号")
+        self.fields["username"].max_length = 150

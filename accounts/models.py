@@ -69,6 +69,9 @@ class User(AbstractUser):
         "trainees.Teacher", verbose_name=_("教师"), null=True, blank=True, on_delete=models.PROTECT, related_name="user"
     )
     display_name = models.CharField(_("姓名"), max_length=64, blank=True)
+    # Set on accounts opened or reset with a generated password: the first login leads to the
+    # password change and nothing else until it is done.
+    must_change_password = models.BooleanField(_("首次登录须修改密码"), default=False)
 
     class Meta:
         verbose_name = _("用户")

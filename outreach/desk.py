@@ -33,7 +33,7 @@ def _review(user: Any, kind: str) -> tuple[list[Figure], list[EntryList]]:
     entries = [
         Entry(
             title=f"{row['task__phase__cycle__subject']} · {row['task__title']}",
-            url=reverse("outreach_task_detail", args=[row["task_id"]]),
+            url=reverse("outreach_task_review_many", args=[row["task_id"]]),
             detail=_("{n} 份待批阅").format(n=row["n"]),
             when=row["task__due_date"],
         )

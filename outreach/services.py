@@ -656,3 +656,46 @@ def workshop_member_add(
 def content_file(data: bytes, name: str) -> ContentFile:
     """Wrap bytes as an upload (used by commands and tests that build files in memory)."""
     return ContentFile(data, name=name)
+
+
+ERR_REVIEW_NONE_SELECTED = "请至少勾选一份提交"
+ERR_REVIEW_ROW = "{name}：{message}"
+ERR_REVIEW_OTHER_TASK = "所勾选的提交不属于同一任务"
+
+
+@transaction.atomic
+def submissions_review(
+    *,
+    submissions: Sequence[TaskSubmission],
+    status: str,
+    actor: Any,
+    comment: str = "",
+    comments: dict[int, str] | None = None,
+) -> list[TaskSubmission]:
+    """Mark many submissions of one task done or redo at once: one comment for all, or one each (a
+    row's own comment wins). Redo needs a comment on every row; all rows are saved or none."""
+    if not submissions:
+        raise ValidationError(_(ERR_REVIEW_NONE_SELECTED))
+    if status not in (TaskSubmission.Status.DONE, TaskSubmission.Status.REDO):
+        raise ValidationError({"status": _(ERR_REVIEW_STATUS)})
+    rows = list(
+        TaskSubmission.objects.select_for_update(of=("self",))
+        .select_related("enrolment__teacher")
+        .filter(pk__in=[s.pk for s in submissions])
+        .order_by("pk")
+    )
+    if len({row.task_id for row in rows}) != 1:
+        raise ValidationError(_(ERR_REVIEW_OTHER_TASK))
+    comments = comments or {}
+    now, errors = timezone.now(), []
+    for row in rows:
+        row.comment = (comments.get(row.pk) or comment or "").strip()
+        if status == TaskSubmission.Status.REDO and not row.comment:
+            errors.append(_(ERR_REVIEW_ROW).format(name=row.enrolment.teacher.name, message=_(ERR_COMMENT_REQUIRED)))
+        row.status, row.reviewed_at, row.reviewed_by = status, now, actor
+        # The task and the enrolment are unchanged: checking them again would cost a query per row.
+        row.full_clean(exclude=["task", "enrolment", "reviewed_by"], validate_constraints=False)
+    if errors:
+        raise ValidationError({"comment": errors})
+    TaskSubmission.objects.bulk_update(rows, ["status", "comment", "reviewed_at", "reviewed_by"])
+    return rows

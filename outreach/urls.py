@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import views, views_bulk
 
 urlpatterns = [
     path("cycles/", views.cycle_list, name="outreach_cycle_list"),
@@ -21,6 +21,7 @@ urlpatterns = [
     path("pool/<int:pk>/edit/", views.pool_edit, name="outreach_pool_edit"),
     path("tasks/<int:pk>/", views.task_detail, name="outreach_task_detail"),
     path("tasks/<int:pk>/submit/", views.task_submit, name="outreach_task_submit"),
+    path("tasks/<int:pk>/review/", views_bulk.task_review_many, name="outreach_task_review_many"),
     path("submissions/<int:pk>/review/", views.submission_review, name="outreach_submission_review"),
     path("files/<int:pk>/", views.submission_file, name="outreach_submission_file"),
     path("overdue/", views.overdue_list, name="outreach_overdue_list"),

@@ -56,7 +56,7 @@ def _county_figures(user: Any, today: dt.date) -> list[Figure]:
         ),
     )
     return [
-        Figure("nominations", _("项提名待确认"), counts["nominated"], _trainees_url(status="nominated")),
+        Figure("nominations", _("项提名待确认"), counts["nominated"], reverse("nominations_decide")),
         Figure(
             "unacknowledged",
             _("名学员未确认参训通知（{days} 天内开训）").format(days=ACK_WARNING_DAYS),
@@ -94,7 +94,7 @@ def _school_section(user: Any, today: dt.date, title: str) -> Section:
     entries = [
         Entry(
             title=f"{q.subproject.program.name} · {q.subproject.name}",
-            url=reverse("enrolment_nominate", args=[q.subproject_id]),
+            url=reverse("enrolment_nominate_many", args=[q.subproject_id]),
             detail=_("剩余 {left} / {quota} 个名额").format(left=q.quota - q.used, quota=q.quota),
             when=q.subproject.start_date,
         )

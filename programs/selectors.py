@@ -13,11 +13,21 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from attendance.models import ATTENDED, AttendanceRecord
-from core.scoping import ALL, REGION, get_visible_or_404, regions_below, scope_of, visible
+from core.scoping import ALL, REGION, SCHOOL, get_visible_or_404, regions_below, scope_of, visible
 from trainees.models import Region, School, Teacher
 
 from .filters import ProgramFilter, TraineeFilter
-from .models import Category, CountyQuota, Enrolment, Notice, Program, SchoolQuota, Session, SubProject
+from .models import (
+    Category,
+    CountyQuota,
+    Enrolment,
+    Notice,
+    Program,
+    SchoolQuota,
+    Session,
+    SubProject,
+    SubstitutionRequest,
+)
 
 # Programs run above the county are seen by the counties they allot places to (and their schools).
 PROGRAM_PATHS = {
@@ -329,3 +339,58 @@ def my_enrolments(*, user: Any) -> QuerySet[Enrolment]:
 
 def my_notices(*, user: Any) -> QuerySet[Notice]:
     return visible(Notice.objects.all(), user, teacher="teacher").select_related("enrolment__subproject")
+
+
+# Bulk pages and 换人 requests ------------------------------------------------------------------
+
+
+def nominations_waiting(*, user: Any, subproject_id: Any = None) -> QuerySet[Enrolment]:
+    """Nominations awaiting the county's decision, the user's scope, optionally of one sub-project."""
+    qs = enrolment_queryset(user=user).filter(status=Enrolment.Status.NOMINATED)
+    if subproject_id:
+        qs = qs.filter(subproject_id=subproject_id)
+    return qs.select_related("teacher", "school", "subproject__program").order_by(
+        "subproject__start_date", "subproject_id", "school__code", "teacher__name", "pk"
+    )
+
+
+def places_left(*, user: Any, subproject: SubProject) -> int | None:
+    """Places the user may still fill: their school's quota left (coordinators) or the sub-project's."""
+    active = Enrolment.objects.filter(subproject=subproject, status__in=Enrolment.ACTIVE)
+    scope = scope_of(user)
+    if scope.kind == SCHOOL:
+        quota = (
+            SchoolQuota.objects.filter(subproject=subproject, school_id=scope.school_id)
+            .values_list("quota", flat=True)
+            .first()
+        )
+        return max((quota or 0) - active.filter(school_id=scope.school_id).count(), 0)
+    if not subproject.quota:
+        return None
+    return max(subproject.quota - active.count(), 0)
+
+
+def substitution_request_queryset(*, user: Any) -> QuerySet[SubstitutionRequest]:
+    return visible(
+        SubstitutionRequest.objects.all(), user, **{k: f"enrolment__{v}" for k, v in ENROLMENT_PATHS.items()}
+    )
+
+
+def substitution_requests(*, user: Any, pending_only: bool = True) -> QuerySet[SubstitutionRequest]:
+    qs = substitution_request_queryset(user=user)
+    if pending_only:
+        qs = qs.filter(status=SubstitutionRequest.Status.PENDING)
+    return qs.select_related(
+        "enrolment__teacher", "enrolment__school", "enrolment__subproject__program", "replacement", "requested_by"
+    ).order_by("-created_at", "-pk")
+
+
+def substitution_request_get(*, user: Any, pk: Any) -> SubstitutionRequest:
+    return get_visible_or_404(
+        SubstitutionRequest.objects.select_related(
+            "enrolment__teacher", "enrolment__school", "enrolment__subproject__program", "replacement"
+        ),
+        user,
+        pk=pk,
+        **{k: f"enrolment__{v}" for k, v in ENROLMENT_PATHS.items()},
+    )

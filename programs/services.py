@@ -6,7 +6,7 @@ each change; every change also stores a Notice for the teacher and e-mails it af
 
 import contextlib
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 import pghistory
@@ -14,7 +14,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
 from django.db import connection, transaction
-from django.db.models import Q
+from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -59,6 +59,15 @@ ERR_COUNTY_QUOTA_BELOW_USED = "该县区已占用 {used} 个名额，名额不�
 ERR_NO_COUNTY_QUOTA = "本县区在该子项目没有分配名额"
 ERR_COUNTY_QUOTA_FULL = "本县区名额（{quota} 人）已用完"
 ERR_SCHOOL_QUOTAS_OVER_COUNTY = "本县区各校名额合计 {total} 超过市/省分配的 {quota} 个名额"
+ERR_ROW = "{name}：{message}"
+ERR_NONE_SELECTED = "请至少勾选一名教师"
+ERR_SCHOOL_PLACES_LEFT = "本校名额还剩 {left} 个，勾选了 {chosen} 人"
+ERR_SUBPROJECT_PLACES_LEFT = "子项目名额还剩 {left} 个，勾选了 {chosen} 人"
+ERR_COUNTY_PLACES_LEFT = "本县区名额还剩 {left} 个，勾选了 {chosen} 人"
+ERR_NOT_OWN_NOMINEE = "只能撤回本校尚未确认的提名"
+ERR_REQUEST_DECIDED = "该换人申请已处理"
+ERR_REPLACEMENT_REQUIRED = "同意换人须选择替换教师"
+ERR_DECLINE_REASON = "不同意时请填写原因"
 
 PROGRAM_FIELDS = ("year", "level", "category", "name", "issuer", "status")
 SUBPROJECT_FIELDS = (
@@ -419,10 +428,13 @@ def _allotted_counties(subproject: SubProject) -> set[int]:
     return set(CountyQuota.objects.filter(subproject=subproject).values_list("county_id", flat=True))
 
 
-def _check_region_nominator(actor: Any, subproject: SubProject, teacher: Teacher) -> None:
+def _check_region_nominator(
+    actor: Any, subproject: SubProject, teacher: Teacher, allotted: set[int] | None = None
+) -> None:
     """A city's or province's sub-project: the counties it allots places to nominate their own teachers."""
     scope = scope_of(actor)
-    allotted = _allotted_counties(subproject)
+    if allotted is None:
+        allotted = _allotted_counties(subproject)
     if scope.kind == SCHOOL:
         if teacher.school_id != scope.school_id:
             raise PermissionDenied(_(ERR_NOT_OWN_SCHOOL))
@@ -439,9 +451,9 @@ def _check_region_nominator(actor: Any, subproject: SubProject, teacher: Teacher
         raise ValidationError(_(ERR_NO_COUNTY_QUOTA))
 
 
-def _check_nominator(actor: Any, subproject: SubProject, teacher: Teacher) -> None:
+def _check_nominator(actor: Any, subproject: SubProject, teacher: Teacher, allotted: set[int] | None = None) -> None:
     if subproject.program.region_id:
-        return _check_region_nominator(actor, subproject, teacher)
+        return _check_region_nominator(actor, subproject, teacher, allotted)
     scope = scope_of(actor)
     if scope.kind == SCHOOL:
         if teacher.school_id != scope.school_id:
@@ -635,17 +647,25 @@ def enrolment_withdraw(*, enrolment: Enrolment, actor: Any, reason: str) -> Enro
 
 
 @transaction.atomic
-def enrolment_substitute(*, enrolment: Enrolment, replacement: Teacher, reason: str, actor: Any) -> Enrolment:
+def enrolment_substitute(
+    *, enrolment: Enrolment, replacement: Teacher, reason: str, actor: Any, nominated_too: bool = False
+) -> Enrolment:
     """换人参训: the confirmed trainee steps down, `replacement` takes the place; both rows stay, linked.
 
     The place is handed over, so no quota is checked; the county may hand it to another school's teacher.
+    `nominated_too` (a 换人 request answered before confirmation): a nomination is handed over too,
+    and the replacement's place still awaits confirmation.
     """
     if not reason.strip():
         raise ValidationError({"reason": _(ERR_REASON_REQUIRED)})
     reason = reason.strip()
     enrolment = _lock(enrolment)
     _require_county_actor(actor, enrolment)
-    _transition(enrolment, (Enrolment.Status.CONFIRMED,))
+    handed_over = (
+        (Enrolment.Status.CONFIRMED, Enrolment.Status.NOMINATED) if nominated_too else (Enrolment.Status.CONFIRMED,)
+    )
+    _transition(enrolment, handed_over)
+    place_status = enrolment.status
     subproject = SubProject.objects.select_for_update().select_related("program").get(pk=enrolment.subproject_id)
     replacement = Teacher.objects.select_related("school").get(pk=replacement.pk)
     if replacement.pk == enrolment.teacher_id:
@@ -666,7 +686,7 @@ def enrolment_substitute(*, enrolment: Enrolment, replacement: Teacher, reason: 
             subproject=subproject,
             teacher=replacement,
             school=replacement.school,
-            status=Enrolment.Status.CONFIRMED,
+            status=place_status,
             replaces=enrolment,
             reason=reason,
             created_by=_user(actor),
@@ -677,7 +697,11 @@ def enrolment_substitute(*, enrolment: Enrolment, replacement: Teacher, reason: 
     notify(
         [
             notice_build(enrolment=enrolment, event="substituted", reason=reason),
-            notice_build(enrolment=new, event="replacement", reason=reason),
+            notice_build(
+                enrolment=new,
+                event="replacement" if place_status == Enrolment.Status.CONFIRMED else "nominated",
+                reason=reason,
+            ),
         ]
     )
     return new
@@ -705,3 +729,251 @@ def substitution_request_create(
     request.full_clean()
     request.save()
     return request
+
+
+@transaction.atomic
+def substitution_request_decide(
+    *,
+    request: SubstitutionRequest,
+    approve: bool,
+    actor: Any,
+    replacement: Teacher | None = None,
+    note: str = "",
+) -> SubstitutionRequest:
+    """County staff decide on a 换人 request: approved, the trainee is substituted (by `replacement`,
+    or the one proposed) through `enrolment_substitute`; declined, the reason is kept."""
+    note = (note or "").strip()
+    request = (
+        SubstitutionRequest.objects.select_for_update(of=("self",))
+        .select_related("enrolment__subproject__program", "enrolment__school", "replacement")
+        .get(pk=request.pk)
+    )
+    _require_county_actor(actor, request.enrolment)
+    if request.status != SubstitutionRequest.Status.PENDING:
+        raise ValidationError(_(ERR_REQUEST_DECIDED))
+    if approve:
+        replacement = replacement or request.replacement
+        if replacement is None:
+            raise ValidationError({"replacement": _(ERR_REPLACEMENT_REQUIRED)})
+        request.result = enrolment_substitute(
+            enrolment=request.enrolment, replacement=replacement, reason=request.reason, actor=actor, nominated_too=True
+        )
+        request.replacement = replacement
+        request.status = SubstitutionRequest.Status.APPROVED
+    else:
+        if not note:
+            raise ValidationError({"note": _(ERR_DECLINE_REASON)})
+        request.status = SubstitutionRequest.Status.DECLINED
+    request.decided_by = _user(actor)
+    request.decided_at = timezone.now()
+    request.decision_note = note
+    request.full_clean(exclude=["enrolment", "requested_by", "decided_by", "result", "replacement"])
+    request.save(update_fields=["status", "replacement", "result", "decided_by", "decided_at", "decision_note"])
+    return request
+
+
+# Bulk enrolment work (one transaction and a fixed number of queries however many rows) ---------
+
+
+def _row_errors(errors: list[tuple[str, str]]) -> None:
+    """Refuse the whole batch, naming every row that failed and why."""
+    if errors:
+        raise ValidationError([_(ERR_ROW).format(name=name, message=message) for name, message in errors])
+
+
+def _nomination_errors(actor: Any, subproject: SubProject, teachers: list[Teacher]) -> list[tuple[str, str]]:
+    allotted = _allotted_counties(subproject) if subproject.program.region_id else None
+    errors: list[tuple[str, str]] = []
+    for teacher in teachers:
+        try:
+            _check_nominator(actor, subproject, teacher, allotted)
+        except ValidationError as exc:
+            errors.append((teacher.name, " ".join(exc.messages)))
+    taken = set(
+        Enrolment.objects.filter(subproject=subproject, teacher__in=teachers, status__in=Enrolment.ACTIVE).values_list(
+            "teacher_id", flat=True
+        )
+    )
+    clashes = overlap_conflicts(teacher_ids=[t.pk for t in teachers], subproject=subproject)
+    for teacher in teachers:
+        if teacher.pk in taken:
+            errors.append((teacher.name, _(ERR_DUPLICATE)))
+        elif teacher.pk in clashes:
+            errors.append((teacher.name, overlap_message(clashes[teacher.pk])))
+    return errors
+
+
+def _check_places(actor: Any, subproject: SubProject, teachers: list[Teacher]) -> None:
+    """The places the batch takes, counted once per level (sub-project, county, school)."""
+    chosen = len(teachers)
+    if subproject.quota:
+        left = subproject.quota - _active_count(subproject)
+        if chosen > left:
+            raise ValidationError(_(ERR_SUBPROJECT_PLACES_LEFT).format(left=max(left, 0), chosen=chosen))
+    if subproject.program.region_id:
+        county_ids = {t.school.county_id for t in teachers}
+        quotas = dict(
+            CountyQuota.objects.filter(subproject=subproject, county_id__in=county_ids).values_list(
+                "county_id", "quota"
+            )
+        )
+        used = dict(
+            Enrolment.objects.filter(
+                subproject=subproject, status__in=Enrolment.ACTIVE, school__county_id__in=county_ids
+            )
+            .values_list("school__county_id")
+            .annotate(n=Count("pk"))
+            .values_list("school__county_id", "n")
+        )
+        for county_id in county_ids:
+            wanted = sum(1 for t in teachers if t.school.county_id == county_id)
+            left = quotas.get(county_id, 0) - used.get(county_id, 0)
+            if not quotas.get(county_id):
+                raise ValidationError(_(ERR_NO_COUNTY_QUOTA))
+            if wanted > left:
+                raise ValidationError(_(ERR_COUNTY_PLACES_LEFT).format(left=max(left, 0), chosen=wanted))
+    scope = scope_of(actor)
+    if scope.kind != SCHOOL:
+        return  # the county may place teachers beyond the school quotas it set
+    quota = (
+        SchoolQuota.objects.filter(subproject=subproject, school_id=scope.school_id)
+        .values_list("quota", flat=True)
+        .first()
+    )
+    if not quota:
+        raise ValidationError(_(ERR_NO_SCHOOL_QUOTA))
+    left = (
+        quota
+        - Enrolment.objects.filter(
+            subproject=subproject, school_id=scope.school_id, status__in=Enrolment.ACTIVE
+        ).count()
+    )
+    if chosen > left:
+        raise ValidationError(_(ERR_SCHOOL_PLACES_LEFT).format(left=max(left, 0), chosen=chosen))
+
+
+@transaction.atomic
+def enrolments_nominate(*, subproject: SubProject, teachers: Sequence[Teacher], actor: Any) -> list[Enrolment]:
+    """Nominate several teachers at once under the rules of `enrolment_nominate`: all or none."""
+    if not teachers:
+        raise ValidationError(_(ERR_NONE_SELECTED))
+    subproject = SubProject.objects.select_for_update().select_related("program").get(pk=subproject.pk)
+    teachers = list(
+        Teacher.objects.filter(pk__in=[t.pk for t in teachers]).select_related("school").order_by("name", "pk")
+    )
+    _row_errors(_nomination_errors(actor, subproject, teachers))
+    _check_places(actor, subproject, teachers)
+    rows = [
+        Enrolment(
+            subproject=subproject,
+            teacher=teacher,
+            school=teacher.school,
+            status=Enrolment.Status.NOMINATED,
+            created_by=_user(actor),
+            changed_by=_user(actor),
+        )
+        for teacher in teachers
+    ]
+    for row in rows:
+        # The related rows are loaded and the uniqueness rules were checked for the whole batch above;
+        # per-row lookups here would cost a query each.
+        row.full_clean(
+            exclude=["subproject", "teacher", "school", "created_by", "changed_by", "replaces"],
+            validate_unique=False,
+            validate_constraints=False,
+        )
+    with history_context(actor, "enrolment.nominate"):
+        created = Enrolment.objects.bulk_create(rows)
+    notify([notice_build(enrolment=e, event="nominated") for e in created])
+    return created
+
+
+def _lock_many(enrolments: Sequence[Enrolment]) -> list[Enrolment]:
+    return list(
+        Enrolment.objects.select_for_update(of=("self",))
+        .select_related("subproject__program", "teacher", "school")
+        .filter(pk__in=[e.pk for e in enrolments])
+        .order_by("pk")
+    )
+
+
+def _change_many(
+    enrolments: list[Enrolment], *, status: str, actor: Any, reason: str, action: str, event: str
+) -> list[Enrolment]:
+    now = timezone.now()
+    with history_context(actor, action):
+        Enrolment.objects.filter(pk__in=[e.pk for e in enrolments]).update(
+            status=status, reason=reason, changed_by=_user(actor), changed_at=now
+        )
+    for enrolment in enrolments:
+        enrolment.status, enrolment.reason, enrolment.changed_at = status, reason, now
+    notify([notice_build(enrolment=e, event=event, reason=reason) for e in enrolments])
+    return enrolments
+
+
+def _decide_many(enrolments: Sequence[Enrolment], actor: Any, allowed: tuple[str, ...]) -> list[Enrolment]:
+    if not enrolments:
+        raise ValidationError(_(ERR_NONE_SELECTED))
+    locked = _lock_many(enrolments)
+    errors = []
+    for enrolment in locked:
+        _require_county_actor(actor, enrolment)
+        try:
+            _transition(enrolment, allowed)
+        except ValidationError as exc:
+            errors.append((enrolment.teacher.name, " ".join(exc.messages)))
+    _row_errors(errors)
+    return locked
+
+
+@transaction.atomic
+def enrolments_confirm(*, enrolments: Sequence[Enrolment], actor: Any) -> list[Enrolment]:
+    """County staff confirm several nominations at once: all or none."""
+    locked = _decide_many(enrolments, actor, (Enrolment.Status.NOMINATED,))
+    return _change_many(
+        locked, status=Enrolment.Status.CONFIRMED, actor=actor, reason="", action="enrolment.confirm", event="confirmed"
+    )
+
+
+@transaction.atomic
+def enrolments_reject(*, enrolments: Sequence[Enrolment], actor: Any, reason: str) -> list[Enrolment]:
+    """County staff refuse several nominations at once, with one reason told to each teacher."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": _(ERR_REASON_REQUIRED)})
+    locked = _decide_many(enrolments, actor, (Enrolment.Status.NOMINATED,))
+    return _change_many(
+        locked,
+        status=Enrolment.Status.REJECTED,
+        actor=actor,
+        reason=reason,
+        action="enrolment.reject",
+        event="rejected",
+    )
+
+
+@transaction.atomic
+def nominations_withdraw(*, enrolments: Sequence[Enrolment], actor: Any, reason: str = "") -> list[Enrolment]:
+    """A coordinator takes back their school's nominations not yet confirmed (the place is freed)."""
+    if not enrolments:
+        raise ValidationError(_(ERR_NONE_SELECTED))
+    reason = (reason or "").strip()[:200]
+    scope = scope_of(actor)
+    locked = _lock_many(enrolments)
+    errors = []
+    for enrolment in locked:
+        if scope.kind == SCHOOL and enrolment.school_id != scope.school_id:
+            raise PermissionDenied(_(ERR_NOT_OWN_NOMINEE))
+        if scope.kind != SCHOOL:
+            _require_county_actor(actor, enrolment)
+        if enrolment.status != Enrolment.Status.NOMINATED:
+            errors.append((enrolment.teacher.name, _(ERR_NOT_OWN_NOMINEE)))
+    _row_errors(errors)
+    return _change_many(
+        locked,
+        status=Enrolment.Status.WITHDRAWN,
+        actor=actor,
+        reason=reason,
+        action="enrolment.withdraw_nomination",
+        event="withdrawn",
+    )

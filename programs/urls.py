@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import views, views_bulk
 
 urlpatterns = [
     path("", views.program_list, name="program_list"),
@@ -25,4 +25,15 @@ urlpatterns = [
     path("mine/notices/read/", views.notices_read, name="notices_read"),
     path("categories/", views.category_list, name="category_list"),
     path("categories/<int:pk>/edit/", views.category_edit, name="category_edit"),
+    # Bulk work and 换人 requests (views_bulk).
+    path("subprojects/<int:pk>/nominate/many/", views_bulk.nominate_many, name="enrolment_nominate_many"),
+    path("subprojects/<int:pk>/nominations/withdraw/", views_bulk.nominations_withdraw, name="nominations_withdraw"),
+    path("nominations/", views_bulk.nominations_decide, name="nominations_decide"),
+    path(
+        "enrolments/<int:pk>/substitution-request/",
+        views_bulk.substitution_request_create,
+        name="substitution_request_create",
+    ),
+    path("substitution-requests/", views_bulk.substitution_request_list, name="substitution_request_list"),
+    path("substitution-requests/<int:pk>/", views_bulk.substitution_request_decide, name="substitution_request_decide"),
 ]

@@ -54,7 +54,7 @@ def test_coordinators_see_their_schools_work_waiting(client_for, world, day):
     }
     quota = _lists(response)["quotas"][0]
     assert "剩余 2 / 5" in quota.detail
-    assert quota.url == reverse("enrolment_nominate", args=[day.soon.pk])
+    assert quota.url == reverse("enrolment_nominate_many", args=[day.soon.pk])
     assert _figures(client_for(world.coord_b).get(HOME))["quotas"] == 0
 
 
@@ -108,7 +108,7 @@ def test_each_figure_links_to_a_list_of_as_many_rows(client_for, world, day, rol
 
 def test_figures_are_links_on_the_page(client_for, world, day):
     html = client_for(world.staff_x).get(HOME).content.decode()
-    assert f'href="{reverse("school_trainees")}?status=nominated" data-figure="nominations"' in html
+    assert f'href="{reverse("nominations_decide")}" data-figure="nominations"' in html
 
 
 # Expected queries: the session and the user (2), then one per kind of figure:

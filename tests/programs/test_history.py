@@ -47,3 +47,17 @@ def test_bulk_create_and_queryset_update_are_recorded(world, subproject):
         ("insert", "nominated", world.staff_x.pk),
         ("update", "confirmed", world.staff_x.pk),
     ]
+
+
+def test_bulk_services_are_recorded_with_the_acting_user(world, subproject):
+    from tests.factories import TeacherFactory
+
+    other = TeacherFactory(school=world.school_a)
+    rows = services.enrolments_nominate(subproject=subproject, teachers=[world.teacher_a, other], actor=world.coord_a)
+    services.enrolments_confirm(enrolments=rows[:1], actor=world.staff_x)
+    services.nominations_withdraw(enrolments=rows[1:], actor=world.coord_a, reason="时间冲突")
+    assert _events(Enrolment.objects.get(teacher=world.teacher_a)) == [
+        ("insert", "nominated", world.coord_a.pk),
+        ("update", "confirmed", world.staff_x.pk),
+    ]
+    assert _events(Enrolment.objects.get(teacher=other))[-1] == ("update", "withdrawn", world.coord_a.pk)

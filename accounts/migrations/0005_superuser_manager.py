@@ -7,7 +7,7 @@ from django.db import migrations
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('accounts', '0003_region_roles'),
+        ('accounts', '0004_user_must_change_password'),
     ]
 
     operations = [
