@@ -1,4 +1,4 @@
-from django.contrib.auth.models import AbstractUser
+from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -28,8 +28,19 @@ REGION_ROLE_LEVEL = {
 }
 
 
+class PeixunUserManager(UserManager):
+    """Django's manager, with superusers made administrators: the default role (teacher) needs a
+    teacher record, which `createsuperuser` has no way to give, and the database refuses the row."""
+
+    def create_superuser(self, username, email=None, password=None, **extra_fields):
+        extra_fields.setdefault("role", Role.ADMIN)
+        return super().create_superuser(username, email, password, **extra_fields)
+
+
 class User(AbstractUser):
     """A login. Its role and the county, school or teacher it is tied to decide what it may see."""
+
+    objects = PeixunUserManager()
 
     role = models.CharField(_("角色"), max_length=16, choices=Role.choices, default=Role.TEACHER)
     county = models.ForeignKey(

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 from core.excel import xlsx_response
 from core.forms_util import apply_validation_error
 from core.pagination import paginate
+from core.params import query_int, query_year
 from core.scoping import (
     SCHOOL,
     SELF,
@@ -44,10 +45,7 @@ from .models import CreditRegistration, SchoolProject, TallyRun
 
 
 def _year(request) -> int:
-    try:
-        return int(request.GET.get("year") or timezone.localdate().year)
-    except ValueError as exc:
-        raise Http404 from exc
+    return query_year(request, default=timezone.localdate().year)
 
 
 def _require_school(user) -> None:
@@ -269,7 +267,9 @@ def survey_results(request, pk: int):
 def credit_settings(request):
     require_county_level(request.user)
     county = (
-        selectors.counties(user=request.user).filter(pk=request.GET.get("county") or request.user.county_id).first()
+        selectors.counties(user=request.user)
+        .filter(pk=query_int(request, "county", default=request.user.county_id))
+        .first()
     )
     if county is None:
         raise Http404
@@ -412,7 +412,7 @@ def school_session_create(request, pk: int):
 def tally_list(request):
     require_oversight(request.user)
     year = _year(request)
-    qs = selectors.tallies(user=request.user, year=year, school_id=request.GET.get("school") or None)
+    qs = selectors.tallies(user=request.user, year=year, school_id=query_int(request, "school"))
     context = {
         "year": year,
         "page": paginate(request, qs),

@@ -51,6 +51,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "core.middleware.RejectMalformedInputMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "core.sessions.IdleSessionRenewalMiddleware",
     "core.middleware.ChosenLanguageMiddleware",
@@ -109,6 +110,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
+    "accounts.throttle.AddressLimitBackend",
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
     # Teachers may also log in with their 身份证号 or 手机号.
@@ -145,6 +147,9 @@ SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = env_int("AXES_COOLOFF_MINUTES", 15) / 60
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# And one address across all usernames (password spraying), with a higher bound since a school's
+# staff share one address: accounts.throttle, counted from axes' records over the same cool-off.
+LOGIN_ADDRESS_FAILURE_LIMIT = env_int("LOGIN_ADDRESS_FAILURE_LIMIT", 30)
 # Reverse proxies in front of the app (0: none). Login throttling and the QR check-in limits count
 # per client address, read through core.client_ip.
 TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)

@@ -27,6 +27,17 @@ class Category(models.Model):
     name = models.CharField(_("类别名称"), max_length=64, unique=True)
     is_active = models.BooleanField(_("启用"), default=True)
     sort_order = models.PositiveSmallIntegerField(_("排序"), default=100)
+    # The county that keeps this category for its own programs. Empty: shared by every county, and
+    # renamed or switched off only above the counties (a city or province administrator, a superuser).
+    county = models.ForeignKey(
+        "trainees.Region",
+        verbose_name=_("所属县区"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="own_categories",
+        limit_choices_to={"level": "county"},
+    )
 
     class Meta:
         verbose_name = _("项目类别")

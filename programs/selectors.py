@@ -13,7 +13,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from attendance.models import ATTENDED, AttendanceRecord
-from core.scoping import SCHOOL, get_visible_or_404, regions_below, scope_of, visible
+from core.scoping import ALL, REGION, SCHOOL, get_visible_or_404, regions_below, scope_of, visible
 from trainees.models import Region, School, Teacher
 
 from .filters import ProgramFilter, TraineeFilter
@@ -64,12 +64,32 @@ def _subquery_count(qs: QuerySet, outer: str) -> Subquery:
     return Coalesce(Subquery(grouped, output_field=IntegerField()), Value(0))
 
 
-def category_list() -> QuerySet[Category]:
-    return Category.objects.annotate(program_count=Count("programs"))
+def category_queryset(*, user: Any = None) -> QuerySet[Category]:
+    """The shared categories and the user's county's own (an office above: its counties' own)."""
+    shared = Q(county__isnull=True)
+    scope = scope_of(user) if user is not None else None
+    if scope is not None and scope.kind == ALL:
+        return Category.objects.all()
+    if scope is not None and scope.kind == REGION:
+        return Category.objects.filter(shared | Q(county_id__in=scope.county_ids))
+    if scope is not None and scope.county_id:
+        return Category.objects.filter(shared | Q(county_id=scope.county_id))
+    return Category.objects.filter(shared)
 
 
-def category_choices() -> QuerySet[Category]:
-    return Category.objects.filter(is_active=True)
+def category_list(*, user: Any = None) -> QuerySet[Category]:
+    return category_queryset(user=user).select_related("county").annotate(program_count=Count("programs"))
+
+
+def category_choices(*, user: Any = None) -> QuerySet[Category]:
+    return category_queryset(user=user).filter(is_active=True)
+
+
+def category_get(*, user: Any, pk: Any) -> Category:
+    """A category the user may see (404 otherwise: another county's own categories)."""
+    from django.shortcuts import get_object_or_404
+
+    return get_object_or_404(category_queryset(user=user), pk=pk)
 
 
 def program_queryset(*, user: Any) -> QuerySet[Program]:

@@ -18,7 +18,7 @@ from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from core.scoping import ALL, COUNTY, SCHOOL, regions_below, scope_of
+from core.scoping import ALL, COUNTY, REGION, SCHOOL, is_admin, regions_below, scope_of
 from trainees.models import Region, School, Teacher
 
 from .models import (
@@ -128,9 +128,35 @@ def history_context(actor: Any, action: str) -> Any:
 # Categories and programs -------------------------------------------------------------------------
 
 
+def can_change_category(user: Any, category: Category) -> bool:
+    """A shared category (no county) is changed only above the counties: a city or province
+    administrator, or a superuser. A county's own category by its administrator, as long as no
+    other county's (or city's, province's) program uses it; an office above may change it too."""
+    from accounts.models import REGION_ADMIN_ROLES
+
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return False
+    if user.is_superuser:
+        return True
+    scope = scope_of(user)
+    region_admin = scope.kind == REGION and user.role in REGION_ADMIN_ROLES
+    if category.county_id is None:
+        return region_admin
+    if region_admin:
+        return category.county_id in scope.county_ids
+    return (
+        is_admin(user)
+        and category.county_id == user.county_id
+        and not category.programs.exclude(county_id=category.county_id).exists()
+    )
+
+
 @transaction.atomic
-def category_create(*, name: str, sort_order: int = 100, is_active: bool = True) -> Category:
-    category = Category(name=name.strip(), sort_order=sort_order, is_active=is_active)
+def category_create(
+    *, name: str, sort_order: int = 100, is_active: bool = True, county: Region | None = None
+) -> Category:
+    """`county`: the county keeping the category for itself; None makes a shared one."""
+    category = Category(name=name.strip(), sort_order=sort_order, is_active=is_active, county=county)
     category.full_clean()
     category.save()
     return category

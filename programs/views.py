@@ -2,7 +2,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -10,11 +10,12 @@ from core.excel import xlsx_response
 from core.forms_util import apply_validation_error
 from core.pagination import paginate
 from core.scoping import (
+    ALL,
     REGION,
     SELF,
+    is_admin,
     is_county_level,
     owns_region_record,
-    require_admin,
     require_county_level,
     require_reader,
     require_school_or_county,
@@ -35,7 +36,6 @@ from .forms import (
     SubProjectForm,
     SubstituteForm,
 )
-from .models import Category
 
 
 def _form_page(request, form, title, **extra):
@@ -65,29 +65,45 @@ def _require_manager(user, program) -> None:
 # Categories (administrators) --------------------------------------------------------------------
 
 
+def _require_category_admin(user) -> None:
+    """County administrators keep their county's own categories; city and province administrators
+    (and superusers) the shared ones."""
+    from accounts.models import REGION_ADMIN_ROLES
+
+    if not (is_admin(user) or (scope_of(user).kind == REGION and user.role in REGION_ADMIN_ROLES)):
+        raise PermissionDenied
+
+
 @login_required
 def category_list(request):
-    require_admin(request.user)
+    _require_category_admin(request.user)
     form = CategoryForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
+        # A county administrator's new category is their county's own; one made above is shared.
+        county = request.user.county if is_admin(request.user) and scope_of(request.user).kind != ALL else None
         try:
-            services.category_create(**form.cleaned_data)
+            services.category_create(county=county, **form.cleaned_data)
         except ValidationError as exc:
             apply_validation_error(form, exc)
         else:
             messages.success(request, _("类别已添加"))
             return redirect("category_list")
-    return render(request, "programs/category_list.html", {"categories": selectors.category_list(), "form": form})
+    categories = [
+        (c, services.can_change_category(request.user, c)) for c in selectors.category_list(user=request.user)
+    ]
+    return render(request, "programs/category_list.html", {"categories": categories, "form": form})
 
 
 @login_required
 def category_edit(request, pk: int):
-    require_admin(request.user)
-    category = get_object_or_404(Category, pk=pk)
+    _require_category_admin(request.user)
+    category = selectors.category_get(user=request.user, pk=pk)
+    if not services.can_change_category(request.user, category):
+        raise PermissionDenied
     form = CategoryForm(request.POST or None, instance=category)
     if request.method == "POST" and form.is_valid():
         try:
-            services.category_update(category=Category.objects.get(pk=pk), **form.cleaned_data)
+            services.category_update(category=selectors.category_get(user=request.user, pk=pk), **form.cleaned_data)
         except ValidationError as exc:
             apply_validation_error(form, exc)
         else:
@@ -130,7 +146,7 @@ def _program_form(request, instance=None):
         request.POST or None,
         instance=instance,
         counties=registry.county_choices(user=request.user),
-        categories=selectors.category_choices(),
+        categories=selectors.category_choices(user=request.user),
         region=region,
     )
 

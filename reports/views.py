@@ -356,7 +356,7 @@ def structure_view(request):
 def _statistic_form(request, data):
     return StatisticForm(
         data,
-        categories=category_choices(),
+        categories=category_choices(user=request.user),
         counties=county_choices(user=request.user),
         townships=township_choices(user=request.user),
     )

@@ -8,7 +8,7 @@ YES_NO = (("1", _("是")), ("0", _("否")))
 
 
 class TeacherFilter(django_filters.FilterSet):
-    q = django_filters.CharFilter(label=_("搜索（姓名/身份证号/手机号）"), method="search")
+    q = django_filters.CharFilter(label=_("搜索（姓名/手机号）"), method="search", max_length=64)
     school = django_filters.ModelChoiceFilter(label=_("学校"), queryset=School.objects.none())
     township = django_filters.ModelChoiceFilter(
         label=_("乡镇"), field_name="school__township", queryset=Region.objects.none()
@@ -35,7 +35,9 @@ class TeacherFilter(django_filters.FilterSet):
         value = value.strip()
         if not value:
             return queryset
-        return queryset.filter(Q(name__icontains=value) | Q(id_number__icontains=value) | Q(phone__icontains=value))
+        # Never the ID number: a substring match confirms a guess in one request, and a query string
+        # lands in access logs. A full number is looked up by POST (`TeacherIdLookupForm`).
+        return queryset.filter(Q(name__icontains=value) | Q(phone__icontains=value))
 
 
 class SchoolFilter(django_filters.FilterSet):

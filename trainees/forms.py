@@ -59,14 +59,23 @@ class TeacherForm(forms.ModelForm):
         self.fields["school"].queryset = schools
         if self.instance.pk:
             # The ID number identifies the person; a wrong one is corrected by an administrator in admin.
-            self.fields["id_number"].disabled = True
+            # It is not a field of the edit form at all: a disabled input would still carry the full
+            # number in the page (the template shows the masked form instead).
+            del self.fields["id_number"]
 
     def clean_id_number(self):
-        if self.instance.pk:
-            return self.instance.id_number
         number = normalize_id_number(self.cleaned_data["id_number"])
         parse_id_number(number)
         return number
+
+
+class TeacherIdLookupForm(forms.Form):
+    """A teacher by the full 身份证号, exact match; posted, so the number stays out of URLs and logs."""
+
+    id_number = forms.CharField(label=_("按身份证号查找（完整的 18 位号码）"), max_length=18, min_length=18)
+
+    def clean_id_number(self):
+        return parse_id_number(self.cleaned_data["id_number"]).number
 
 
 class TransferForm(forms.Form):

@@ -240,9 +240,11 @@ class TeacherImporter(Importer):
             aliases=("身份证号码", "身份证件号"),
             text=True,
             help="18 位居民身份证号，末位可为 X",
-            example="430521198507150012",
+            # The sample number printed in GB 11643-1999 itself: a template must not carry a number
+            # that may be a real person's (tests/core/test_personal_data_scan.py allows only this one).
+            example="11010519491231002X",
         ),
-        Column("性别", "gender", parse=parse_gender, choices=("男", "女"), help="须与身份证号一致", example="男"),
+        Column("性别", "gender", parse=parse_gender, choices=("男", "女"), help="须与身份证号一致", example="女"),
         Column(
             "手机号",
             "phone",

@@ -59,6 +59,11 @@ def teacher_list(*, user: Any, params: Any = None) -> tuple[TeacherFilter, Query
     return flt, flt.qs.order_by("school__code", "name", "pk")
 
 
+def teacher_by_id_number(*, user: Any, id_number: str) -> QuerySet[Teacher]:
+    """The visible teacher with exactly this 身份证号 (none or one row)."""
+    return teacher_queryset(user=user).select_related("school", "school__township").filter(id_number=id_number)
+
+
 def teacher_get(*, user: Any, pk: Any) -> Teacher:
     return get_visible_or_404(
         Teacher.objects.select_related("school", "school__county", "school__township"), user, pk=pk, **TEACHER_PATHS

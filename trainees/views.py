@@ -21,7 +21,7 @@ from core.scoping import (
 
 from . import selectors, services
 from .exports import teachers_workbook
-from .forms import RegionForm, SchoolForm, TeacherForm, TransferForm
+from .forms import RegionForm, SchoolForm, TeacherForm, TeacherIdLookupForm, TransferForm
 
 
 @login_required
@@ -103,12 +103,22 @@ def school_edit(request, pk: int):
 def teacher_list(request):
     require_reader(request.user)
     flt, qs = selectors.teacher_list(user=request.user, params=request.GET)
-    if request.GET.get("format") == "xlsx":
+    lookup = TeacherIdLookupForm(request.POST or None)
+    if request.method == "POST":
+        qs = selectors.teacher_by_id_number(
+            user=request.user, id_number=lookup.cleaned_data["id_number"] if lookup.is_valid() else ""
+        )
+    elif request.GET.get("format") == "xlsx":
         return xlsx_response(teachers_workbook(teachers=qs, user=request.user), "教师名单.xlsx")
     return render(
         request,
         "trainees/teacher_list.html",
-        {"filter": flt, "page": paginate(request, qs), "full_ids": can_see_full_id_numbers(request.user)},
+        {
+            "filter": flt,
+            "lookup": lookup,
+            "page": paginate(request, qs),
+            "full_ids": can_see_full_id_numbers(request.user),
+        },
     )
 
 
@@ -158,7 +168,6 @@ def teacher_edit(request, pk: int):
     form = _teacher_form(request, instance=teacher)
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
-        data.pop("id_number")
         # The ModelForm has already copied the new values onto `teacher`; the service gets a fresh
         # row so it can see a change of school and record the transfer.
         try:
@@ -168,7 +177,11 @@ def teacher_edit(request, pk: int):
         else:
             messages.success(request, _("教师信息已保存"))
             return redirect("teacher_detail", pk=pk)
-    return render(request, "trainees/teacher_form.html", {"form": form, "title": _("编辑教师"), "teacher": teacher})
+    return render(
+        request,
+        "trainees/teacher_form.html",
+        {"form": form, "title": _("编辑教师"), "teacher": teacher, "full_ids": can_see_full_id_numbers(request.user)},
+    )
 
 
 @login_required

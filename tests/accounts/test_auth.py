@@ -106,3 +106,27 @@ def test_an_idle_session_is_refused(client, staff, settings):
     _login(client, staff.username, PASSWORD)
     Session.objects.update(expire_date=timezone.now() - timezone.timedelta(seconds=1))
     assert client.get(reverse("home")).status_code == 302
+
+
+def _login_from(client, address, username, password):
+    return client.post(reverse("login"), {"username": username, "password": password}, REMOTE_ADDR=address)
+
+
+def test_one_guess_against_each_of_many_accounts_locks_the_address(client, world, settings):
+    settings.LOGIN_ADDRESS_FAILURE_LIMIT = 12
+    names = [f"user{n}" for n in range(settings.LOGIN_ADDRESS_FAILURE_LIMIT - 2)] + ["coord_a", "coord_b"]
+    for name in names:  # password spraying: each account tried once, far below the per-account bound
+        assert _login_from(client, "10.0.0.9", name, "Spring2026!").status_code == 200
+    response = _login_from(Client(), "10.0.0.9", world.staff_x.username, PASSWORD)
+    assert response.status_code == 429 and "锁定" in response.content.decode()
+    # Another address is not concerned.
+    assert _login_from(Client(), "10.0.0.10", world.staff_x.username, PASSWORD).status_code == 302
+
+
+def test_a_shared_address_stays_open_below_its_higher_bound(client, world, settings):
+    settings.LOGIN_ADDRESS_FAILURE_LIMIT = 12
+    # A staff room: two colleagues mistype their passwords a few times each.
+    for name in ("coord_a", "coord_b"):
+        for _ in range(settings.AXES_FAILURE_LIMIT - 1):
+            _login_from(client, "10.0.0.7", name, "wrong-password")
+    assert _login_from(Client(), "10.0.0.7", world.staff_x.username, PASSWORD).status_code == 302

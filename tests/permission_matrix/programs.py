@@ -51,9 +51,16 @@ def _city_subproject(w):
 
 
 def _category(w):
+    """County X's own category: its administrator and the administrators above it may change it."""
     from tests.factories import CategoryFactory
 
-    return CategoryFactory(name="矩阵类别")
+    return CategoryFactory(name="矩阵类别", county=w.county_x)
+
+
+# City and province administrators keep the shared categories; their staff do not.
+CATEGORY_ABOVE = {
+    "city_admin": 200, "city_staff": 403, "province_admin": 200, "province_staff": 403, "city_other": 403,
+}  # fmt: skip
 
 
 SCHOOL_OR_COUNTY = expect(teacher=403, coord_a=200, coord_b=200, staff_x=200, staff_y=200, admin_x=200)
@@ -92,6 +99,6 @@ ENTRIES = {
         expect(teacher=200, coord_a=403, coord_b=403, staff_x=403, staff_y=403, admin_x=403), above=above(403)
     ),
     "notices_read": Case(POST_ONLY, above=above(405)),
-    "category_list": Case(ADMIN_ONLY, above=above(403)),
-    "category_edit": Case(ADMIN_ONLY, setup=lambda w: [_category(w).pk], above=above(403)),
+    "category_list": Case(ADMIN_ONLY, above=CATEGORY_ABOVE),
+    "category_edit": Case(ADMIN_ONLY, setup=lambda w: [_category(w).pk], above=CATEGORY_ABOVE),
 }
