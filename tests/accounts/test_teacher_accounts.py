@@ -108,6 +108,24 @@ def test_failed_logins_with_an_id_number_are_locked_out_by_axes(world, settings)
     assert _login(client, teacher.id_number, password).status_code == 429
 
 
+def test_failures_by_id_number_and_by_phone_count_against_one_account_and_store_no_id(world, settings):
+    from axes.models import AccessAttempt, AccessFailureLog
+
+    teacher = TeacherFactory(school=world.school_b, phone="13912345678")
+    user, password = _opened(world, teacher)
+    client = Client()
+    for typed in [teacher.id_number, "13912345678"] * settings.AXES_FAILURE_LIMIT:
+        _login(client, typed, "wrong-password")
+    # locked under the account's own name, whichever identifier comes next
+    assert _login(client, user.username, password).status_code == 429
+    unknown = "11010519491231002X"
+    _login(Client(), unknown, "wrong-password")
+    stored = [*AccessAttempt.objects.values_list("username", flat=True)]
+    stored += [*AccessFailureLog.objects.values_list("username", flat=True)]
+    assert user.username in stored
+    assert not any(teacher.id_number in s or unknown in s or "13912345678" in s for s in stored)
+
+
 def test_the_first_login_leads_to_the_password_change_and_nothing_else(world):
     teacher = TeacherFactory(school=world.school_b)
     user, password = _opened(world, teacher)
