@@ -34,6 +34,8 @@ def excellent_workbook(*, scheme: AssessmentScheme, results: Any, full_ids: bool
 
 
 def transcript_workbook(*, teacher: Any, years: Any, full_ids: bool) -> Workbook:
+    """The transcript: each year's enrolments with the hours the ledger credits them, the year's other
+    ledger rows (校本, claims, corrections…), and the year's total, which is the sum of those rows."""
     wb = new_workbook()
     rows = []
     for year, data in years.items():
@@ -52,9 +54,13 @@ def transcript_workbook(*, teacher: Any, years: Any, full_ids: bool) -> Workbook
                     e.earned_hours or 0,
                 ]
             )
+        for entry in data["entries"]:
+            rows.append(
+                [year, entry.get_source_kind_display(), entry.title, "", "", "", "", entry.category.name, entry.hours]
+            )
         tally = data["tally"]
-        if tally is not None:
-            rows.append([year, "年度合计", "", "达标" if tally.met else "未达标", "", "", "", "", tally.total_hours])
+        met = ("达标" if tally.met else "未达标") if tally is not None else ""
+        rows.append([year, "年度合计", "", met, "", "", "", "", data["hours"]])
     ident = teacher.id_number if full_ids else teacher.masked_id_number
     write_sheet(
         wb,
