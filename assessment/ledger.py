@@ -234,7 +234,7 @@ assessed AS (
     FROM measured m
 )
 INSERT INTO assessment_credittally AS old (teacher_id, year, county_id, school_id, centralized_hours, online_hours,
-    school_based_hours, total_hours, credits, met, shortfall_hours, unit, required, rule, computed_at, locked)
+    school_based_hours, total_hours, credits, met, shortfall_hours, unit, requirement_total, rule, computed_at, locked)
 SELECT teacher_id, %(year)s, %(county)s, school_id, hc, ho, hs, total, credits,
     shortfall <= 0, CASE WHEN shortfall > 0 THEN ROUND(shortfall, 1) ELSE 0 END,
     COALESCE(unit, 'hours'), required, rule, %(now)s, false
@@ -244,7 +244,7 @@ ON CONFLICT (teacher_id, year) DO UPDATE SET
     centralized_hours = excluded.centralized_hours, online_hours = excluded.online_hours,
     school_based_hours = excluded.school_based_hours, total_hours = excluded.total_hours,
     credits = excluded.credits, met = excluded.met, shortfall_hours = excluded.shortfall_hours,
-    unit = excluded.unit, required = excluded.required, rule = excluded.rule, computed_at = excluded.computed_at
+    unit = excluded.unit, requirement_total = excluded.requirement_total, rule = excluded.rule, computed_at = excluded.computed_at
 WHERE ({force} OR NOT old.locked) AND (old.county_id IS DISTINCT FROM excluded.county_id
     OR old.school_id IS DISTINCT FROM excluded.school_id
     OR old.centralized_hours IS DISTINCT FROM excluded.centralized_hours
@@ -255,7 +255,7 @@ WHERE ({force} OR NOT old.locked) AND (old.county_id IS DISTINCT FROM excluded.c
     OR old.met IS DISTINCT FROM excluded.met
     OR old.shortfall_hours IS DISTINCT FROM excluded.shortfall_hours
     OR old.unit IS DISTINCT FROM excluded.unit
-    OR old.required IS DISTINCT FROM excluded.required
+    OR old.requirement_total IS DISTINCT FROM excluded.requirement_total
     OR old.rule IS DISTINCT FROM excluded.rule)
 """
 

@@ -233,7 +233,7 @@ class CreditTally(models.Model):
     # In the unit of the requirement that applied (`unit`), despite the column's name.
     shortfall_hours = models.DecimalField(_("差额"), max_digits=7, decimal_places=1, default=0)
     unit = models.CharField(_("单位"), max_length=8, choices=Unit.choices, default=Unit.HOURS)
-    required = models.DecimalField(_("要求"), max_digits=7, decimal_places=1, null=True, blank=True)
+    requirement_total = models.DecimalField(_("要求"), max_digits=7, decimal_places=1, null=True, blank=True)
     rule = models.CharField(_("适用规则"), max_length=120, blank=True)
     computed_at = models.DateTimeField(auto_now=True)
     # Set while the school's registration is submitted or approved: the tally leaves the row alone.

@@ -265,7 +265,7 @@ def year_hours(*, teacher_id: int, year: int) -> YearHours:
         Teacher.objects.filter(pk=teacher_id)
         .annotate(
             done=Subquery(done),
-            tally_required=Subquery(tally.filter(unit=Unit.HOURS).values("required")[:1]),
+            tally_required=Subquery(tally.filter(unit=Unit.HOURS).values("requirement_total")[:1]),
             has_tally=Exists(tally),
             required=Subquery(general.values("total_hours")[:1]),
         )

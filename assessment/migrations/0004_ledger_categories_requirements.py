@@ -101,7 +101,7 @@ class Migration(migrations.Migration):
         ),
         migrations.AddField(
             model_name='credittally',
-            name='required',
+            name='requirement_total',
             field=models.DecimalField(blank=True, decimal_places=1, max_digits=7, null=True, verbose_name='要求'),
         ),
         migrations.AddField(
