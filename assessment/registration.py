@@ -88,9 +88,7 @@ def _snapshot(tally: CreditTally) -> dict[str, Any]:
 
 
 @transaction.atomic
-def tally_correct(
-    *, tally: CreditTally, reason: str, actor: Any, hours: Mapping[Any, Decimal]
-) -> TallyCorrection:
+def tally_correct(*, tally: CreditTally, reason: str, actor: Any, hours: Mapping[Any, Decimal]) -> TallyCorrection:
     """Correct an approved tally: the new hours per category (categories not named keep theirs). The
     difference enters the ledger as correction rows, locked; the tally is recomputed from the ledger."""
     if not reason.strip():

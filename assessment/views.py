@@ -275,7 +275,9 @@ def _settings_forms(request, county) -> dict:
     which = post.get("form") if post else None
     categories = credits.categories_ensure(county=county)
     return {
-        "settings": CreditSettingsForm(post if which == "settings" else None, instance=credits.credit_settings_for(county)),
+        "settings": CreditSettingsForm(
+            post if which == "settings" else None, instance=credits.credit_settings_for(county)
+        ),
         "requirement": RequirementForm(post if which == "requirement" else None, categories=categories),
         "category": CategoryForm(post if which == "category" else None),
         "cycle": CycleForm(post if which == "cycle" else None),

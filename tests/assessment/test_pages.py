@@ -115,7 +115,13 @@ def test_a_subproject_category_maps_to_one_county_category_only(client_for, worl
     client = client_for(world.staff_x)
     response = client.post(
         reverse("credit_settings"),
-        {"form": "category", "code": "x", "name": "另一集中", "hours_per_credit": "10", "subproject_category": "centralized"},
+        {
+            "form": "category",
+            "code": "x",
+            "name": "另一集中",
+            "hours_per_credit": "10",
+            "subproject_category": "centralized",
+        },
     )
     assert "已对应“集中培训”" in response.content.decode()
     assert not CountyCreditCategory.objects.filter(code="x").exists()
