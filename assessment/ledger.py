@@ -203,7 +203,8 @@ totals AS (
     FROM per_cat GROUP BY teacher_id
 ),
 rules AS (
-    SELECT t.id AS teacher_id, t.school_id, {rule_id} AS requirement_id, {rule_label} AS rule
+    SELECT t.id AS teacher_id, t.school_id, CAST({rule_id} AS bigint) AS requirement_id,
+        CAST({rule_label} AS varchar(120)) AS rule
     FROM {teachers} t JOIN trainees_teacher tt ON tt.id = t.id
 ),
 gaps AS (
