@@ -38,6 +38,7 @@ from .audit import audit
 from .models import (
     PASSING_GRADES,
     AssessmentScheme,
+    AuditEntry,
     CountyCreditCategory,
     CountyCreditSettings,
     CreditCycle,
@@ -643,3 +644,24 @@ def tally_run_execute(*, run: TallyRun, echo: Callable[[int], None] | None = Non
     )
     run.refresh_from_db()
     return run
+
+
+# ---------------------------------------------------------------------------------------------
+# Exports that leave the county: audited
+
+
+def national_training_export(*, year: int, county: Region | None = None, user: Any = None, actor: Any) -> Any:
+    """The national system's 国内培训 workbook for `year` (a county, or what `user` may see), audited."""
+    from .exports import national_training_workbook
+    from .selectors import national_trainings
+
+    enrolments = national_trainings(year=year, county=county, user=user)
+    workbook = national_training_workbook(enrolments=enrolments, year=year)
+    AuditEntry.objects.create(
+        action="national_training_export",
+        object_type="NationalTraining",
+        object_id=str(year),
+        detail={"year": year, "county": county.name if county else None, "rows": enrolments.count()},
+        actor=actor if getattr(actor, "pk", None) else None,
+    )
+    return workbook

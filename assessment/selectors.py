@@ -379,3 +379,58 @@ def ledger_entries(*, user: Any, year: int, teacher_id: Any = None) -> QuerySet[
     if teacher_id:
         qs = qs.filter(teacher_id=teacher_id)
     return qs.select_related("teacher", "school", "category").order_by("school__code", "teacher__name", "pk")
+
+
+# The county's tally sheet and the national system's 国内培训 layout
+
+
+@dataclass(frozen=True)
+class TallySheet:
+    county: Region
+    year: int
+    categories: list[CountyCreditCategory]
+    tallies: Any  # CreditTally rows with teacher and school
+    sums: dict[int, dict[int, dict[str, Decimal]]]  # teacher → category → hours/credits
+
+
+def tally_sheet(*, county: Region, year: int) -> TallySheet:
+    """Every tally of the county and year with its ledger sums per category (two queries)."""
+    tallies = (
+        CreditTally.objects.filter(county=county, year=year)
+        .select_related("teacher", "school")
+        .order_by("school__code", "teacher__name", "pk")
+    )
+    sums: dict[int, dict[int, dict[str, Decimal]]] = {}
+    rows = (
+        counted(CreditEntry.objects.filter(county=county, year=year))
+        .values("teacher_id", "category_id")
+        .annotate(hours=Sum("hours"), credits=Sum("credits"))
+        .order_by()
+    )
+    for row in rows:
+        sums.setdefault(row["teacher_id"], {})[row["category_id"]] = {
+            "hours": _q(row["hours"]),
+            "credits": _q(row["credits"], HUNDREDTH),
+        }
+    return TallySheet(county, year, list(credit_categories(county=county)), tallies, sums)
+
+
+def national_trainings(*, year: int, county: Region | None = None, user: Any = None) -> QuerySet[Enrolment]:
+    """Completed enrolments of `year` with the ledger's hours and credits for each (one query), for the
+    national system's 国内培训 table; scoped to `user` when given (the browser), else all or `county`."""
+    ledger_rows = counted(
+        CreditEntry.objects.filter(source_kind=CreditEntry.Source.ENROLMENT, source_id=OuterRef("pk"))
+    ).order_by()
+    qs = Enrolment.objects.filter(status=Enrolment.Status.COMPLETED, subproject__program__year=year)
+    if county is not None:
+        qs = qs.filter(teacher__school__county=county)
+    if user is not None:
+        qs = visible(qs, user, county="teacher__school__county", school="teacher__school", teacher="teacher")
+    return (
+        qs.select_related("teacher", "subproject", "subproject__program")
+        .annotate(
+            ledger_hours=Subquery(ledger_rows.values("source_id").annotate(h=Sum("hours")).values("h")[:1]),
+            ledger_credits=Subquery(ledger_rows.values("source_id").annotate(c=Sum("credits")).values("c")[:1]),
+        )
+        .order_by("teacher__school__code", "teacher__name", "teacher_id", "subproject__start_date", "pk")
+    )

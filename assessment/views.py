@@ -17,6 +17,7 @@ from core.scoping import (
     SELF,
     can_see_full_id_numbers,
     is_county_level,
+    require_admin,
     require_county_level,
     require_oversight,
     require_reader,
@@ -485,6 +486,16 @@ def tally_correct(request, pk: int):
             messages.success(request, _("已更正，原值已保留"))
             return redirect("registration_detail", school=tally.school_id, year=tally.year)
     return render(request, "assessment/tally_correct.html", {"form": form, "tally": tally})
+
+
+@login_required
+def national_training_export(request):
+    """The national system's 国内培训 table of the administrator's county (full ID numbers), audited."""
+    require_admin(request.user)
+    year = _year(request)
+    county = selectors.counties(user=request.user).filter(pk=request.user.county_id).first()
+    workbook = credits.national_training_export(year=year, county=county, user=request.user, actor=request.user)
+    return xlsx_response(workbook, f"国内培训{year}.xlsx")
 
 
 # Registration 学分审核登记
