@@ -75,7 +75,7 @@ def test_tally_credits_writes_the_tally_sheet_in_the_countys_unit(world, tmp_pat
     assert "王五" not in by_name  # another county
 
 
-def _training(world, *, level=Level.COUNTY, modality=SubProject.Modality.CENTRALIZED, days=3, hours=D("12.5"), **kw):
+def _training(world, *, level=Level.COUNTY, modality=SubProject.Modality.CENTRALIZED, days=3, hours="12.5", **kw):
     start = dt.date(2026, 3, 1)
     program = ProgramFactory(county=world.county_x, year=2026, level=level, name=kw.pop("name", "县培"))
     return SubProjectFactory(
@@ -85,7 +85,7 @@ def _training(world, *, level=Level.COUNTY, modality=SubProject.Modality.CENTRAL
         modality=modality,
         start_date=start,
         end_date=start + dt.timedelta(days=days - 1),
-        hours=hours,
+        hours=D(hours),
         credit_category=kw.pop("category", CreditCategory.CENTRALIZED),
     )
 
