@@ -45,6 +45,7 @@ from .models import (
     CreditEntry,
     CreditRequirement,
     CreditTally,
+    RequirementExemption,
     RequirementMinimum,
     SchoolAttendance,
     SchoolProject,
@@ -665,3 +666,45 @@ def national_training_export(*, year: int, county: Region | None = None, user: A
         actor=actor if getattr(actor, "pk", None) else None,
     )
     return workbook
+
+
+# ---------------------------------------------------------------------------------------------
+# Group rules: exemptions
+
+
+ERR_EXEMPTION_EMPTY = "请至少填写一个免修条件（性别、年龄、学段或岗位）"
+
+
+@transaction.atomic
+def exemption_add(
+    *,
+    requirement: CreditRequirement,
+    gender: str = "",
+    min_age: int | None = None,
+    stage: str = "",
+    post: str = "",
+    category: Any = None,
+    actor: Any,
+) -> RequirementExemption:
+    """An exemption from `requirement` (or only from its minimum in `category`) for teachers matching
+    every condition given; age and gender come from the 身份证号 (the teacher's birth date and gender)."""
+    if not (gender or min_age is not None or stage or post):
+        raise ValidationError(ERR_EXEMPTION_EMPTY)
+    resolved = category_lookup(county=requirement.county, key=category) if category is not None else None
+    exemption = RequirementExemption(
+        requirement=requirement, gender=gender, min_age=min_age, stage=stage, post=post, category=resolved
+    )
+    exemption.full_clean()
+    exemption.save()
+    audit(
+        action="exemption_add",
+        obj=exemption,
+        actor=actor,
+        requirement=requirement.pk,
+        gender=gender,
+        min_age=min_age,
+        stage=stage,
+        post=post,
+        category=resolved.code if resolved else None,
+    )
+    return exemption

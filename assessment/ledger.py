@@ -24,6 +24,7 @@ from .models import (
     CreditTally,
     SchoolProject,
 )
+from .rules import exemption_sql, minimum_exemption_sql
 
 Source = CreditEntry.Source
 REBUILT_KINDS = (Source.ENROLMENT, Source.SCHOOL_SESSION, Source.HOME_VISIT, Source.MIGRATED)
@@ -90,8 +91,6 @@ def group_condition(requirement: CreditRequirement, year: int) -> tuple[str, lis
 
 def exemption_condition(requirement: CreditRequirement, year: int) -> tuple[str, list[Any]]:
     """SQL over `tt` that is true when one of the requirement's exemptions covers the teacher."""
-    from .rules import exemption_sql
-
     return exemption_sql(requirement=requirement, year=year)
 
 
@@ -117,6 +116,14 @@ def rule_case(requirements: list[CreditRequirement], year: int) -> tuple[str, st
         label_parts.append(clause + "%s")
         id_params += [*cond_params, *exempt_params, requirement.pk]
         label_params += [*cond_params, *exempt_params, requirement.rule_label]
+    # Exempt from every requirement of their group: no requirement, but the row says which exemption.
+    for requirement in requirements:
+        exempt, exempt_params = exemption_condition(requirement, year)
+        if exempt == "1 = 0":
+            continue
+        cond, cond_params = group_condition(requirement, year)
+        label_parts.append(f"WHEN ({cond}) AND ({exempt}) THEN %s")
+        label_params += [*cond_params, *exempt_params, f"{requirement.rule_label}（免修）"]
     return (
         "CASE " + " ".join(id_parts) + " ELSE NULL END",
         "CASE " + " ".join(label_parts) + " ELSE '' END",
@@ -214,7 +221,9 @@ gaps AS (
     FROM rules r
     JOIN assessment_creditrequirement q ON q.id = r.requirement_id
     JOIN assessment_requirementminimum m ON m.requirement_id = q.id
+    JOIN trainees_teacher tt ON tt.id = r.teacher_id
     LEFT JOIN per_cat p ON p.teacher_id = r.teacher_id AND p.category_id = m.category_id
+    WHERE NOT ({minimum_exempt})
     GROUP BY r.teacher_id
 ),
 measured AS (
@@ -279,6 +288,7 @@ def county_constants(*, county: Region, year: int) -> dict[str, Any]:
         "school_category": by_sub.get(SubProjectCategory.SCHOOL_BASED),
         "home_visit_category": settings.home_visit_category_id if settings else None,
         "rules": rule_case(requirements, year),
+        "minimum_exempt": minimum_exemption_sql(requirements=requirements, year=year),
     }
 
 
@@ -345,8 +355,13 @@ def rebuild_chunk(
         named = {k: constants[k] for k in ("year", "county", "now", "cat_c", "cat_o", "cat_s")}
         rule_id_sql = _named(rule_id, tuple(id_params), "rid_", named)
         rule_label_sql = _named(rule_label, tuple(label_params), "rlabel_", named)
+        exempt_sql = _named(constants["minimum_exempt"][0], tuple(constants["minimum_exempt"][1]), "mex_", named)
         sql = TALLY_SQL.format(
-            teachers=TEACHERS_TABLE, rule_id=rule_id_sql, rule_label=rule_label_sql, force="true" if force else "false"
+            teachers=TEACHERS_TABLE,
+            rule_id=rule_id_sql,
+            rule_label=rule_label_sql,
+            minimum_exempt=exempt_sql,
+            force="true" if force else "false",
         )
         cursor.execute(sql, named)
         return written, _rowcount(cursor)

@@ -110,6 +110,11 @@ class RequirementExemption(models.Model):
     carries; the next applicable requirement (if any) then applies."""
 
     requirement = models.ForeignKey(CreditRequirement, on_delete=models.CASCADE, related_name="exemptions")
+    # With a category: exempt from that category's minimum only (e.g. the 信息技术 hours); else from the
+    # whole requirement, and the next applicable one applies.
+    category = models.ForeignKey(
+        CountyCreditCategory, verbose_name=_("学分类别"), null=True, blank=True, on_delete=models.CASCADE
+    )
     gender = models.CharField(_("性别"), max_length=1, blank=True, choices=[("M", _("男")), ("F", _("女"))])
     min_age = models.PositiveSmallIntegerField(_("年龄不低于"), null=True, blank=True)
     stage = models.CharField(_("学段"), max_length=16, blank=True)
