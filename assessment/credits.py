@@ -27,6 +27,7 @@ from django.db.models import (
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce, Least
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from attendance.models import ATTENDED, AttendanceRecord
 from outreach.models import OnlineStudy
@@ -62,6 +63,7 @@ ERR_TEACHER_OTHER_SCHOOL = "只能记录本校教师的出勤"
 ERR_RECOGNISED_TOO_MANY = "认定学时不能超过活动学时"
 ERR_CATEGORY_UNKNOWN = "找不到学分类别：{name}"
 ERR_CATEGORY_IN_USE = "该子项目学分类别已对应“{name}”"
+ERR_EXEMPTION_EMPTY = "请至少填写一个免修条件（性别、年龄、学段或岗位）"
 
 HOURS = DecimalField(max_digits=9, decimal_places=1)
 ZERO = Decimal(0)
@@ -132,7 +134,7 @@ def category_lookup(*, county: Region, key: Any) -> CountyCreditCategory:
     for category in categories_ensure(county=county):
         if str(key).strip() in (category.code, category.name):
             return category
-    raise ValidationError(ERR_CATEGORY_UNKNOWN.format(name=key))
+    raise ValidationError(_(ERR_CATEGORY_UNKNOWN).format(name=key))
 
 
 @transaction.atomic
@@ -157,7 +159,7 @@ def category_save(
             .first()
         )
         if other is not None:
-            raise ValidationError({"subproject_category": ERR_CATEGORY_IN_USE.format(name=other.name)})
+            raise ValidationError({"subproject_category": _(ERR_CATEGORY_IN_USE).format(name=other.name)})
     category.name, category.hours_per_credit, category.subproject_category = name, hours_per_credit, subproject_category
     category.full_clean()
     category.save()
@@ -672,9 +674,6 @@ def national_training_export(*, year: int, county: Region | None = None, user: A
 # Group rules: exemptions
 
 
-ERR_EXEMPTION_EMPTY = "请至少填写一个免修条件（性别、年龄、学段或岗位）"
-
-
 @transaction.atomic
 def exemption_add(
     *,
@@ -689,7 +688,7 @@ def exemption_add(
     """An exemption from `requirement` (or only from its minimum in `category`) for teachers matching
     every condition given; age and gender come from the 身份证号 (the teacher's birth date and gender)."""
     if not (gender or min_age is not None or stage or post):
-        raise ValidationError(ERR_EXEMPTION_EMPTY)
+        raise ValidationError(_(ERR_EXEMPTION_EMPTY))
     resolved = category_lookup(county=requirement.county, key=category) if category is not None else None
     exemption = RequirementExemption(
         requirement=requirement, gender=gender, min_age=min_age, stage=stage, post=post, category=resolved

@@ -174,3 +174,33 @@ def national_training_workbook(*, enrolments: Any, year: int) -> Workbook:
 
     write_sheet(wb, "国内培训", NATIONAL_HEADERS, rows(), widths=[22, 10, 10, 10, 36, 24, 10, 14, 14])
     return wb
+
+
+def cycle_review_workbook(*, review: Any, results: Any, full_ids: bool) -> Workbook:
+    """周期核定 result: one sheet per school (达标, 结转, 宽限补修)."""
+    wb = new_workbook()
+    unit = review.get_unit_display()
+    by_school: dict[Any, list[Any]] = {}
+    for r in results:
+        by_school.setdefault(r.school, []).append(r)
+    for school, rows in by_school.items():
+        write_sheet(
+            wb,
+            school.name,
+            ["身份证号", "姓名", f"周期累计（{unit}）", f"要求（{unit}）", "达标", f"结转（{unit}）", "宽限补修至"],
+            (
+                [
+                    r.teacher.id_number if full_ids else r.teacher.masked_id_number,
+                    r.teacher.name,
+                    r.earned,
+                    review.total,
+                    "是" if r.met else "否",
+                    r.carried,
+                    review.grace_until.isoformat() if r.grace and review.grace_until else "",
+                ]
+                for r in rows
+            ),
+            caption=f"{school.name} {review.start_year}–{review.end_year} 周期继续教育核定结果",
+            widths=[22, 10, 14, 12, 6, 12, 14],
+        )
+    return wb

@@ -679,3 +679,67 @@ class AuditEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.action} {self.object_type}#{self.object_id}"
+
+
+class CycleReview(models.Model):
+    """周期核定: the county's decision over one cycle: 达标 per teacher, surplus carried forward within a cap,
+    宽限补修 with a deadline for those short; the cycle's ledger rows lock until a reopening (with reason)."""
+
+    class Status(models.TextChoices):
+        DONE = "done", _("已核定")
+        REOPENED = "reopened", _("已重新开放")
+
+    county = models.ForeignKey("trainees.Region", verbose_name=_("县区"), on_delete=models.PROTECT, related_name="+")
+    start_year = models.PositiveSmallIntegerField(_("起始年度"))
+    years = models.PositiveSmallIntegerField(_("周期年数"))
+    unit = models.CharField(_("单位"), max_length=8, choices=Unit.choices, default=Unit.HOURS)
+    total = models.DecimalField(_("周期总要求"), max_digits=7, decimal_places=1)
+    carry_cap = models.DecimalField(_("结转上限"), max_digits=7, decimal_places=1, default=0)
+    grace_until = models.DateField(_("补修截止日期"), null=True, blank=True)
+    status = models.CharField(_("状态"), max_length=10, choices=Status.choices, default=Status.DONE)
+    reopen_reason = models.CharField(_("重新开放原因"), max_length=200, blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    reviewed_at = models.DateTimeField(_("核定时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("周期核定")
+        verbose_name_plural = _("周期核定")
+        ordering = ["county", "-start_year"]
+        constraints = [
+            models.UniqueConstraint(fields=["county", "start_year"], name="cycle_review_once"),
+            models.CheckConstraint(condition=Q(carry_cap__gte=0), name="cycle_review_cap_non_negative"),
+            models.CheckConstraint(
+                condition=~Q(status="reopened") | ~Q(reopen_reason=""), name="cycle_review_reopen_reason"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.county_id} {self.start_year}+{self.years}"
+
+    @property
+    def end_year(self) -> int:
+        return self.start_year + self.years - 1
+
+
+class CycleResult(models.Model):
+    review = models.ForeignKey(CycleReview, on_delete=models.CASCADE, related_name="results")
+    teacher = models.ForeignKey("trainees.Teacher", on_delete=models.CASCADE, related_name="cycle_results")
+    school = models.ForeignKey("trainees.School", on_delete=models.PROTECT, related_name="+")
+    earned = models.DecimalField(_("周期累计"), max_digits=8, decimal_places=1)
+    met = models.BooleanField(_("达标"))
+    carried = models.DecimalField(_("结转"), max_digits=7, decimal_places=1, default=0)
+    grace = models.BooleanField(_("宽限补修"), default=False)
+
+    class Meta:
+        verbose_name = _("周期核定结果")
+        verbose_name_plural = _("周期核定结果")
+        ordering = ["review", "school", "teacher"]
+        constraints = [
+            models.UniqueConstraint(fields=["review", "teacher"], name="cycle_result_once"),
+            models.CheckConstraint(condition=~Q(met=True, grace=True), name="cycle_result_grace_only_if_short"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.teacher_id}: {self.earned} {self.met}"

@@ -434,3 +434,7 @@ def national_trainings(*, year: int, county: Region | None = None, user: Any = N
         )
         .order_by("teacher__school__code", "teacher__name", "teacher_id", "subproject__start_date", "pk")
     )
+
+
+def cycle_results(*, review: Any) -> QuerySet[Any]:
+    return review.results.select_related("teacher", "school").order_by("school__code", "teacher__name", "pk")
