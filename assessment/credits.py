@@ -1,6 +1,6 @@
 """Continuing-education credit: the rules that turn records into hours, and the yearly tally."""
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
@@ -27,23 +27,32 @@ from django.db.models import (
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce, Least
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from attendance.models import ATTENDED, AttendanceRecord
 from outreach.models import OnlineStudy
 from programs.models import CreditCategory, Enrolment
 from trainees.models import Region, School, Teacher
 
+from . import ledger
 from .audit import audit
 from .models import (
     PASSING_GRADES,
     AssessmentScheme,
+    AuditEntry,
+    CountyCreditCategory,
     CountyCreditSettings,
+    CreditCycle,
+    CreditEntry,
     CreditRequirement,
     CreditTally,
+    RequirementExemption,
+    RequirementMinimum,
     SchoolAttendance,
     SchoolProject,
     SchoolSession,
     TallyRun,
+    Unit,
 )
 
 ERR_PROJECT_NOT_APPROVED = "该校本研修项目尚未核准，不能记录活动"
@@ -52,6 +61,9 @@ ERR_PROJECT_NOT_RECOGNISABLE = "只有已核准的项目才能认定学时"
 ERR_REASON_REQUIRED = "请填写原因"
 ERR_TEACHER_OTHER_SCHOOL = "只能记录本校教师的出勤"
 ERR_RECOGNISED_TOO_MANY = "认定学时不能超过活动学时"
+ERR_CATEGORY_UNKNOWN = "找不到学分类别：{name}"
+ERR_CATEGORY_IN_USE = "该子项目学分类别已对应“{name}”"
+ERR_EXEMPTION_EMPTY = "请至少填写一个免修条件（性别、年龄、学段或岗位）"
 
 HOURS = DecimalField(max_digits=9, decimal_places=1)
 ZERO = Decimal(0)
@@ -76,12 +88,83 @@ def credit_settings_for(county: Region) -> CountyCreditSettings:
 
 @transaction.atomic
 def credit_settings_save(*, county: Region, hours_per_credit: Decimal, mode: str, actor: Any) -> CountyCreditSettings:
+    """The county-wide conversion and mode; categories still on the old county rate follow the new one."""
     settings, _created = CountyCreditSettings.objects.get_or_create(county=county)
+    previous = settings.hours_per_credit
     settings.hours_per_credit, settings.mode = hours_per_credit, mode
     settings.full_clean()
     settings.save(update_fields=["hours_per_credit", "mode", "updated_at"])
+    categories_ensure(county=county)
+    CountyCreditCategory.objects.filter(county=county, hours_per_credit=previous).update(
+        hours_per_credit=hours_per_credit
+    )
     audit(action="credit_settings_save", obj=settings, actor=actor, hours_per_credit=hours_per_credit, mode=mode)
     return settings
+
+
+# The default categories (code, name, the sub-project 学分类别 they take); a county may add and rename.
+DEFAULT_CATEGORIES = (
+    ("centralized", "集中培训", CreditCategory.CENTRALIZED),
+    ("online", "网络研修", CreditCategory.ONLINE),
+    ("school_based", "校本研修", CreditCategory.SCHOOL_BASED),
+    ("self_study", "自主研修", ""),
+)
+
+
+def categories_ensure(*, county: Region) -> list[CountyCreditCategory]:
+    """The county's categories, creating the four defaults (at the county's rate) the first time."""
+    found = list(CountyCreditCategory.objects.filter(county=county).order_by("order", "pk"))
+    if found:
+        return found
+    rate = credit_settings_for(county).hours_per_credit
+    with transaction.atomic():
+        for order, (code, name, sub) in enumerate(DEFAULT_CATEGORIES, start=1):
+            CountyCreditCategory.objects.get_or_create(
+                county=county,
+                code=code,
+                defaults={"name": name, "hours_per_credit": rate, "subproject_category": sub, "order": order},
+            )
+    return list(CountyCreditCategory.objects.filter(county=county).order_by("order", "pk"))
+
+
+def category_lookup(*, county: Region, key: Any) -> CountyCreditCategory:
+    """A category by instance, code or name (the command line names them in Chinese)."""
+    if isinstance(key, CountyCreditCategory):
+        return key
+    for category in categories_ensure(county=county):
+        if str(key).strip() in (category.code, category.name):
+            return category
+    raise ValidationError(_(ERR_CATEGORY_UNKNOWN).format(name=key))
+
+
+@transaction.atomic
+def category_save(
+    *,
+    county: Region,
+    code: str,
+    name: str,
+    hours_per_credit: Decimal,
+    subproject_category: str = "",
+    actor: Any,
+) -> CountyCreditCategory:
+    """Add or change a category (by code). Takes effect on the next rebuild of the ledger."""
+    categories_ensure(county=county)
+    category = CountyCreditCategory.objects.filter(county=county, code=code).first() or CountyCreditCategory(
+        county=county, code=code, order=CountyCreditCategory.objects.filter(county=county).count() + 1
+    )
+    if subproject_category:
+        other = (
+            CountyCreditCategory.objects.filter(county=county, subproject_category=subproject_category)
+            .exclude(pk=category.pk)
+            .first()
+        )
+        if other is not None:
+            raise ValidationError({"subproject_category": _(ERR_CATEGORY_IN_USE).format(name=other.name)})
+    category.name, category.hours_per_credit, category.subproject_category = name, hours_per_credit, subproject_category
+    category.full_clean()
+    category.save()
+    audit(action="category_save", obj=category, actor=actor, code=code, name=name, rate=hours_per_credit)
+    return category
 
 
 @transaction.atomic
@@ -89,23 +172,92 @@ def requirement_save(
     *,
     county: Region,
     year: int,
-    total_hours: Decimal,
-    min_centralized: Decimal = ZERO,
-    min_online: Decimal = ZERO,
-    min_school_based: Decimal = ZERO,
-    cycle_total_hours: Decimal = Decimal(360),
+    total: Decimal,
+    unit: str = Unit.HOURS,
+    group: str = CreditRequirement.Group.ALL,
+    new_within_years: int = 3,
+    minimums: Mapping[Any, Decimal] | None = None,
+    rates: Mapping[Any, Decimal] | None = None,
     actor: Any,
 ) -> CreditRequirement:
-    requirement = CreditRequirement.objects.filter(county=county, year=year).first() or CreditRequirement(
-        county=county, year=year
+    """A year's requirement for a group: the total and per-category minimums in `unit` (学时 or 学分).
+    `rates` sets categories' 学时 per 学分 at the same time (the command line's --hours-per-credit)."""
+    for key, rate in (rates or {}).items():
+        category = category_lookup(county=county, key=key)
+        category.hours_per_credit = rate
+        category.full_clean()
+        category.save(update_fields=["hours_per_credit"])
+    requirement = CreditRequirement.objects.filter(county=county, year=year, group=group).first() or CreditRequirement(
+        county=county, year=year, group=group
     )
-    requirement.total_hours = total_hours
-    requirement.min_centralized, requirement.min_online = min_centralized, min_online
-    requirement.min_school_based, requirement.cycle_total_hours = min_school_based, cycle_total_hours
+    requirement.total_hours, requirement.unit, requirement.new_within_years = total, unit, new_within_years
     requirement.full_clean()
     requirement.save()
-    audit(action="requirement_save", obj=requirement, actor=actor, year=year, total_hours=total_hours)
+    resolved = {category_lookup(county=county, key=k): v for k, v in (minimums or {}).items()}
+    requirement.minimums.exclude(category__in=list(resolved)).delete()
+    for category, minimum in resolved.items():
+        RequirementMinimum.objects.update_or_create(
+            requirement=requirement, category=category, defaults={"minimum": minimum}
+        )
+    for row in requirement.minimums.all():
+        row.full_clean()
+    audit(
+        action="requirement_save",
+        obj=requirement,
+        actor=actor,
+        year=year,
+        group=group,
+        unit=unit,
+        total=total,
+        minimums={c.code: v for c, v in resolved.items()},
+        rates={str(k): v for k, v in (rates or {}).items()},
+    )
     return requirement
+
+
+@transaction.atomic
+def cycle_save(
+    *,
+    county: Region,
+    start_year: int,
+    years: int = 5,
+    unit: str = Unit.HOURS,
+    total: Decimal = Decimal(360),
+    actor: Any,
+) -> CreditCycle:
+    cycle = CreditCycle.objects.filter(county=county, start_year=start_year).first() or CreditCycle(
+        county=county, start_year=start_year
+    )
+    cycle.years, cycle.unit, cycle.total = years, unit, total
+    cycle.full_clean()
+    cycle.save()
+    audit(action="cycle_save", obj=cycle, actor=actor, start_year=start_year, years=years, total=total, unit=unit)
+    return cycle
+
+
+def cycle_for(*, county_id: int, year: int) -> CreditCycle:
+    """The county's cycle containing `year`. Past its last defined cycle, cycles of the same length follow
+    on; with none defined, the national five-year cycles of 360 学时 aligned with the five-year plans
+    (2021–2025, 2026–2030, …)."""
+    return cycle_of(list(CreditCycle.objects.filter(county_id=county_id)), county_id=county_id, year=year)
+
+
+def cycle_of(defined_cycles: list[CreditCycle], *, county_id: int, year: int) -> CreditCycle:
+    """`cycle_for` over the county's cycles already read."""
+    started = [c for c in defined_cycles if c.start_year <= year]
+    defined = max(started, key=lambda c: c.start_year) if started else None
+    if defined is not None and year <= defined.end_year:
+        return defined
+    if defined is None:
+        start = year - (year - DEFAULT_CYCLE_ANCHOR) % 5
+        return CreditCycle(county_id=county_id, start_year=start, years=5, total=Decimal(360))
+    start = defined.start_year + (year - defined.start_year) // defined.years * defined.years
+    return CreditCycle(
+        county_id=county_id, start_year=start, years=defined.years, unit=defined.unit, total=defined.total
+    )
+
+
+DEFAULT_CYCLE_ANCHOR = 2021
 
 
 # ---------------------------------------------------------------------------------------------
@@ -178,6 +330,9 @@ def school_project_recognise(
     project.status, project.decided_by = SchoolProject.Status.RECOGNISED, actor
     project.save(update_fields=["status", "decided_by", "updated_at"])
     audit(action="school_project_recognise", obj=project, actor=actor, recognised=recognised)
+    # The attendees' 校本 rows enter the ledger now, not at the next full rebuild.
+    attendees = SchoolAttendance.objects.filter(session__project=project).values_list("teacher_id", flat=True)
+    ledger_refresh(teacher_ids=attendees, years=[project.year])
     return project
 
 
@@ -229,36 +384,18 @@ def earning_enrolments(*, year: int) -> QuerySet[Enrolment]:
 
 
 # ---------------------------------------------------------------------------------------------
-# The tally
+# The tally: a full rebuild of a year's ledger, then a GROUP BY over it (see ledger.py)
 
 
 @dataclass
 class TallyOutcome:
     teachers: int = 0
-    written: int = 0
+    written: int = 0  # tally rows
+    ledger_written: int = 0  # ledger rows inserted, changed or deleted
 
 
 def _q(value: Decimal, step: Decimal = TENTH) -> Decimal:
     return Decimal(value).quantize(step, rounding=ROUND_HALF_UP)
-
-
-def assess_against(requirement: CreditRequirement | None, hours: dict[str, Decimal]) -> tuple[bool, Decimal]:
-    """达标 and the shortfall: the hours still needed to reach both the total and every category minimum."""
-    if requirement is None:
-        return True, ZERO
-    total = hours["centralized_hours"] + hours["online_hours"] + hours["school_based_hours"]
-    by_category = (
-        max(requirement.min_centralized - hours["centralized_hours"], ZERO)
-        + max(requirement.min_online - hours["online_hours"], ZERO)
-        + max(requirement.min_school_based - hours["school_based_hours"], ZERO)
-    )
-    shortfall = max(requirement.total_hours - total, by_category, ZERO)
-    return shortfall == 0, _q(shortfall)
-
-
-def _sql(qs: QuerySet) -> tuple[str, tuple]:
-    sql, params = qs.order_by().query.sql_with_params()
-    return sql, tuple(params)
 
 
 TALLY_FIELDS = (
@@ -269,86 +406,11 @@ TALLY_FIELDS = (
     "credits",
     "met",
     "shortfall_hours",
+    "rule",
 )
 CHUNK_TEACHERS = 10_000
-
-# One statement per chunk of teachers. The row sources are ORM querysets compiled to SQL (the same
-# eligibility and scoping rules as everywhere else); the statement sums them per teacher and category,
-# caps proportional hours per enrolment, compares with the requirement and upserts. A row is only
-# rewritten when a value changed, and never when it is locked (approved or corrected).
-# Portable between PostgreSQL and SQLite (local development): CASE instead of LEAST/GREATEST, no
-# LATERAL, a CTE column list instead of a derived-table alias list, "WHERE true" before ON CONFLICT.
-TALLY_SQL = """
-WITH earn (id, teacher_id, category, hours, online, mode) AS ({earn}),
-attended (enrolment_id, hours) AS ({attended}),
-school_based (teacher_id, hours) AS ({school_based}),
-teachers (id, school_id) AS ({teachers}),
-earned AS (
-    SELECT e.teacher_id, e.category,
-        CASE WHEN e.mode = 'proportional'
-                AND COALESCE(a.hours, 0) + COALESCE(e.online, 0) < e.hours
-            THEN COALESCE(a.hours, 0) + COALESCE(e.online, 0) ELSE e.hours END AS h
-    FROM earn e LEFT JOIN attended a ON a.enrolment_id = e.id
-),
-per_teacher AS (
-    SELECT teacher_id,
-        SUM(CASE WHEN category = 'centralized' THEN h ELSE 0 END) AS c,
-        SUM(CASE WHEN category = 'online' THEN h ELSE 0 END) AS o,
-        SUM(CASE WHEN category = 'school_based' THEN h ELSE 0 END) AS s
-    FROM earned GROUP BY teacher_id
-),
-hours AS (
-    SELECT t.id AS teacher_id, t.school_id,
-        ROUND(COALESCE(p.c, 0), 1) AS c, ROUND(COALESCE(p.o, 0), 1) AS o,
-        ROUND(COALESCE(p.s, 0) + COALESCE(sb.hours, 0), 1) AS s
-    FROM teachers t
-    LEFT JOIN per_teacher p ON p.teacher_id = t.id
-    LEFT JOIN school_based sb ON sb.teacher_id = t.id
-),
-gaps AS (
-    SELECT h.*, h.c + h.o + h.s AS total,
-        CAST(%(req_total)s AS NUMERIC) - (h.c + h.o + h.s) AS total_gap,
-        CASE WHEN CAST(%(req_c)s AS NUMERIC) > h.c THEN CAST(%(req_c)s AS NUMERIC) - h.c ELSE 0 END
-        + CASE WHEN CAST(%(req_o)s AS NUMERIC) > h.o THEN CAST(%(req_o)s AS NUMERIC) - h.o ELSE 0 END
-        + CASE WHEN CAST(%(req_s)s AS NUMERIC) > h.s THEN CAST(%(req_s)s AS NUMERIC) - h.s ELSE 0 END AS category_gap
-    FROM hours h
-),
-assessed AS (
-    SELECT g.*, CASE WHEN NOT %(has_req)s THEN 0
-        WHEN g.total_gap > g.category_gap THEN g.total_gap ELSE g.category_gap END AS shortfall
-    FROM gaps g
-)
-INSERT INTO assessment_credittally AS old (teacher_id, year, county_id, school_id, centralized_hours, online_hours,
-    school_based_hours, total_hours, credits, met, shortfall_hours, computed_at, locked)
-SELECT teacher_id, %(year)s, %(county)s, school_id, c, o, s, total, ROUND((total * 1.0) / CAST(%(per_credit)s AS NUMERIC), 2),
-    shortfall = 0, ROUND(shortfall, 1), %(now)s, false
-FROM assessed WHERE true
-ON CONFLICT (teacher_id, year) DO UPDATE SET
-    county_id = excluded.county_id, school_id = excluded.school_id,
-    centralized_hours = excluded.centralized_hours, online_hours = excluded.online_hours,
-    school_based_hours = excluded.school_based_hours, total_hours = excluded.total_hours,
-    credits = excluded.credits, met = excluded.met, shortfall_hours = excluded.shortfall_hours,
-    computed_at = excluded.computed_at
-WHERE NOT old.locked AND (old.county_id IS DISTINCT FROM excluded.county_id
-    OR old.school_id IS DISTINCT FROM excluded.school_id
-    OR old.centralized_hours IS DISTINCT FROM excluded.centralized_hours
-    OR old.online_hours IS DISTINCT FROM excluded.online_hours
-    OR old.school_based_hours IS DISTINCT FROM excluded.school_based_hours
-    OR old.credits IS DISTINCT FROM excluded.credits
-    OR old.met IS DISTINCT FROM excluded.met
-    OR old.shortfall_hours IS DISTINCT FROM excluded.shortfall_hours)
-"""
-
-
-def _named(sql: str, params: tuple, prefix: str, named: dict[str, Any]) -> str:
-    """Turn a compiled queryset's positional placeholders into named ones (one statement mixes several)."""
-    parts = sql.replace("%%", "\x00").split("%s")
-    out = [parts[0]]
-    for index, part in enumerate(parts[1:]):
-        key = f"{prefix}{index}"
-        named[key] = params[index]
-        out.append(f"%({key})s{part}")
-    return "".join(out).replace("\x00", "%%")
+ATTENDED_TABLE = "assessment_tally_attended"
+CHANGED_TABLE = "assessment_tally_changed"
 
 
 def changed_teachers(*, year: int, since: Any) -> QuerySet[Teacher]:
@@ -362,59 +424,12 @@ def changed_teachers(*, year: int, since: Any) -> QuerySet[Teacher]:
         AttendanceRecord.objects.filter(updated_at__gte=since).values("enrolment__teacher"),
         OnlineStudy.objects.filter(imported_at__gte=since).values("enrolment__teacher"),
         SchoolAttendance.objects.filter(session__project__updated_at__gte=since).values("teacher"),
+        CreditEntry.objects.filter(year=year, updated_at__gte=since).values("teacher"),
     ]
     changed = Q(updated_at__gte=since) | ~Q(pk__in=CreditTally.objects.filter(year=year).values("teacher"))
     for source in sources:
         changed |= Q(pk__in=source)
     return Teacher.objects.filter(changed)
-
-
-def _tally_chunk(
-    *, year: int, county: Region, lo: int, hi: int, constants: dict[str, Any], changed_only: bool = False
-) -> int:
-    earn = earning_enrolments(year=year).filter(teacher__school__county=county, teacher__gte=lo, teacher__lte=hi)
-    earn = earn.values_list(
-        "pk",
-        "teacher_id",
-        "subproject__credit_category",
-        "subproject__hours",
-        "online_study__online_hours",
-        "subproject__program__county__credit_settings__mode",
-    )
-    school_based = (
-        SchoolAttendance.objects.filter(
-            session__project__year=year,
-            session__project__status=SchoolProject.Status.RECOGNISED,
-            teacher__school__county=county,
-            teacher__gte=lo,
-            teacher__lte=hi,
-        )
-        .values("teacher_id")
-        .annotate(h=Sum("session__recognised_hours"))
-        .values_list("teacher_id", "h")
-    )
-    teachers = Teacher.objects.filter(school__county=county, pk__range=(lo, hi))
-    if changed_only:
-        teachers = teachers.filter(pk__in=_changed_only())
-    teachers = teachers.values_list("pk", "school_id")
-    named: dict[str, Any] = dict(constants)
-    pieces = {
-        name: _named(*_sql(qs), f"{name}_", named)
-        for name, qs in (("earn", earn), ("school_based", school_based), ("teachers", teachers))
-    }
-    pieces["attended"] = f"SELECT enrolment_id, hours FROM {ATTENDED_TABLE}"
-    with connection.cursor() as cursor:
-        cursor.execute(TALLY_SQL.format(**pieces), named)
-        if cursor.rowcount >= 0:
-            return cursor.rowcount
-        cursor.execute("SELECT changes()")  # SQLite's driver reports no row count for WITH … INSERT
-        return cursor.fetchone()[0]
-
-
-ATTENDED_TABLE = "assessment_tally_attended"
-
-
-CHANGED_TABLE = "assessment_tally_changed"
 
 
 def _analyze(cursor: Any, table: str) -> None:
@@ -423,13 +438,13 @@ def _analyze(cursor: Any, table: str) -> None:
         cursor.execute(f"ANALYZE {table}")
 
 
-def _collect_changed_teachers(*, year: int, since: Any) -> None:
-    """The changed teachers, found once per run (not once per chunk) into a temporary table."""
-    sql, params = _sql(changed_teachers(year=year, since=since).values_list("pk"))
+def _collect_teachers(sql: str, params: tuple) -> None:
+    """The teachers to recompute (changed ones, or those a service names), once per run."""
     with connection.cursor() as cursor:
         cursor.execute(f"DROP TABLE IF EXISTS {CHANGED_TABLE}")
         cursor.execute(f"CREATE TEMPORARY TABLE {CHANGED_TABLE} (teacher_id bigint PRIMARY KEY)")
-        cursor.execute(f"INSERT INTO {CHANGED_TABLE} (teacher_id) {sql}", params)
+        if sql:
+            cursor.execute(f"INSERT INTO {CHANGED_TABLE} (teacher_id) {sql}", params)
         _analyze(cursor, CHANGED_TABLE)
 
 
@@ -478,23 +493,18 @@ def _drop_work_tables() -> None:
         with connection.cursor() as cursor:
             for table in (ATTENDED_TABLE, CHANGED_TABLE):
                 cursor.execute(f"DROP TABLE IF EXISTS {table}")
+            ledger.drop_work_tables(cursor)
+
+
+def _sql(qs: QuerySet) -> tuple[str, tuple]:
+    sql, params = qs.order_by().query.sql_with_params()
+    return sql, tuple(params)
 
 
 def _tally_county(
-    *, year: int, county: Region, report: Callable[[int, int], None], changed_only: bool = False
+    *, year: int, county: Region, report: Callable[[int, int], None], filtered: bool = False, force: bool = False
 ) -> TallyOutcome:
-    requirement = CreditRequirement.objects.filter(county=county, year=year).first()
-    constants = {
-        "year": year,
-        "county": county.pk,
-        "per_credit": credit_settings_for(county).hours_per_credit,
-        "now": timezone.now(),
-        "has_req": requirement is not None,
-        "req_total": requirement.total_hours if requirement else ZERO,
-        "req_c": requirement.min_centralized if requirement else ZERO,
-        "req_o": requirement.min_online if requirement else ZERO,
-        "req_s": requirement.min_school_based if requirement else ZERO,
-    }
+    constants = ledger.county_constants(county=county, year=year)
     ids = Teacher.objects.filter(school__county=county).aggregate(lo=Min("pk"), hi=Max("pk"), n=Count("pk"))
     outcome = TallyOutcome(teachers=ids["n"])
     if not ids["n"]:
@@ -503,9 +513,23 @@ def _tally_county(
     span = ids["hi"] - ids["lo"] + 1
     for lo in range(ids["lo"], ids["hi"] + 1, CHUNK_TEACHERS):
         hi = min(lo + CHUNK_TEACHERS - 1, ids["hi"])
-        outcome.written += _tally_chunk(
-            year=year, county=county, lo=lo, hi=hi, constants=constants, changed_only=changed_only
+        teachers = Teacher.objects.filter(school__county=county, pk__range=(lo, hi))
+        if filtered:
+            teachers = teachers.filter(pk__in=_changed_only())
+        earn = earning_enrolments(year=year).filter(teacher__school__county=county, teacher__gte=lo, teacher__lte=hi)
+        earn = earn.values_list(
+            "pk",
+            "teacher_id",
+            "subproject__credit_category",
+            "subproject__hours",
+            "online_study__online_hours",
+            "subproject__program__county__credit_settings__mode",
+            "subproject__program__name",
+            "subproject__name",
         )
+        ledger_rows, tally_rows = ledger.rebuild_chunk(teachers=teachers, earn=earn, constants=constants, force=force)
+        outcome.ledger_written += ledger_rows
+        outcome.written += tally_rows
         report(hi - ids["lo"] + 1, span)
     return outcome
 
@@ -523,28 +547,38 @@ def tally_credits(
     county: Region | None = None,
     progress: Callable[[int], None] | None = None,
     changed_since: Any = None,
+    teacher_ids: Iterable[int] | None = None,
+    force: bool = False,
 ) -> TallyOutcome:
-    """Compute every teacher's hours per category, credits and 达标 for `year` into CreditTally.
+    """Rebuild the ledger of `year` from the records, then every teacher's tally (hours per category,
+    credits, 达标, the rule that applied) from the ledger.
 
-    Sums are taken in the database; only rows whose values changed are written, locked (approved or
-    corrected) rows are left alone, so a second run over the same records writes nothing. With
-    `changed_since`, only teachers with stamped changes since then are recomputed, unless a county's
-    settings or requirement changed, which affects everyone."""
-    counties = (
-        [county]
-        if county is not None
-        else list(Region.objects.filter(level=Region.Level.COUNTY, schools__isnull=False).distinct().order_by("pk"))
-    )
+    Idempotent: only changed rows are written, so a second run over the same records writes nothing;
+    locked rows (registration submitted or approved, a reviewed cycle) are left alone. With
+    `changed_since`, only teachers with stamped changes since then are redone, unless a county's
+    settings or requirement changed; with `teacher_ids`, only those (a service's own write)."""
+    if county is not None:
+        counties = [county]
+    elif teacher_ids is not None:
+        counties = list(Region.objects.filter(schools__teachers__in=list(teacher_ids)).distinct().order_by("pk"))
+    else:
+        counties = list(
+            Region.objects.filter(level=Region.Level.COUNTY, schools__isnull=False).distinct().order_by("pk")
+        )
     outcome = TallyOutcome()
-    # Each chunk is one statement, committed on its own: progress written meanwhile is visible, and a
-    # rerun after a failure simply redoes the remaining chunks.
     since = changed_since
     if since is not None and any(_rules_changed_since(year=year, county=c, since=since) for c in counties):
         since = None  # a county's settings or requirement changed: everyone's figures may change
+    filtered = since is not None or teacher_ids is not None
     try:
-        if since is not None:
-            _collect_changed_teachers(year=year, since=since)
-        _collect_attended_hours(year=year, changed_only=since is not None)
+        with connection.cursor() as cursor:
+            ledger.create_work_tables(cursor)
+        if teacher_ids is not None:
+            ids = sorted({int(i) for i in teacher_ids})
+            _collect_teachers(*_sql(Teacher.objects.filter(pk__in=ids).values_list("pk")) if ids else ("", ()))
+        elif since is not None:
+            _collect_teachers(*_sql(changed_teachers(year=year, since=since).values_list("pk")))
+        _collect_attended_hours(year=year, changed_only=filtered)
         for number, current in enumerate(counties):
 
             def report(done: int, total: int, number: int = number) -> None:
@@ -552,14 +586,23 @@ def tally_credits(
                     share = (number + (done / total if total else 1)) / len(counties)
                     progress(min(100, int(share * 100)))
 
-            part = _tally_county(year=year, county=current, report=report, changed_only=since is not None)
+            part = _tally_county(year=year, county=current, report=report, filtered=filtered, force=force)
             outcome.teachers += part.teachers
             outcome.written += part.written
+            outcome.ledger_written += part.ledger_written
     finally:
         _drop_work_tables()
     if progress is not None:
         progress(100)
     return outcome
+
+
+def ledger_refresh(*, teacher_ids: Iterable[int], years: Iterable[int], force: bool = False) -> int:
+    """Bring the ledger and tallies of these teachers up to date after a service changed their records."""
+    ids = sorted({int(i) for i in teacher_ids})
+    if not ids:
+        return 0
+    return sum(tally_credits(year=y, teacher_ids=ids, force=force).ledger_written for y in sorted(set(years)))
 
 
 def tally_run_create(*, year: int, county: Region | None, actor: Any, changed_only: bool = False) -> TallyRun:
@@ -604,3 +647,63 @@ def tally_run_execute(*, run: TallyRun, echo: Callable[[int], None] | None = Non
     )
     run.refresh_from_db()
     return run
+
+
+# ---------------------------------------------------------------------------------------------
+# Exports that leave the county: audited
+
+
+def national_training_export(*, year: int, county: Region | None = None, user: Any = None, actor: Any) -> Any:
+    """The national system's 国内培训 workbook for `year` (a county, or what `user` may see), audited."""
+    from .exports import national_training_workbook
+    from .selectors import national_trainings
+
+    enrolments = national_trainings(year=year, county=county, user=user)
+    workbook = national_training_workbook(enrolments=enrolments, year=year)
+    AuditEntry.objects.create(
+        action="national_training_export",
+        object_type="NationalTraining",
+        object_id=str(year),
+        detail={"year": year, "county": county.name if county else None, "rows": enrolments.count()},
+        actor=actor if getattr(actor, "pk", None) else None,
+    )
+    return workbook
+
+
+# ---------------------------------------------------------------------------------------------
+# Group rules: exemptions
+
+
+@transaction.atomic
+def exemption_add(
+    *,
+    requirement: CreditRequirement,
+    gender: str = "",
+    min_age: int | None = None,
+    stage: str = "",
+    post: str = "",
+    category: Any = None,
+    actor: Any,
+) -> RequirementExemption:
+    """An exemption from `requirement` (or only from its minimum in `category`) for teachers matching
+    every condition given; age and gender come from the 身份证号 (the teacher's birth date and gender)."""
+    if not (gender or min_age is not None or stage or post):
+        raise ValidationError(_(ERR_EXEMPTION_EMPTY))
+    resolved = category_lookup(county=requirement.county, key=category) if category is not None else None
+    exemption = RequirementExemption(
+        requirement=requirement, gender=gender, min_age=min_age, stage=stage, post=post, category=resolved
+    )
+    exemption.full_clean()
+    exemption.save()
+    audit(
+        action="exemption_add",
+        obj=exemption,
+        actor=actor,
+        requirement=requirement.pk,
+        gender=gender,
+        min_age=min_age,
+        stage=stage,
+        post=post,
+        category=resolved.code if resolved else None,
+    )
+    return exemption

@@ -14,6 +14,7 @@ from trainees.models import Region, School, Teacher
 
 from .credits import (
     credit_settings_save,
+    cycle_save,
     requirement_save,
     school_project_decide,
     school_project_recognise,
@@ -98,15 +99,9 @@ def load_assessment(
     load_scheme(subproject=summer, rng=rng, staff=staff)
     credit_settings_save(county=county, hours_per_credit=Decimal(10), mode=CountyCreditSettings.Mode.FULL, actor=staff)
     # 36 学时 a year, 12 of them in 集中培训 from this year on: reachable with one training plus 校本研修.
-    for y, min_centralized in ((year - 1, Decimal(0)), (year, Decimal(12))):
-        requirement_save(
-            county=county,
-            year=y,
-            total_hours=Decimal(36),
-            min_centralized=min_centralized,
-            cycle_total_hours=Decimal(360),
-            actor=staff,
-        )
+    for y, minimums in ((year - 1, {}), (year, {"centralized": Decimal(12)})):
+        requirement_save(county=county, year=y, total=Decimal(36), minimums=minimums, actor=staff)
+    cycle_save(county=county, start_year=year - 1, years=5, total=Decimal(360), actor=staff)
     load_school_project(school=schools[0], year=year, coord=coord1, staff=staff, rng=rng)
     for y in (year - 1, year):
         tally_credits(year=y, county=county)

@@ -3,7 +3,9 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from .models import SURVEY_QUESTIONS, AssessmentScheme, Component, CountyCreditSettings, CreditRequirement
+from programs.models import CreditCategory as SubProjectCategory
+
+from .models import SURVEY_QUESTIONS, AssessmentScheme, Component, CountyCreditSettings, CreditRequirement, Unit
 from .scoring import ScoreRow
 
 RATING_CHOICES = [(i, str(i)) for i in range(5, 0, -1)]
@@ -56,13 +58,56 @@ class CreditSettingsForm(forms.ModelForm):
         fields = ["hours_per_credit", "mode"]
 
 
-class RequirementForm(forms.ModelForm):
-    class Meta:
-        model = CreditRequirement
-        fields = ["year", "total_hours", "min_centralized", "min_online", "min_school_based", "cycle_total_hours"]
+class RequirementForm(forms.Form):
+    """A year's requirement (for a group): total and one minimum per county category, in one unit."""
 
-    def validate_unique(self):
-        """The service updates an existing year; no uniqueness error here."""
+    year = forms.IntegerField(label=_("年度"), min_value=2000, max_value=2100)
+    group = forms.ChoiceField(label=_("适用对象"), choices=CreditRequirement.Group.choices)
+    new_within_years = forms.IntegerField(label=_("新教师入职年限"), min_value=0, max_value=10, initial=3)
+    unit = forms.ChoiceField(label=_("单位"), choices=Unit.choices)
+    total = forms.DecimalField(label=_("年度总要求"), min_value=0, max_digits=6, decimal_places=1)
+
+    def __init__(self, *args, categories=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.categories = list(categories)
+        for category in self.categories:
+            self.fields[f"min_{category.pk}"] = forms.DecimalField(
+                label=_("%(name)s最低") % {"name": category.name},
+                min_value=0,
+                max_digits=6,
+                decimal_places=1,
+                required=False,
+            )
+
+    def minimums(self) -> dict[Any, Any]:
+        return {c: self.cleaned_data[f"min_{c.pk}"] for c in self.categories if self.cleaned_data.get(f"min_{c.pk}")}
+
+    def service_kwargs(self) -> dict[str, Any]:
+        data = self.cleaned_data
+        return {
+            "year": data["year"],
+            "group": data["group"],
+            "new_within_years": data["new_within_years"],
+            "unit": data["unit"],
+            "total": data["total"],
+            "minimums": self.minimums(),
+        }
+
+
+class CategoryForm(forms.Form):
+    code = forms.SlugField(label=_("代码"), max_length=32)
+    name = forms.CharField(label=_("类别名称"), max_length=32)
+    hours_per_credit = forms.DecimalField(label=_("每学分学时数"), min_value=0.1, max_digits=5, decimal_places=1)
+    subproject_category = forms.ChoiceField(
+        label=_("对应子项目学分类别"), choices=[("", "—"), *SubProjectCategory.choices], required=False
+    )
+
+
+class CycleForm(forms.Form):
+    start_year = forms.IntegerField(label=_("起始年度"), min_value=2000, max_value=2100)
+    years = forms.IntegerField(label=_("周期年数"), min_value=1, max_value=10, initial=5)
+    unit = forms.ChoiceField(label=_("单位"), choices=Unit.choices)
+    total = forms.DecimalField(label=_("周期总要求"), min_value=0, max_digits=7, decimal_places=1, initial=360)
 
 
 class SchoolProjectForm(forms.Form):
@@ -90,10 +135,30 @@ class ReasonForm(forms.Form):
 
 
 class CorrectionForm(forms.Form):
-    centralized_hours = forms.DecimalField(label=_("集中培训学时"), min_value=0, max_digits=7, decimal_places=1)
-    online_hours = forms.DecimalField(label=_("网络培训学时"), min_value=0, max_digits=7, decimal_places=1)
-    school_based_hours = forms.DecimalField(label=_("校本研训学时"), min_value=0, max_digits=7, decimal_places=1)
+    """The corrected hours per category (initially the ledger's sums) and the reason."""
+
     reason = forms.CharField(label=_("更正原因"), max_length=200)
+
+    def __init__(self, *args, categories=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.categories = list(categories)
+        for category in self.categories:
+            self.fields[f"hours_{category.pk}"] = forms.DecimalField(
+                label=_("%(name)s学时") % {"name": category.name},
+                min_value=0,
+                max_digits=7,
+                decimal_places=1,
+                required=False,
+            )
+        self.order_fields([f"hours_{c.pk}" for c in self.categories] + ["reason"])
+
+    def hours(self) -> dict[Any, Any]:
+        """The categories given a value (a blank one keeps its hours)."""
+        return {
+            c: self.cleaned_data[f"hours_{c.pk}"]
+            for c in self.categories
+            if self.cleaned_data.get(f"hours_{c.pk}") is not None
+        }
 
 
 class TallyRunForm(forms.Form):

@@ -5,32 +5,221 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from programs.models import CreditCategory as SubProjectCategory
+
+
+class Unit(models.TextChoices):
+    HOURS = "hours", _("学时")
+    CREDITS = "credits", _("学分")
+
+
+class CountyCreditCategory(models.Model):
+    """A county's credit category 学分类别 with its own 学时 → 学分 rate; sub-projects map to one by their
+    学分类别 (集中/网络/校本), other sources (claims, 送教上门) name one directly."""
+
+    county = models.ForeignKey(
+        "trainees.Region", verbose_name=_("县区"), on_delete=models.CASCADE, related_name="credit_categories"
+    )
+    code = models.SlugField(_("代码"), max_length=32)
+    name = models.CharField(_("类别名称"), max_length=32)
+    hours_per_credit = models.DecimalField(_("每学分学时数"), max_digits=5, decimal_places=1, default=10)
+    subproject_category = models.CharField(
+        _("对应子项目学分类别"), max_length=16, blank=True, choices=SubProjectCategory.choices
+    )
+    order = models.PositiveSmallIntegerField(_("排序"), default=100)
+
+    class Meta:
+        verbose_name = _("学分类别")
+        verbose_name_plural = _("学分类别")
+        ordering = ["county", "order", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["county", "code"], name="credit_category_unique_code"),
+            models.UniqueConstraint(fields=["county", "name"], name="credit_category_unique_name"),
+            models.UniqueConstraint(
+                fields=["county", "subproject_category"],
+                condition=~Q(subproject_category=""),
+                name="credit_category_one_per_subproject_category",
+            ),
+            models.CheckConstraint(condition=Q(hours_per_credit__gt=0), name="credit_category_rate_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
 
 class CreditRequirement(models.Model):
-    """A county's yearly continuing-education requirement per teacher, in hours 学时."""
+    """A county's yearly requirement per teacher: a total and minimums per category, in 学时 or 学分.
+
+    A requirement may be for a group only (特岗, new teachers, principals); `total_hours` holds the total
+    in the requirement's unit (the column keeps its old name for the reports that read it)."""
+
+    class Group(models.TextChoices):
+        ALL = "all", _("全体教师")
+        SPECIAL_POST = "special_post", _("特岗教师")
+        NEW_TEACHER = "new_teacher", _("新教师")
+        PRINCIPAL = "principal", _("校长")
 
     county = models.ForeignKey("trainees.Region", verbose_name=_("县区"), on_delete=models.PROTECT, related_name="+")
     year = models.PositiveSmallIntegerField(_("年度"))
-    total_hours = models.DecimalField(_("年度总学时"), max_digits=6, decimal_places=1)
-    min_centralized = models.DecimalField(_("集中培训最低学时"), max_digits=6, decimal_places=1, default=0)
-    min_online = models.DecimalField(_("网络培训最低学时"), max_digits=6, decimal_places=1, default=0)
-    min_school_based = models.DecimalField(_("校本研训最低学时"), max_digits=6, decimal_places=1, default=0)
-    cycle_total_hours = models.DecimalField(_("五年周期总学时"), max_digits=7, decimal_places=1, default=360)
+    group = models.CharField(_("适用对象"), max_length=16, choices=Group.choices, default=Group.ALL)
+    # New teachers: those whose 入职年份 is within this many years before the requirement's year.
+    new_within_years = models.PositiveSmallIntegerField(_("新教师入职年限"), default=3)
+    unit = models.CharField(_("单位"), max_length=8, choices=Unit.choices, default=Unit.HOURS)
+    total_hours = models.DecimalField(_("年度总要求"), max_digits=6, decimal_places=1)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         verbose_name = _("学时要求")
         verbose_name_plural = _("学时要求")
         constraints = [
-            models.UniqueConstraint(fields=["county", "year"], name="requirement_unique_county_year"),
-            models.CheckConstraint(
-                condition=Q(total_hours__gte=0, min_centralized__gte=0, min_online__gte=0, min_school_based__gte=0),
-                name="requirement_non_negative",
-            ),
+            models.UniqueConstraint(fields=["county", "year", "group"], name="requirement_unique_county_year_group"),
+            models.CheckConstraint(condition=Q(total_hours__gte=0), name="requirement_non_negative"),
         ]
 
     def __str__(self) -> str:
-        return f"{self.county} {self.year}"
+        return f"{self.county} {self.year} {self.get_group_display()}"
+
+    @property
+    def rule_label(self) -> str:
+        return f"{self.year} {self.get_group_display()} {self.total_hours}{self.get_unit_display()}"
+
+
+class RequirementMinimum(models.Model):
+    """A category minimum of a requirement, in the requirement's unit."""
+
+    requirement = models.ForeignKey(CreditRequirement, on_delete=models.CASCADE, related_name="minimums")
+    category = models.ForeignKey(CountyCreditCategory, verbose_name=_("学分类别"), on_delete=models.CASCADE)
+    minimum = models.DecimalField(_("最低要求"), max_digits=6, decimal_places=1)
+
+    class Meta:
+        verbose_name = _("类别最低要求")
+        verbose_name_plural = _("类别最低要求")
+        constraints = [
+            models.UniqueConstraint(fields=["requirement", "category"], name="requirement_minimum_once"),
+            models.CheckConstraint(condition=Q(minimum__gte=0), name="requirement_minimum_non_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.category_id}: {self.minimum}"
+
+
+class RequirementExemption(models.Model):
+    """Who a requirement does not apply to: every condition given must hold (e.g. women aged 50 or more).
+
+    Age is the age reached by 31 December of the requirement's year, from the birth date the 身份证号
+    carries; the next applicable requirement (if any) then applies."""
+
+    requirement = models.ForeignKey(CreditRequirement, on_delete=models.CASCADE, related_name="exemptions")
+    # With a category: exempt from that category's minimum only (e.g. the 信息技术 hours); else from the
+    # whole requirement, and the next applicable one applies.
+    category = models.ForeignKey(
+        CountyCreditCategory, verbose_name=_("学分类别"), null=True, blank=True, on_delete=models.CASCADE
+    )
+    gender = models.CharField(_("性别"), max_length=1, blank=True, choices=[("M", _("男")), ("F", _("女"))])
+    min_age = models.PositiveSmallIntegerField(_("年龄不低于"), null=True, blank=True)
+    stage = models.CharField(_("学段"), max_length=16, blank=True)
+    post = models.CharField(_("岗位"), max_length=16, blank=True)
+
+    class Meta:
+        verbose_name = _("免修规则")
+        verbose_name_plural = _("免修规则")
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(gender="", min_age__isnull=True, stage="", post=""), name="exemption_has_condition"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.requirement_id}: {self.gender} {self.min_age} {self.stage} {self.post}"
+
+
+class CreditCycle(models.Model):
+    """The county's continuing-education cycle: start year, length and total (default 5 years, 360 学时)."""
+
+    county = models.ForeignKey("trainees.Region", verbose_name=_("县区"), on_delete=models.PROTECT, related_name="+")
+    start_year = models.PositiveSmallIntegerField(_("起始年度"))
+    years = models.PositiveSmallIntegerField(_("周期年数"), default=5)
+    unit = models.CharField(_("单位"), max_length=8, choices=Unit.choices, default=Unit.HOURS)
+    total = models.DecimalField(_("周期总要求"), max_digits=7, decimal_places=1, default=360)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("继续教育周期")
+        verbose_name_plural = _("继续教育周期")
+        ordering = ["county", "-start_year"]
+        constraints = [
+            models.UniqueConstraint(fields=["county", "start_year"], name="cycle_unique_start"),
+            models.CheckConstraint(condition=Q(years__gte=1, years__lte=10), name="cycle_years_range"),
+            models.CheckConstraint(condition=Q(total__gte=0), name="cycle_total_non_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.start_year}–{self.end_year}"
+
+    @property
+    def end_year(self) -> int:
+        return self.start_year + self.years - 1
+
+
+class CreditEntry(models.Model):
+    """The ledger: one row per credited item. Every total anyone sees is a sum of these rows.
+
+    Rows from records (enrolments, 校本 sessions, 送教上门) are rewritten by the rebuild, keyed by their
+    source so a rebuild is idempotent; claims and corrections are written once by their services."""
+
+    class Source(models.TextChoices):
+        ENROLMENT = "enrolment", _("培训项目")
+        SCHOOL_SESSION = "school_session", _("校本研修")
+        HOME_VISIT = "home_visit", _("送教上门")
+        CLAIM = "claim", _("学分申报")
+        TRAINER = "trainer", _("培训授课")
+        CORRECTION = "correction", _("更正")
+        CARRY_OVER = "carry_over", _("超额结转")
+        MIGRATED = "migrated", _("原学时统计")
+
+    class Status(models.TextChoices):
+        COUNTED = "counted", _("已计入")
+        PENDING = "pending", _("公示中")
+
+    teacher = models.ForeignKey("trainees.Teacher", on_delete=models.CASCADE, related_name="credit_entries")
+    year = models.PositiveSmallIntegerField(_("年度"))
+    county = models.ForeignKey("trainees.Region", on_delete=models.PROTECT, related_name="+")
+    school = models.ForeignKey("trainees.School", on_delete=models.PROTECT, related_name="credit_entries")
+    category = models.ForeignKey(
+        CountyCreditCategory, verbose_name=_("学分类别"), on_delete=models.PROTECT, related_name="entries"
+    )
+    source_kind = models.CharField(_("来源"), max_length=16, choices=Source.choices)
+    source_id = models.BigIntegerField(_("来源编号"))
+    title = models.CharField(_("内容"), max_length=200, blank=True)
+    hours = models.DecimalField(_("学时"), max_digits=7, decimal_places=1)
+    credits = models.DecimalField(_("学分"), max_digits=7, decimal_places=2)
+    status = models.CharField(_("状态"), max_length=8, choices=Status.choices, default=Status.COUNTED)
+    # Set with the school's registration or a cycle's review: the rebuild leaves the row alone.
+    locked = models.BooleanField(_("已锁定"), default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("学时记录")
+        verbose_name_plural = _("学时记录")
+        ordering = ["teacher", "year", "category__order", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["teacher", "source_kind", "source_id", "category"], name="ledger_one_row_per_source"
+            ),
+            # Only a correction may take hours away (it records the difference it makes).
+            models.CheckConstraint(
+                condition=Q(source_kind="correction") | Q(hours__gte=0, credits__gte=0), name="ledger_non_negative"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["county", "year"]),
+            models.Index(fields=["teacher", "year"]),
+            models.Index(fields=["school", "year"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.teacher_id} {self.year} {self.source_kind}#{self.source_id}: {self.hours}"
 
 
 class CreditTally(models.Model):
@@ -46,7 +235,11 @@ class CreditTally(models.Model):
     total_hours = models.DecimalField(_("总学时"), max_digits=7, decimal_places=1, default=0)
     credits = models.DecimalField(_("学分"), max_digits=7, decimal_places=2, default=0)
     met = models.BooleanField(_("达标"), default=False)
-    shortfall_hours = models.DecimalField(_("差额学时"), max_digits=7, decimal_places=1, default=0)
+    # In the unit of the requirement that applied (`unit`), despite the column's name.
+    shortfall_hours = models.DecimalField(_("差额"), max_digits=7, decimal_places=1, default=0)
+    unit = models.CharField(_("单位"), max_length=8, choices=Unit.choices, default=Unit.HOURS)
+    requirement_total = models.DecimalField(_("要求"), max_digits=7, decimal_places=1, null=True, blank=True)
+    rule = models.CharField(_("适用规则"), max_length=120, blank=True)
     computed_at = models.DateTimeField(auto_now=True)
     # Set while the school's registration is submitted or approved: the tally leaves the row alone.
     locked = models.BooleanField(_("已锁定"), default=False)
@@ -288,6 +481,15 @@ class CountyCreditSettings(models.Model):
     )
     hours_per_credit = models.DecimalField(_("每学分学时数"), max_digits=5, decimal_places=1, default=10)
     mode = models.CharField(_("学时认定方式"), max_length=16, choices=Mode.choices, default=Mode.FULL)
+    # 送教上门 hours enter the ledger in this category when the county turns the rule on.
+    home_visit_category = models.ForeignKey(
+        "CountyCreditCategory",
+        verbose_name=_("送教上门计入类别"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -477,3 +679,67 @@ class AuditEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.action} {self.object_type}#{self.object_id}"
+
+
+class CycleReview(models.Model):
+    """周期核定: the county's decision over one cycle: 达标 per teacher, surplus carried forward within a cap,
+    宽限补修 with a deadline for those short; the cycle's ledger rows lock until a reopening (with reason)."""
+
+    class Status(models.TextChoices):
+        DONE = "done", _("已核定")
+        REOPENED = "reopened", _("已重新开放")
+
+    county = models.ForeignKey("trainees.Region", verbose_name=_("县区"), on_delete=models.PROTECT, related_name="+")
+    start_year = models.PositiveSmallIntegerField(_("起始年度"))
+    years = models.PositiveSmallIntegerField(_("周期年数"))
+    unit = models.CharField(_("单位"), max_length=8, choices=Unit.choices, default=Unit.HOURS)
+    total = models.DecimalField(_("周期总要求"), max_digits=7, decimal_places=1)
+    carry_cap = models.DecimalField(_("结转上限"), max_digits=7, decimal_places=1, default=0)
+    grace_until = models.DateField(_("补修截止日期"), null=True, blank=True)
+    status = models.CharField(_("状态"), max_length=10, choices=Status.choices, default=Status.DONE)
+    reopen_reason = models.CharField(_("重新开放原因"), max_length=200, blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    reviewed_at = models.DateTimeField(_("核定时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("周期核定")
+        verbose_name_plural = _("周期核定")
+        ordering = ["county", "-start_year"]
+        constraints = [
+            models.UniqueConstraint(fields=["county", "start_year"], name="cycle_review_once"),
+            models.CheckConstraint(condition=Q(carry_cap__gte=0), name="cycle_review_cap_non_negative"),
+            models.CheckConstraint(
+                condition=~Q(status="reopened") | ~Q(reopen_reason=""), name="cycle_review_reopen_reason"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.county_id} {self.start_year}+{self.years}"
+
+    @property
+    def end_year(self) -> int:
+        return self.start_year + self.years - 1
+
+
+class CycleResult(models.Model):
+    review = models.ForeignKey(CycleReview, on_delete=models.CASCADE, related_name="results")
+    teacher = models.ForeignKey("trainees.Teacher", on_delete=models.CASCADE, related_name="cycle_results")
+    school = models.ForeignKey("trainees.School", on_delete=models.PROTECT, related_name="+")
+    earned = models.DecimalField(_("周期累计"), max_digits=8, decimal_places=1)
+    met = models.BooleanField(_("达标"))
+    carried = models.DecimalField(_("结转"), max_digits=7, decimal_places=1, default=0)
+    grace = models.BooleanField(_("宽限补修"), default=False)
+
+    class Meta:
+        verbose_name = _("周期核定结果")
+        verbose_name_plural = _("周期核定结果")
+        ordering = ["review", "school", "teacher"]
+        constraints = [
+            models.UniqueConstraint(fields=["review", "teacher"], name="cycle_result_once"),
+            models.CheckConstraint(condition=~Q(met=True, grace=True), name="cycle_result_grace_only_if_short"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.teacher_id}: {self.earned} {self.met}"

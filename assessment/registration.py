@@ -1,5 +1,6 @@
 """学分审核登记: the school submits its teachers' tallies, the county approves or returns them."""
 
+from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
@@ -10,8 +11,9 @@ from django.utils import timezone
 from trainees.models import School
 
 from .audit import audit
-from .credits import TALLY_FIELDS, _q, assess_against, credit_settings_for
-from .models import CreditRegistration, CreditRequirement, CreditTally, TallyCorrection
+from .credits import HUNDREDTH, TALLY_FIELDS, _q, category_lookup, tally_credits
+from .ledger import teacher_year_sums
+from .models import CreditEntry, CreditRegistration, CreditTally, TallyCorrection
 
 ERR_ALREADY_SUBMITTED = "本年度学分已提交或已审核"
 ERR_NOT_SUBMITTED = "只能处理已提交的登记"
@@ -36,6 +38,7 @@ def registration_submit(*, school: School, year: int, actor: Any) -> CreditRegis
     registration.save()
     # What the coordinator reviewed is what the county decides on: the tally leaves these rows alone.
     count = CreditTally.objects.filter(school=school, year=year).update(locked=True)
+    CreditEntry.objects.filter(school=school, year=year).update(locked=True)
     audit(action="registration_submit", obj=registration, actor=actor, year=year, tallies=count)
     return registration
 
@@ -54,6 +57,7 @@ def registration_approve(*, registration: CreditRegistration, actor: Any) -> Cre
     registration.status, registration.decided_by, registration.decided_at = Status.APPROVED, actor, timezone.now()
     registration.save(update_fields=["status", "decided_by", "decided_at"])
     count = CreditTally.objects.filter(school=registration.school_id, year=registration.year).update(locked=True)
+    CreditEntry.objects.filter(school=registration.school_id, year=registration.year).update(locked=True)
     audit(action="registration_approve", obj=registration, actor=actor, tallies=count)
     return registration
 
@@ -68,6 +72,10 @@ def registration_return(*, registration: CreditRegistration, reason: str, actor:
     registration.save(update_fields=["status", "reason", "decided_by", "decided_at"])
     # Returned for fixing: the next tally may update the figures again.
     CreditTally.objects.filter(school=registration.school_id, year=registration.year).update(locked=False)
+    # Corrections stay locked: they are decisions, not figures the rebuild recomputes.
+    CreditEntry.objects.filter(school=registration.school_id, year=registration.year).exclude(
+        source_kind=CreditEntry.Source.CORRECTION
+    ).update(locked=False)
     audit(action="registration_return", obj=registration, actor=actor, reason=reason)
     return registration
 
@@ -80,16 +88,9 @@ def _snapshot(tally: CreditTally) -> dict[str, Any]:
 
 
 @transaction.atomic
-def tally_correct(
-    *,
-    tally: CreditTally,
-    reason: str,
-    actor: Any,
-    centralized_hours: Decimal,
-    online_hours: Decimal,
-    school_based_hours: Decimal,
-) -> TallyCorrection:
-    """Correct an approved tally: needs a reason, keeps the old values, recomputes 达标 and credits."""
+def tally_correct(*, tally: CreditTally, reason: str, actor: Any, hours: Mapping[Any, Decimal]) -> TallyCorrection:
+    """Correct an approved tally: the new hours per category (categories not named keep theirs). The
+    difference enters the ledger as correction rows, locked; the tally is recomputed from the ledger."""
     if not reason.strip():
         raise ValidationError(ERR_REASON_REQUIRED)
     tally = CreditTally.objects.select_for_update().get(pk=tally.pk)
@@ -98,23 +99,38 @@ def tally_correct(
     ).exists()
     if not approved:
         raise ValidationError(ERR_NOT_LOCKED)
-    hours = {
-        "centralized_hours": _q(centralized_hours),
-        "online_hours": _q(online_hours),
-        "school_based_hours": _q(school_based_hours),
-    }
-    if any(v < 0 for v in hours.values()):
+    wanted = {category_lookup(county=tally.county, key=k): _q(v) for k, v in hours.items()}
+    if any(v < 0 for v in wanted.values()):
         raise ValidationError(ERR_NEGATIVE)
     old = _snapshot(tally)
-    requirement = CreditRequirement.objects.filter(county=tally.county_id, year=tally.year).first()
-    for field, value in hours.items():
-        setattr(tally, field, value)
-    tally.total_hours = sum(hours.values())
-    tally.credits = _q(tally.total_hours / credit_settings_for(tally.county).hours_per_credit, Decimal("0.01"))
-    tally.met, tally.shortfall_hours = assess_against(requirement, hours)
-    tally.save(update_fields=[*TALLY_FIELDS, "computed_at"])
     correction = TallyCorrection.objects.create(
-        tally=tally, reason=reason.strip(), old_values=old, new_values=_snapshot(tally), actor=actor
+        tally=tally, reason=reason.strip(), old_values=old, new_values={}, actor=actor
     )
+    current = teacher_year_sums(teacher_ids=[tally.teacher_id], year=tally.year).get(tally.teacher_id, {})
+    for category, value in wanted.items():
+        have = current.get(category.pk, {"hours": Decimal(0), "credits": Decimal(0)})
+        delta = _q(value - have["hours"])
+        if delta == 0:
+            continue
+        credits = _q(_q(value / category.hours_per_credit, HUNDREDTH) - have["credits"], HUNDREDTH)
+        entry = CreditEntry(
+            teacher_id=tally.teacher_id,
+            year=tally.year,
+            county_id=tally.county_id,
+            school_id=tally.school_id,
+            category=category,
+            source_kind=CreditEntry.Source.CORRECTION,
+            source_id=correction.pk,
+            title=reason.strip()[:200],
+            hours=delta,
+            credits=credits,
+            locked=True,
+        )
+        entry.full_clean()
+        entry.save()
+    tally_credits(year=tally.year, teacher_ids=[tally.teacher_id], force=True)
+    tally.refresh_from_db()
+    correction.new_values = _snapshot(tally)
+    correction.save(update_fields=["new_values"])
     audit(action="tally_correct", obj=tally, actor=actor, reason=reason, old=old, new=correction.new_values)
     return correction

@@ -350,6 +350,11 @@ def scheme_publish(*, scheme: AssessmentScheme, actor: Any) -> AssessmentScheme:
     scheme.published_by = actor
     scheme.save(update_fields=["published_at", "published_by"])
     audit(action="scheme_publish", obj=scheme, actor=actor)
+    from .credits import ledger_refresh  # credits reads the results this module writes
+
+    # Published results decide which completed enrolments earn: their ledger rows follow now.
+    teachers = scheme.subproject.enrolments.values_list("teacher_id", flat=True)
+    ledger_refresh(teacher_ids=teachers, years=[scheme.subproject.program.year])
     return scheme
 
 

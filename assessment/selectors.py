@@ -6,7 +6,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Exists, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
+from django.db.models import Count, Exists, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.http import Http404
 
@@ -15,10 +15,14 @@ from core.scoping import REGION, SELF, get_visible_or_404, is_county_level, scop
 from programs.models import Enrolment, SubProject
 from trainees.models import Region, School, Teacher
 
-from .credits import earned_hours_expression, passed_condition
+from .credits import HUNDREDTH, _q, cycle_of
+from .ledger import counted, teacher_year_sums
 from .models import (
     AssessmentScheme,
     Component,
+    CountyCreditCategory,
+    CreditCycle,
+    CreditEntry,
     CreditRegistration,
     CreditRequirement,
     CreditTally,
@@ -28,6 +32,7 @@ from .models import (
     SchoolProject,
     SurveyAnswered,
     TallyRun,
+    Unit,
 )
 from .scoring import assessed_enrolments
 
@@ -158,8 +163,10 @@ def enrolment_get(*, user: Any, pk: Any) -> Enrolment:
 
 
 def requirements(*, user: Any) -> QuerySet[CreditRequirement]:
-    return visible(CreditRequirement.objects.select_related("county"), user, county="county").order_by(
-        "-year", "county__name"
+    return (
+        visible(CreditRequirement.objects.select_related("county"), user, county="county")
+        .prefetch_related("minimums__category")
+        .order_by("-year", "county__name", "group")
     )
 
 
@@ -237,21 +244,36 @@ def school_get(*, user: Any, pk: Any) -> School:
 class YearHours:
     hours: Decimal
     required: Decimal | None  # None: the county set no requirement for the year
+    unit: str = Unit.HOURS
 
 
 def year_hours(*, teacher_id: int, year: int) -> YearHours:
-    """A teacher's hours of `year` against their county's yearly requirement, in one query."""
-    done = CreditTally.objects.filter(teacher_id=teacher_id, year=year).values("total_hours")[:1]
-    required = CreditRequirement.objects.filter(county_id=OuterRef("school__county_id"), year=year).values(
-        "total_hours"
-    )[:1]
+    """A teacher's ledger total of `year` against the requirement that applied in the tally (or the
+    county's general one before the first tally), in one query."""
+    done = (
+        counted(CreditEntry.objects.filter(teacher_id=OuterRef("pk"), year=year))
+        .order_by()
+        .values("teacher_id")
+        .annotate(h=Sum("hours"))
+        .values("h")[:1]
+    )
+    tally = CreditTally.objects.filter(teacher_id=OuterRef("pk"), year=year)
+    general = CreditRequirement.objects.filter(
+        county_id=OuterRef("school__county_id"), year=year, group=CreditRequirement.Group.ALL, unit=Unit.HOURS
+    )
     row = (
         Teacher.objects.filter(pk=teacher_id)
-        .annotate(done=Subquery(done), required=Subquery(required))
-        .values("done", "required")
+        .annotate(
+            done=Subquery(done),
+            tally_required=Subquery(tally.filter(unit=Unit.HOURS).values("requirement_total")[:1]),
+            has_tally=Exists(tally),
+            required=Subquery(general.values("total_hours")[:1]),
+        )
+        .values("done", "tally_required", "has_tally", "required")
         .first()
-    ) or {"done": None, "required": None}
-    return YearHours(hours=row["done"] or Decimal(0), required=row["required"])
+    ) or {"done": None, "tally_required": None, "has_tally": False, "required": None}
+    required = row["tally_required"] if row["has_tally"] else row["required"]
+    return YearHours(hours=_q(row["done"] or Decimal(0)), required=required)
 
 
 # Transcript
@@ -262,7 +284,8 @@ def teacher_get(*, user: Any, pk: Any) -> Teacher:
 
 
 def transcript(*, teacher: Teacher) -> "OrderedDict[int, dict[str, Any]]":
-    """Year by year: every enrolment with attendance, score, grade and earned hours; the year's tally."""
+    """Year by year: every enrolment with attendance, score and grade; the year's ledger rows (what was
+    credited, from any source) and their sums, which are the year's totals; the year's tally (达标)."""
     attended = (
         AttendanceRecord.objects.filter(enrolment=OuterRef("pk"), status__in=ATTENDED)
         .order_by()
@@ -271,35 +294,147 @@ def transcript(*, teacher: Teacher) -> "OrderedDict[int, dict[str, Any]]":
         .values("n")
     )
     sessions = SubProject.objects.filter(pk=OuterRef("subproject")).annotate(n=Count("sessions")).values("n")
-    earning = Enrolment.objects.filter(passed_condition(), pk=OuterRef("pk")).annotate(h=earned_hours_expression())
+    credited = (
+        counted(CreditEntry.objects.filter(source_kind=CreditEntry.Source.ENROLMENT, source_id=OuterRef("pk")))
+        .order_by()
+        .values("source_id")
+        .annotate(h=Sum("hours"))
+        .values("h")[:1]
+    )
     enrolments = (
         Enrolment.objects.filter(teacher=teacher)
         .select_related("subproject", "subproject__program", "school", "assessment_result__scheme")
         .annotate(
             attended_sessions=Coalesce(Subquery(attended, output_field=IntegerField()), Value(0)),
             session_count=Coalesce(Subquery(sessions, output_field=IntegerField()), Value(0)),
-            earned_hours=Subquery(earning.values("h")[:1]),
+            earned_hours=Subquery(credited),
             survey_done=Exists(SurveyAnswered.objects.filter(enrolment=OuterRef("pk"))),
         )
         .order_by("-subproject__program__year", "subproject__start_date", "pk")
     )
     years: OrderedDict[int, dict[str, Any]] = OrderedDict()
+
+    def year_data(year: int) -> dict[str, Any]:
+        return years.setdefault(year, {"enrolments": [], "entries": [], "tally": None, "hours": Decimal(0)})
+
     for e in enrolments:
         e.attendance_rate = (
             (Decimal(100) * e.attended_sessions / e.session_count).quantize(Decimal("0.1")) if e.session_count else None
         )
+        e.earned_hours = _q(e.earned_hours) if e.earned_hours is not None else None
         result = getattr(e, "assessment_result", None)
         # Scores are the trainee's business only once the county publishes them.
         e.published_result = result if result is not None and result.scheme.published_at is not None else None
-        years.setdefault(e.subproject.program.year, {"enrolments": [], "tally": None})["enrolments"].append(e)
-    tallies = {t.year: t for t in teacher.credit_tallies.all()}
-    required = {
-        r.year: r.cycle_total_hours for r in CreditRequirement.objects.filter(county_id=teacher.school.county_id)
-    }
-    for year, tally in tallies.items():
-        data = years.setdefault(year, {"enrolments": [], "tally": None})
-        data["tally"] = tally
-        # The five-year cycle ending with this year, against the county's cycle total for the year.
-        data["cycle_hours"] = sum((t.total_hours for y, t in tallies.items() if year - 4 <= y <= year), Decimal(0))
-        data["cycle_required"] = required.get(year)
+        year_data(e.subproject.program.year)["enrolments"].append(e)
+    # Enrolment rows show on their enrolment; the other sources (校本, claims, corrections…) are listed apart.
+    entries = (
+        counted(teacher.credit_entries.exclude(source_kind=CreditEntry.Source.ENROLMENT))
+        .select_related("category")
+        .order_by("-year", "category__order", "pk")
+    )
+    for entry in entries:
+        year_data(entry.year)["entries"].append(entry)
+    sums = (
+        counted(teacher.credit_entries.all())
+        .values("year")
+        .annotate(hours=Sum("hours"), credits=Sum("credits"))
+        .order_by()
+    )
+    for row in sums:
+        data = year_data(row["year"])
+        # Quantized: SQLite returns a sum of decimals unrounded.
+        data["hours"], data["credits"] = _q(row["hours"]), _q(row["credits"], HUNDREDTH)
+    for tally in teacher.credit_tallies.all():
+        year_data(tally.year)["tally"] = tally
+    defined = list(cycles(county=teacher.school.county_id))
+    for year, data in years.items():
+        cycle = cycle_of(defined, county_id=teacher.school.county_id, year=year)
+        data["cycle"] = cycle
+        # The cycle so far (its first year up to this one), summed from the ledger.
+        data["cycle_hours"] = sum((d["hours"] for y, d in years.items() if cycle.start_year <= y <= year), Decimal(0))
+        data["cycle_required"] = cycle.total
     return OrderedDict(sorted(years.items(), reverse=True))
+
+
+# Categories, cycles and the ledger behind a tally
+
+
+def credit_categories(*, county: Region) -> QuerySet[CountyCreditCategory]:
+    return CountyCreditCategory.objects.filter(county=county).order_by("order", "pk")
+
+
+def cycles(*, county: Region | int) -> QuerySet[CreditCycle]:
+    return CreditCycle.objects.filter(county=county).order_by("-start_year")
+
+
+def tally_category_hours(*, tally: CreditTally) -> tuple[list[CountyCreditCategory], dict[int, Decimal]]:
+    """The county's categories and the tally's ledger hours in each (one GROUP BY)."""
+    categories = list(credit_categories(county=tally.county))
+    sums = teacher_year_sums(teacher_ids=[tally.teacher_id], year=tally.year).get(tally.teacher_id, {})
+    return categories, {pk: row["hours"] for pk, row in sums.items()}
+
+
+def ledger_entries(*, user: Any, year: int, teacher_id: Any = None) -> QuerySet[CreditEntry]:
+    qs = visible(counted(CreditEntry.objects.filter(year=year)), user, **TALLY_PATHS)
+    if teacher_id:
+        qs = qs.filter(teacher_id=teacher_id)
+    return qs.select_related("teacher", "school", "category").order_by("school__code", "teacher__name", "pk")
+
+
+# The county's tally sheet and the national system's 国内培训 layout
+
+
+@dataclass(frozen=True)
+class TallySheet:
+    county: Region
+    year: int
+    categories: list[CountyCreditCategory]
+    tallies: Any  # CreditTally rows with teacher and school
+    sums: dict[int, dict[int, dict[str, Decimal]]]  # teacher → category → hours/credits
+
+
+def tally_sheet(*, county: Region, year: int) -> TallySheet:
+    """Every tally of the county and year with its ledger sums per category (two queries)."""
+    tallies = (
+        CreditTally.objects.filter(county=county, year=year)
+        .select_related("teacher", "school")
+        .order_by("school__code", "teacher__name", "pk")
+    )
+    sums: dict[int, dict[int, dict[str, Decimal]]] = {}
+    rows = (
+        counted(CreditEntry.objects.filter(county=county, year=year))
+        .values("teacher_id", "category_id")
+        .annotate(hours=Sum("hours"), credits=Sum("credits"))
+        .order_by()
+    )
+    for row in rows:
+        sums.setdefault(row["teacher_id"], {})[row["category_id"]] = {
+            "hours": _q(row["hours"]),
+            "credits": _q(row["credits"], HUNDREDTH),
+        }
+    return TallySheet(county, year, list(credit_categories(county=county)), tallies, sums)
+
+
+def national_trainings(*, year: int, county: Region | None = None, user: Any = None) -> QuerySet[Enrolment]:
+    """Completed enrolments of `year` with the ledger's hours and credits for each (one query), for the
+    national system's 国内培训 table; scoped to `user` when given (the browser), else all or `county`."""
+    ledger_rows = counted(
+        CreditEntry.objects.filter(source_kind=CreditEntry.Source.ENROLMENT, source_id=OuterRef("pk"))
+    ).order_by()
+    qs = Enrolment.objects.filter(status=Enrolment.Status.COMPLETED, subproject__program__year=year)
+    if county is not None:
+        qs = qs.filter(teacher__school__county=county)
+    if user is not None:
+        qs = visible(qs, user, county="teacher__school__county", school="teacher__school", teacher="teacher")
+    return (
+        qs.select_related("teacher", "subproject", "subproject__program")
+        .annotate(
+            ledger_hours=Subquery(ledger_rows.values("source_id").annotate(h=Sum("hours")).values("h")[:1]),
+            ledger_credits=Subquery(ledger_rows.values("source_id").annotate(c=Sum("credits")).values("c")[:1]),
+        )
+        .order_by("teacher__school__code", "teacher__name", "teacher_id", "subproject__start_date", "pk")
+    )
+
+
+def cycle_results(*, review: Any) -> QuerySet[Any]:
+    return review.results.select_related("teacher", "school").order_by("school__code", "teacher__name", "pk")

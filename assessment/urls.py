@@ -25,6 +25,7 @@ urlpatterns = [
     path("tallies/run/", views.tally_run_start, name="tally_run_start"),
     path("tallies/runs/<int:pk>/", views.tally_run_detail, name="tally_run_detail"),
     path("tallies/<int:pk>/correct/", views.tally_correct, name="tally_correct"),
+    path("credits/national-training.xlsx", views.national_training_export, name="national_training_export"),
     path("registrations/", views.registration_list, name="registration_list"),
     path("registrations/<int:school>/<int:year>/", views.registration_detail, name="registration_detail"),
     path("registrations/<int:school>/<int:year>/submit/", views.registration_submit, name="registration_submit"),

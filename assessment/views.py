@@ -18,6 +18,7 @@ from core.scoping import (
     SELF,
     can_see_full_id_numbers,
     is_county_level,
+    require_admin,
     require_county_level,
     require_oversight,
     require_reader,
@@ -28,10 +29,12 @@ from core.scoping import (
 from . import credits, registration, scoring, selectors, surveys
 from .exports import excellent_workbook, transcript_workbook
 from .forms import (
+    CategoryForm,
     ComponentFormSet,
     CopyTemplateForm,
     CorrectionForm,
     CreditSettingsForm,
+    CycleForm,
     ReasonForm,
     RequirementForm,
     SchemeForm,
@@ -263,6 +266,34 @@ def survey_results(request, pk: int):
 # Credit settings and requirements
 
 
+SETTINGS_FORMS = ("settings", "requirement", "category", "cycle")
+
+
+def _settings_forms(request, county) -> dict:
+    post = request.POST if request.method == "POST" else None
+    which = post.get("form") if post else None
+    categories = credits.categories_ensure(county=county)
+    return {
+        "settings": CreditSettingsForm(
+            post if which == "settings" else None, instance=credits.credit_settings_for(county)
+        ),
+        "requirement": RequirementForm(post if which == "requirement" else None, categories=categories),
+        "category": CategoryForm(post if which == "category" else None),
+        "cycle": CycleForm(post if which == "cycle" else None),
+    }
+
+
+def _save_settings(which: str, form, *, county, actor) -> None:
+    if which == "settings":
+        credits.credit_settings_save(county=county, actor=actor, **form.cleaned_data)
+    elif which == "requirement":
+        credits.requirement_save(county=county, actor=actor, **form.service_kwargs())
+    elif which == "category":
+        credits.category_save(county=county, actor=actor, **form.cleaned_data)
+    else:
+        credits.cycle_save(county=county, actor=actor, **form.cleaned_data)
+
+
 @login_required
 def credit_settings(request):
     require_county_level(request.user)
@@ -273,29 +304,22 @@ def credit_settings(request):
     )
     if county is None:
         raise Http404
+    forms_by_name = _settings_forms(request, county)
     which = request.POST.get("form") if request.method == "POST" else None
-    settings_form = CreditSettingsForm(
-        request.POST if which == "settings" else None, instance=credits.credit_settings_for(county)
-    )
-    requirement_form = RequirementForm(request.POST if which == "requirement" else None)
-    form = settings_form if which == "settings" else requirement_form
-    if which in ("settings", "requirement") and form.is_valid():
-        data = {k: v for k, v in form.cleaned_data.items()}
+    if which in SETTINGS_FORMS and forms_by_name[which].is_valid():
         try:
-            if which == "settings":
-                credits.credit_settings_save(county=county, actor=request.user, **data)
-            else:
-                credits.requirement_save(county=county, actor=request.user, **data)
+            _save_settings(which, forms_by_name[which], county=county, actor=request.user)
         except ValidationError as exc:
-            apply_validation_error(form, exc)
+            apply_validation_error(forms_by_name[which], exc)
         else:
             messages.success(request, _("已保存"))
             return redirect("credit_settings")
     context = {
         "county": county,
-        "settings_form": settings_form,
-        "requirement_form": requirement_form,
+        **{f"{name}_form": form for name, form in forms_by_name.items()},
         "requirements": selectors.requirements(user=request.user).filter(county=county),
+        "categories": selectors.credit_categories(county=county),
+        "cycles": selectors.cycles(county=county),
     }
     return render(request, "assessment/credit_settings.html", context)
 
@@ -447,19 +471,31 @@ def tally_run_detail(request, pk: int):
 def tally_correct(request, pk: int):
     tally = selectors.tally_get(user=request.user, pk=pk)
     require_county_level(request.user)
+    categories, sums = selectors.tally_category_hours(tally=tally)
     form = CorrectionForm(
-        request.POST or None,
-        initial={f: getattr(tally, f) for f in ("centralized_hours", "online_hours", "school_based_hours")},
+        request.POST or None, categories=categories, initial={f"hours_{c.pk}": sums.get(c.pk, 0) for c in categories}
     )
     if request.method == "POST" and form.is_valid():
         try:
-            registration.tally_correct(tally=tally, actor=request.user, **form.cleaned_data)
+            registration.tally_correct(
+                tally=tally, actor=request.user, reason=form.cleaned_data["reason"], hours=form.hours()
+            )
         except ValidationError as exc:
             apply_validation_error(form, exc)
         else:
             messages.success(request, _("已更正，原值已保留"))
             return redirect("registration_detail", school=tally.school_id, year=tally.year)
     return render(request, "assessment/tally_correct.html", {"form": form, "tally": tally})
+
+
+@login_required
+def national_training_export(request):
+    """The national system's 国内培训 table of the administrator's county (full ID numbers), audited."""
+    require_admin(request.user)
+    year = _year(request)
+    county = selectors.counties(user=request.user).filter(pk=request.user.county_id).first()
+    workbook = credits.national_training_export(year=year, county=county, user=request.user, actor=request.user)
+    return xlsx_response(workbook, f"国内培训{year}.xlsx")
 
 
 # Registration 学分审核登记

@@ -482,8 +482,27 @@ class EnrolmentImporter(Importer):
         return created, updated
 
     def write(self, cleaned: list[EnrolmentRow]) -> tuple[int, int]:
-        if uses_copy(len(cleaned), self.copy_threshold):
-            return self._write_copy(cleaned)
+        completing = self._credit_changes(cleaned)
+        counts = self._write_copy(cleaned) if uses_copy(len(cleaned), self.copy_threshold) else self._write_orm(cleaned)
+        if completing:
+            from assessment.credits import ledger_refresh  # the credits ledger follows completions
+
+            for year, teacher_ids in completing.items():
+                ledger_refresh(teacher_ids=teacher_ids, years=[year])
+        return counts
+
+    def _credit_changes(self, cleaned: list[EnrolmentRow]) -> dict[int, set[int]]:
+        """Teachers per year whose place becomes or stops being 已完成: their credit ledger changes."""
+        done = Enrolment.Status.COMPLETED
+        out: dict[int, set[int]] = defaultdict(set)
+        for item in cleaned:
+            known = self.existing.get((item.subproject.pk, item.teacher_id))
+            before = known[1] if known is not None else None
+            if (item.status == done) != (before == done):
+                out[item.subproject.program.year].add(item.teacher_id)
+        return out
+
+    def _write_orm(self, cleaned: list[EnrolmentRow]) -> tuple[int, int]:
         now = timezone.now()
         actor = self.actor if getattr(self.actor, "pk", None) else None
         created = updated = 0

@@ -15,7 +15,15 @@ from assessment.credits import (
     school_session_record,
     tally_credits,
 )
-from assessment.models import CreditRequirement, CreditTally, SchoolProject, TallyRun
+from assessment.models import (
+    CountyCreditCategory,
+    CreditCycle,
+    CreditRequirement,
+    CreditTally,
+    RequirementMinimum,
+    SchoolProject,
+    TallyRun,
+)
 from assessment.registration import registration_submit
 from assessment.scoring import scheme_compute
 from programs.models import Enrolment
@@ -75,18 +83,48 @@ def test_credit_settings_page_saves_settings_and_requirements(client_for, world)
     client.post(url, {"form": "settings", "hours_per_credit": "8", "mode": "proportional"})
     settings = credit_settings_for(world.county_x)
     assert (settings.hours_per_credit, settings.mode) == (8, "proportional")
+    centralized = CountyCreditCategory.objects.get(county=world.county_x, code="centralized")
     form = {
         "form": "requirement",
         "year": 2026,
-        "total_hours": "72",
-        "min_centralized": "24",
-        "min_online": "24",
-        "min_school_based": "12",
-        "cycle_total_hours": "360",
+        "group": "all",
+        "new_within_years": 3,
+        "unit": "credits",
+        "total": "48",
+        f"min_{centralized.pk}": "16",
     }
     client.post(url, form)
-    client.post(url, {**form, "total_hours": "80"})  # the same year again updates it
-    assert list(CreditRequirement.objects.values_list("county__name", "year", "total_hours")) == [("甲县", 2026, 80)]
+    client.post(url, {**form, "total": "50"})  # the same year again updates it
+    assert list(CreditRequirement.objects.values_list("county__name", "year", "total_hours", "unit")) == [
+        ("甲县", 2026, 50, "credits")
+    ]
+    assert list(RequirementMinimum.objects.values_list("category__code", "minimum")) == [("centralized", 16)]
+
+
+def test_credit_settings_page_adds_a_category_and_a_cycle(client_for, world):
+    client = client_for(world.staff_x)
+    url = reverse("credit_settings")
+    client.post(url, {"form": "category", "code": "research", "name": "教研活动", "hours_per_credit": "20"})
+    client.post(url, {"form": "cycle", "start_year": 2026, "years": 5, "unit": "hours", "total": "360"})
+    names = list(CountyCreditCategory.objects.filter(county=world.county_x).values_list("name", "hours_per_credit"))
+    assert ("教研活动", 20) in names and ("集中培训", 10) in names
+    assert CreditCycle.objects.get(county=world.county_x).end_year == 2030
+
+
+def test_a_subproject_category_maps_to_one_county_category_only(client_for, world):
+    client = client_for(world.staff_x)
+    response = client.post(
+        reverse("credit_settings"),
+        {
+            "form": "category",
+            "code": "x",
+            "name": "另一集中",
+            "hours_per_credit": "10",
+            "subproject_category": "centralized",
+        },
+    )
+    assert "已对应“集中培训”" in response.content.decode()
+    assert not CountyCreditCategory.objects.filter(code="x").exists()
 
 
 def test_tally_run_from_the_page_reports_done(client_for, world, django_capture_on_commit_callbacks):

@@ -8,7 +8,14 @@ from django.urls import reverse
 
 from assessment import registration
 from assessment.credits import requirement_save, tally_credits
-from assessment.models import AuditEntry, CreditRegistration, CreditTally, TallyCorrection
+from assessment.models import (
+    AuditEntry,
+    CountyCreditCategory,
+    CreditEntry,
+    CreditRegistration,
+    CreditTally,
+    TallyCorrection,
+)
 from programs.models import Enrolment
 from tests.factories import EnrolmentFactory, ProgramFactory, SubProjectFactory
 
@@ -17,7 +24,7 @@ D = Decimal
 
 @pytest.fixture
 def tallied(world):
-    requirement_save(county=world.county_x, year=2026, total_hours=D(24), actor=None)
+    requirement_save(county=world.county_x, year=2026, total=D(24), actor=None)
     sub = SubProjectFactory(program=ProgramFactory(county=world.county_x, year=2026), hours=24)
     EnrolmentFactory(subproject=sub, teacher=world.teacher_a, status=Enrolment.Status.COMPLETED)
     tally_credits(year=2026, county=world.county_x)
@@ -99,7 +106,8 @@ def test_correction_needs_reason_and_keeps_old_value(client_for, world, tallied)
     registration.registration_approve(registration=reg, actor=world.staff_x)
     url = reverse("tally_correct", args=[tallied.pk])
     client = client_for(world.staff_x)
-    data = {"centralized_hours": "12", "online_hours": "0", "school_based_hours": "0"}
+    centralized = CountyCreditCategory.objects.get(county=world.county_x, code="centralized")
+    data = {f"hours_{centralized.pk}": "12"}
     assert client.post(url, {**data, "reason": ""}).status_code == 200
     assert not TallyCorrection.objects.exists()
     assert client.post(url, {**data, "reason": "结业证书核对有误"}).status_code == 302
@@ -109,6 +117,14 @@ def test_correction_needs_reason_and_keeps_old_value(client_for, world, tallied)
     assert correction.old_values["total_hours"] == "24.0"
     assert correction.new_values["total_hours"] == "12.0"
     assert correction.reason == "结业证书核对有误"
+    # The difference is a locked ledger row, so the ledger still sums to the tally.
+    row = CreditEntry.objects.get(source_kind="correction")
+    assert (row.hours, row.locked, row.source_id) == (-12, True, correction.pk)
+    assert sum(CreditEntry.objects.filter(teacher=world.teacher_a).values_list("hours", flat=True)) == 12
+    # A later rebuild leaves the corrected figures alone.
+    tally_credits(year=2026, county=world.county_x)
+    tallied.refresh_from_db()
+    assert tallied.total_hours == 12
 
 
 def test_correction_only_for_approved_records(world, tallied):
@@ -117,9 +133,7 @@ def test_correction_only_for_approved_records(world, tallied):
             tally=tallied,
             reason="x",
             actor=world.staff_x,
-            centralized_hours=D(1),
-            online_hours=D(0),
-            school_based_hours=D(0),
+            hours={"centralized": D(1)},
         )
     assert exc.value.messages == [registration.ERR_NOT_LOCKED]
 
@@ -133,9 +147,7 @@ def test_every_step_is_audited(world, tallied):
         tally=tallied,
         reason="更正",
         actor=world.admin_x,
-        centralized_hours=D(20),
-        online_hours=D(0),
-        school_based_hours=D(0),
+        hours={"centralized": D(20)},
     )
     trail = list(AuditEntry.objects.order_by("pk").values_list("action", "actor__username"))
     assert trail[-5:] == [
@@ -180,7 +192,5 @@ def test_submitted_but_unapproved_tally_cannot_be_corrected(world, tallied):
             tally=tallied,
             reason="x",
             actor=world.staff_x,
-            centralized_hours=D(1),
-            online_hours=D(0),
-            school_based_hours=D(0),
+            hours={"centralized": D(1)},
         )

@@ -100,10 +100,13 @@ def test_transcript_queries_do_not_grow_with_enrolments(client_for, world, histo
 def test_transcript_shows_five_year_cycle_total(client_for, world, history):
     from decimal import Decimal
 
-    from assessment.credits import requirement_save
+    from assessment.credits import cycle_save
 
-    requirement_save(
-        county=world.county_x, year=2026, total_hours=Decimal(24), cycle_total_hours=Decimal(360), actor=None
-    )
+    cycle_save(county=world.county_x, start_year=2025, years=5, total=Decimal(360), actor=None)
     page = client_for(world.staff_x).get(reverse("transcript", args=[world.teacher_a.pk])).content.decode()
-    assert "五年周期累计 36.0 / 360.0" in page  # 24 (2026) + 12 (2025)
+    assert "周期 2025–2029 累计 36.0 / 360.0" in page  # 24 (2026) + 12 (2025)
+
+
+def test_without_a_defined_cycle_the_five_year_plan_cycles_apply(client_for, world, history):
+    page = client_for(world.staff_x).get(reverse("transcript", args=[world.teacher_a.pk])).content.decode()
+    assert "周期 2026–2030 累计 24.0 / 360" in page and "周期 2021–2025 累计 12.0 / 360" in page

@@ -103,8 +103,8 @@ def _county_day(world, county, staff, schools, coords, teachers, today):
         school=schools[0], year=today.year, title="课堂观察", plan="每月一次", planned_hours=D(8), actor=coords[0]
     )
     last_year = today.year - 1
-    requirement_save(county=county, year=last_year, total_hours=D(24), actor=None)
-    requirement_save(county=county, year=today.year, total_hours=D(48), actor=None)
+    requirement_save(county=county, year=last_year, total=D(24), actor=None)
+    requirement_save(county=county, year=today.year, total=D(48), actor=None)
     tally_credits(year=last_year, county=county)
     registration.registration_submit(school=schools[0], year=last_year, actor=coords[0])
 

@@ -90,6 +90,12 @@ ENTRIES = {
         setup=_tally,
         above=above(403, other=404),
     ),
+    # Full ID numbers for the national system: the administrator of the county only.
+    "national_training_export": Case(
+        expect(teacher=403, coord_a=403, coord_b=403, staff_x=403, staff_y=403, admin_x=200),
+        query="year=2026",
+        above=above(403),
+    ),
     "registration_list": Case(SCHOOL_OR_COUNTY, above=above(200)),
     "registration_detail": Case(SCHOOL_A, setup=lambda w: [w.school_a.pk, 2026], above=above(200, other=404)),
     "registration_submit": Case(POST_ONLY, setup=lambda w: [w.school_a.pk, 2026], above=above(405)),

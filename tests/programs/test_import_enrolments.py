@@ -191,3 +191,24 @@ def test_the_browser_import_cannot_enrol_into_another_countys_sub_project(world,
     # Neither county X's sub-project nor its teacher exists for county Y's staff.
     assert [e.column for e in result.errors] == ["子项目名称", "身份证号"]
     assert not Enrolment.objects.exists()
+
+
+def test_completing_by_import_writes_the_credit_ledger_and_withdrawing_removes_it(world, subproject):
+    from assessment.models import CreditEntry, CreditTally
+
+    type(subproject).objects.filter(pk=subproject.pk).update(hours=24)
+    run([line(world.teacher_a, status="已完成")])
+    row = CreditEntry.objects.get(teacher=world.teacher_a)
+    assert (row.source_kind, row.hours) == ("enrolment", 24)
+    assert CreditTally.objects.get(teacher=world.teacher_a, year=2026).total_hours == 24
+    run([line(world.teacher_a, status="已退出")])
+    assert not CreditEntry.objects.exists()
+
+
+def test_the_copy_path_writes_the_ledger_too(world, subproject):
+    from assessment.models import CreditEntry
+
+    type(subproject).objects.filter(pk=subproject.pk).update(hours=24)
+    services.quota_set(subproject=subproject, school=world.school_b, quota=2)
+    run([line(world.teacher_a, status="已完成"), line(world.teacher_b, status="已确认")], copy_threshold=1)
+    assert list(CreditEntry.objects.values_list("teacher", flat=True)) == [world.teacher_a.pk]

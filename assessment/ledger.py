@@ -1,0 +1,405 @@
+"""The credit ledger: rebuilding its rows from the records, and the tally as a GROUP BY over it.
+
+Rows that come from records (completed enrolments, recognised 校本 sessions, 送教上门) are keyed by
+their source, so a rebuild upserts what is still earned, deletes what no longer is, and writes nothing
+when nothing changed. Claims and corrections are written by their own services and never rebuilt.
+The tally (CreditTally) is then one GROUP BY over the ledger per chunk of teachers, with the
+requirement that applies to each teacher chosen in SQL (the strictest applicable one)."""
+
+from collections.abc import Iterable
+from decimal import Decimal
+from typing import Any
+
+from django.db import connection
+from django.db.models import Exists, OuterRef, QuerySet, Sum
+from django.utils import timezone
+
+from programs.models import CreditCategory as SubProjectCategory
+from trainees.models import Region, Teacher
+
+from .models import (
+    CountyCreditSettings,
+    CreditEntry,
+    CreditRequirement,
+    CreditTally,
+    SchoolProject,
+)
+from .rules import exemption_sql, minimum_exemption_sql
+
+Source = CreditEntry.Source
+REBUILT_KINDS = (Source.ENROLMENT, Source.SCHOOL_SESSION, Source.HOME_VISIT, Source.MIGRATED)
+TEACHERS_TABLE = "assessment_ledger_teachers"
+FRESH_TABLE = "assessment_ledger_fresh"
+ZERO = Decimal(0)
+TENTH = Decimal("0.1")
+HUNDREDTH = Decimal("0.01")
+
+
+def _sql(qs: QuerySet) -> tuple[str, tuple]:
+    sql, params = qs.order_by().query.sql_with_params()
+    return sql, tuple(params)
+
+
+def _named(sql: str, params: tuple, prefix: str, named: dict[str, Any]) -> str:
+    """Turn a compiled queryset's positional placeholders into named ones (one statement mixes several)."""
+    parts = sql.replace("%%", "\x00").split("%s")
+    out = [parts[0]]
+    for index, part in enumerate(parts[1:]):
+        key = f"{prefix}{index}"
+        named[key] = params[index]
+        out.append(f"%({key})s{part}")
+    return "".join(out).replace("\x00", "%%")
+
+
+def _rowcount(cursor: Any) -> int:
+    if cursor.rowcount >= 0:
+        return cursor.rowcount
+    cursor.execute("SELECT changes()")  # SQLite's driver reports no row count for WITH … INSERT
+    return cursor.fetchone()[0]
+
+
+def _analyze(cursor: Any, *tables: str) -> None:
+    """Fresh statistics for the work tables, so PostgreSQL joins them by hash or index, not by loops."""
+    if connection.vendor == "postgresql":
+        for table in tables:
+            cursor.execute(f"ANALYZE {table}")
+
+
+def create_work_tables(cursor: Any) -> None:
+    for table in (TEACHERS_TABLE, FRESH_TABLE):
+        cursor.execute(f"DROP TABLE IF EXISTS {table}")
+    cursor.execute(f"CREATE TEMPORARY TABLE {TEACHERS_TABLE} (id bigint PRIMARY KEY, school_id bigint)")
+    cursor.execute(
+        f"CREATE TEMPORARY TABLE {FRESH_TABLE} (teacher_id bigint, source_kind varchar(16), source_id bigint, "
+        "category_id bigint, title varchar(200), hours numeric)"
+    )
+    # The stale-row delete probes this key for every ledger row of the chunk.
+    cursor.execute(f"CREATE INDEX {FRESH_TABLE}_key ON {FRESH_TABLE} (teacher_id, source_id, source_kind, category_id)")
+
+
+def drop_work_tables(cursor: Any) -> None:
+    for table in (TEACHERS_TABLE, FRESH_TABLE):
+        cursor.execute(f"DROP TABLE IF EXISTS {table}")
+
+
+# ---------------------------------------------------------------------------------------------
+# Which requirement applies to a teacher: the strictest applicable one, decided in SQL
+
+
+def group_condition(requirement: CreditRequirement, year: int) -> tuple[str, list[Any]]:
+    """SQL over trainees_teacher `tt` that is true when `requirement`'s group includes the teacher."""
+    group = CreditRequirement.Group
+    if requirement.group == group.SPECIAL_POST:
+        return "tt.is_special_post", []
+    if requirement.group == group.NEW_TEACHER:
+        return "(tt.entry_year IS NOT NULL AND tt.entry_year > %s)", [year - requirement.new_within_years]
+    if requirement.group == group.PRINCIPAL:
+        return "tt.post IN (%s, %s)", [Teacher.Post.PRINCIPAL, Teacher.Post.VICE_PRINCIPAL]
+    return "1 = 1", []
+
+
+def exemption_condition(requirement: CreditRequirement, year: int) -> tuple[str, list[Any]]:
+    """SQL over `tt` that is true when one of the requirement's exemptions covers the teacher."""
+    return exemption_sql(requirement=requirement, year=year)
+
+
+def applicable_requirements(*, county: Region, year: int) -> list[CreditRequirement]:
+    """The county's requirements of the year, strictest first (a higher total wins; in 学分 units the
+    total is compared as it stands, since a county states all of a year's requirements in one unit)."""
+    return sorted(
+        CreditRequirement.objects.filter(county=county, year=year).prefetch_related("exemptions"),
+        key=lambda r: (-r.total_hours, r.group != CreditRequirement.Group.ALL, r.pk),
+    )
+
+
+def rule_case(requirements: list[CreditRequirement], year: int) -> tuple[str, str, list[Any], list[Any]]:
+    """Two CASE expressions over `tt`: the requirement id that applies, and its label."""
+    if not requirements:
+        return "NULL", "''", [], []
+    id_parts, label_parts, id_params, label_params = [], [], [], []
+    for requirement in requirements:
+        cond, cond_params = group_condition(requirement, year)
+        exempt, exempt_params = exemption_condition(requirement, year)
+        clause = f"WHEN ({cond}) AND NOT ({exempt}) THEN "
+        id_parts.append(clause + "%s")
+        label_parts.append(clause + "%s")
+        id_params += [*cond_params, *exempt_params, requirement.pk]
+        label_params += [*cond_params, *exempt_params, requirement.rule_label]
+    # Exempt from every requirement of their group: no requirement, but the row says which exemption.
+    for requirement in requirements:
+        exempt, exempt_params = exemption_condition(requirement, year)
+        if exempt == "1 = 0":
+            continue
+        cond, cond_params = group_condition(requirement, year)
+        label_parts.append(f"WHEN ({cond}) AND ({exempt}) THEN %s")
+        label_params += [*cond_params, *exempt_params, f"{requirement.rule_label}（免修）"]
+    return (
+        "CASE " + " ".join(id_parts) + " ELSE NULL END",
+        "CASE " + " ".join(label_parts) + " ELSE '' END",
+        id_params,
+        label_params,
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# The rebuild of one chunk of teachers
+
+
+def _fill_teachers(cursor: Any, teachers: QuerySet[Teacher]) -> None:
+    sql, params = _sql(teachers.values_list("pk", "school_id"))
+    cursor.execute(f"DELETE FROM {TEACHERS_TABLE}")
+    cursor.execute(f"INSERT INTO {TEACHERS_TABLE} (id, school_id) {sql}", params)
+
+
+FRESH_ENROLMENTS_SQL = """
+WITH earn (id, teacher_id, category, hours, online, mode, program_name, subproject_name) AS ({earn}),
+attended (enrolment_id, hours) AS (SELECT enrolment_id, hours FROM {attended})
+INSERT INTO {fresh} (teacher_id, source_kind, source_id, category_id, title, hours)
+SELECT e.teacher_id, 'enrolment', e.id, c.id, e.program_name || ' ' || e.subproject_name,
+    CASE WHEN e.mode = 'proportional' AND COALESCE(a.hours, 0) + COALESCE(e.online, 0) < e.hours
+        THEN COALESCE(a.hours, 0) + COALESCE(e.online, 0) ELSE e.hours END
+FROM earn e
+JOIN {teachers} t ON t.id = e.teacher_id
+JOIN assessment_countycreditcategory c ON c.county_id = %(county)s AND c.subproject_category = e.category
+LEFT JOIN attended a ON a.enrolment_id = e.id
+"""
+
+FRESH_SCHOOL_SQL = """
+INSERT INTO {fresh} (teacher_id, source_kind, source_id, category_id, title, hours)
+SELECT sa.teacher_id, 'school_session', s.id, %s, p.title || ' ' || s.topic, s.recognised_hours
+FROM assessment_schoolattendance sa
+JOIN {teachers} t ON t.id = sa.teacher_id
+JOIN assessment_schoolsession s ON s.id = sa.session_id
+JOIN assessment_schoolproject p ON p.id = s.project_id
+WHERE p.year = %s AND p.status = %s AND s.recognised_hours > 0
+"""
+
+UPSERT_SQL = """
+INSERT INTO assessment_creditentry AS old (teacher_id, year, county_id, school_id, category_id, source_kind,
+    source_id, title, hours, credits, status, locked, created_at, updated_at)
+SELECT f.teacher_id, %(year)s, %(county)s, t.school_id, f.category_id, f.source_kind, f.source_id, f.title,
+    ROUND(f.hours, 1), ROUND(ROUND(f.hours, 1) / c.hours_per_credit, 2), 'counted', false, %(now)s, %(now)s
+FROM {fresh} f
+JOIN {teachers} t ON t.id = f.teacher_id
+JOIN assessment_countycreditcategory c ON c.id = f.category_id
+WHERE f.hours > 0
+ON CONFLICT (teacher_id, source_kind, source_id, category_id) DO UPDATE SET
+    year = excluded.year, county_id = excluded.county_id, school_id = excluded.school_id,
+    title = excluded.title, hours = excluded.hours, credits = excluded.credits, updated_at = excluded.updated_at
+WHERE NOT old.locked AND (old.year IS DISTINCT FROM excluded.year
+    OR old.county_id IS DISTINCT FROM excluded.county_id OR old.school_id IS DISTINCT FROM excluded.school_id
+    OR old.title IS DISTINCT FROM excluded.title OR old.hours IS DISTINCT FROM excluded.hours
+    OR old.credits IS DISTINCT FROM excluded.credits)
+"""
+
+DELETE_STALE_SQL = """
+DELETE FROM assessment_creditentry
+WHERE year = %(year)s AND NOT locked AND source_kind IN ({kinds})
+    AND teacher_id IN (SELECT id FROM {teachers})
+    AND NOT EXISTS (SELECT 1 FROM {fresh} f WHERE f.teacher_id = assessment_creditentry.teacher_id
+        AND f.source_kind = assessment_creditentry.source_kind AND f.source_id = assessment_creditentry.source_id
+        AND f.category_id = assessment_creditentry.category_id AND f.hours > 0)
+"""
+
+# The tally: sums of the ledger per teacher and category, the requirement that applies (CASE over the
+# teacher's attributes), the category gaps against its minimums, and an upsert that writes changed rows
+# only and leaves locked rows alone (unless forced by a correction).
+TALLY_SQL = """
+WITH per_cat AS (
+    SELECT e.teacher_id, e.category_id, SUM(e.hours) AS h, SUM(e.credits) AS c
+    FROM assessment_creditentry e JOIN {teachers} t ON t.id = e.teacher_id
+    WHERE e.year = %(year)s AND e.status = 'counted'
+    GROUP BY e.teacher_id, e.category_id
+),
+totals AS (
+    SELECT teacher_id, SUM(h) AS h, SUM(c) AS c,
+        SUM(CASE WHEN category_id = %(cat_c)s THEN h ELSE 0 END) AS hc,
+        SUM(CASE WHEN category_id = %(cat_o)s THEN h ELSE 0 END) AS ho,
+        SUM(CASE WHEN category_id = %(cat_s)s THEN h ELSE 0 END) AS hs
+    FROM per_cat GROUP BY teacher_id
+),
+rules AS (
+    SELECT t.id AS teacher_id, t.school_id, CAST({rule_id} AS bigint) AS requirement_id,
+        CAST({rule_label} AS varchar(120)) AS rule
+    FROM {teachers} t JOIN trainees_teacher tt ON tt.id = t.id
+),
+gaps AS (
+    SELECT r.teacher_id, SUM(CASE
+        WHEN m.minimum > COALESCE(CASE WHEN q.unit = 'credits' THEN p.c ELSE p.h END, 0)
+        THEN m.minimum - COALESCE(CASE WHEN q.unit = 'credits' THEN p.c ELSE p.h END, 0) ELSE 0 END) AS gap
+    FROM rules r
+    JOIN assessment_creditrequirement q ON q.id = r.requirement_id
+    JOIN assessment_requirementminimum m ON m.requirement_id = q.id
+    JOIN trainees_teacher tt ON tt.id = r.teacher_id
+    LEFT JOIN per_cat p ON p.teacher_id = r.teacher_id AND p.category_id = m.category_id
+    WHERE NOT ({minimum_exempt})
+    GROUP BY r.teacher_id
+),
+measured AS (
+    SELECT r.teacher_id, r.school_id, r.rule, q.id AS requirement_id, q.unit AS unit, q.total_hours AS required,
+        ROUND(COALESCE(s.h, 0), 1) AS total, ROUND(COALESCE(s.c, 0), 2) AS credits,
+        ROUND(COALESCE(s.hc, 0), 1) AS hc, ROUND(COALESCE(s.ho, 0), 1) AS ho, ROUND(COALESCE(s.hs, 0), 1) AS hs,
+        COALESCE(g.gap, 0) AS gap
+    FROM rules r
+    LEFT JOIN totals s ON s.teacher_id = r.teacher_id
+    LEFT JOIN assessment_creditrequirement q ON q.id = r.requirement_id
+    LEFT JOIN gaps g ON g.teacher_id = r.teacher_id
+),
+assessed AS (
+    SELECT m.*, CASE WHEN m.requirement_id IS NULL THEN 0
+        WHEN m.required - (CASE WHEN m.unit = 'credits' THEN m.credits ELSE m.total END) > m.gap
+            THEN m.required - (CASE WHEN m.unit = 'credits' THEN m.credits ELSE m.total END)
+        ELSE m.gap END AS shortfall
+    FROM measured m
+)
+INSERT INTO assessment_credittally AS old (teacher_id, year, county_id, school_id, centralized_hours, online_hours,
+    school_based_hours, total_hours, credits, met, shortfall_hours, unit, requirement_total, rule, computed_at, locked)
+SELECT teacher_id, %(year)s, %(county)s, school_id, hc, ho, hs, total, credits,
+    shortfall <= 0, CASE WHEN shortfall > 0 THEN ROUND(shortfall, 1) ELSE 0 END,
+    COALESCE(unit, 'hours'), required, rule, %(now)s, false
+FROM assessed WHERE true
+ON CONFLICT (teacher_id, year) DO UPDATE SET
+    county_id = excluded.county_id, school_id = excluded.school_id,
+    centralized_hours = excluded.centralized_hours, online_hours = excluded.online_hours,
+    school_based_hours = excluded.school_based_hours, total_hours = excluded.total_hours,
+    credits = excluded.credits, met = excluded.met, shortfall_hours = excluded.shortfall_hours,
+    unit = excluded.unit, requirement_total = excluded.requirement_total, rule = excluded.rule, computed_at = excluded.computed_at
+WHERE ({force} OR NOT old.locked) AND (old.county_id IS DISTINCT FROM excluded.county_id
+    OR old.school_id IS DISTINCT FROM excluded.school_id
+    OR old.centralized_hours IS DISTINCT FROM excluded.centralized_hours
+    OR old.online_hours IS DISTINCT FROM excluded.online_hours
+    OR old.school_based_hours IS DISTINCT FROM excluded.school_based_hours
+    OR old.total_hours IS DISTINCT FROM excluded.total_hours
+    OR old.credits IS DISTINCT FROM excluded.credits
+    OR old.met IS DISTINCT FROM excluded.met
+    OR old.shortfall_hours IS DISTINCT FROM excluded.shortfall_hours
+    OR old.unit IS DISTINCT FROM excluded.unit
+    OR old.requirement_total IS DISTINCT FROM excluded.requirement_total
+    OR old.rule IS DISTINCT FROM excluded.rule)
+"""
+
+
+def county_constants(*, county: Region, year: int) -> dict[str, Any]:
+    """What every chunk of a county needs: its categories and requirements (a handful of queries)."""
+    from .credits import categories_ensure
+
+    categories = categories_ensure(county=county)
+    by_sub = {c.subproject_category: c.pk for c in categories if c.subproject_category}
+    requirements = applicable_requirements(county=county, year=year)
+    settings = CountyCreditSettings.objects.filter(county=county).first()
+    return {
+        "year": year,
+        "county": county.pk,
+        "now": timezone.now(),
+        "cat_c": by_sub.get(SubProjectCategory.CENTRALIZED, -1),
+        "cat_o": by_sub.get(SubProjectCategory.ONLINE, -1),
+        "cat_s": by_sub.get(SubProjectCategory.SCHOOL_BASED, -1),
+        "school_category": by_sub.get(SubProjectCategory.SCHOOL_BASED),
+        "home_visit_category": settings.home_visit_category_id if settings else None,
+        "rules": rule_case(requirements, year),
+        "minimum_exempt": minimum_exemption_sql(requirements=requirements, year=year),
+    }
+
+
+def _fill_fresh(cursor: Any, *, earn: QuerySet, constants: dict[str, Any], teacher_ids: list[int] | None) -> None:
+    from .credits import ATTENDED_TABLE
+
+    year, county = constants["year"], constants["county"]
+    cursor.execute(f"DELETE FROM {FRESH_TABLE}")
+    named: dict[str, Any] = {"county": county}
+    earn_sql = _named(*_sql(earn), "earn_", named)
+    cursor.execute(
+        FRESH_ENROLMENTS_SQL.format(earn=earn_sql, attended=ATTENDED_TABLE, fresh=FRESH_TABLE, teachers=TEACHERS_TABLE),
+        named,
+    )
+    if constants["school_category"] is not None:
+        cursor.execute(
+            FRESH_SCHOOL_SQL.format(fresh=FRESH_TABLE, teachers=TEACHERS_TABLE),
+            [constants["school_category"], year, SchoolProject.Status.RECOGNISED],
+        )
+    if constants["home_visit_category"] is not None and teacher_ids:
+        from specialed.selectors import teacher_visit_hours
+
+        wanted = set(teacher_ids)
+        rows = [
+            (teacher, "home_visit", year, constants["home_visit_category"], "送教上门", hours)
+            for teacher, hours in teacher_visit_hours(year=year, county_id=county).items()
+            if teacher in wanted and hours > 0
+        ]
+        if rows:
+            cursor.executemany(
+                f"INSERT INTO {FRESH_TABLE} (teacher_id, source_kind, source_id, category_id, title, hours) "
+                "VALUES (%s, %s, %s, %s, %s, %s)",
+                rows,
+            )
+
+
+def rebuild_chunk(
+    *, teachers: QuerySet[Teacher], earn: QuerySet, constants: dict[str, Any], force: bool = False
+) -> tuple[int, int]:
+    """Rebuild the ledger rows and the tallies of `teachers` (one county); returns the ledger rows and
+    the tally rows written.
+
+    Teachers whose tally is locked (registration submitted or approved) keep their ledger rows; `force`
+    (a correction) still recomputes their tally from the rows."""
+    year = constants["year"]
+    if not force:
+        teachers = teachers.exclude(Exists(CreditTally.objects.filter(teacher=OuterRef("pk"), year=year, locked=True)))
+    written = 0
+    with connection.cursor() as cursor:
+        _fill_teachers(cursor, teachers)
+        teacher_ids = None
+        if constants["home_visit_category"] is not None:
+            cursor.execute(f"SELECT id FROM {TEACHERS_TABLE}")
+            teacher_ids = [row[0] for row in cursor.fetchall()]
+        if not force:
+            _fill_fresh(cursor, earn=earn, constants=constants, teacher_ids=teacher_ids)
+            _analyze(cursor, TEACHERS_TABLE, FRESH_TABLE)
+            params = {"year": year, "county": constants["county"], "now": constants["now"]}
+            cursor.execute(UPSERT_SQL.format(fresh=FRESH_TABLE, teachers=TEACHERS_TABLE), params)
+            written += _rowcount(cursor)
+            kinds = ", ".join(f"'{k}'" for k in REBUILT_KINDS)
+            cursor.execute(DELETE_STALE_SQL.format(kinds=kinds, fresh=FRESH_TABLE, teachers=TEACHERS_TABLE), params)
+            written += _rowcount(cursor)
+        rule_id, rule_label, id_params, label_params = constants["rules"]
+        named = {k: constants[k] for k in ("year", "county", "now", "cat_c", "cat_o", "cat_s")}
+        rule_id_sql = _named(rule_id, tuple(id_params), "rid_", named)
+        rule_label_sql = _named(rule_label, tuple(label_params), "rlabel_", named)
+        exempt_sql = _named(constants["minimum_exempt"][0], tuple(constants["minimum_exempt"][1]), "mex_", named)
+        sql = TALLY_SQL.format(
+            teachers=TEACHERS_TABLE,
+            rule_id=rule_id_sql,
+            rule_label=rule_label_sql,
+            minimum_exempt=exempt_sql,
+            force="true" if force else "false",
+        )
+        cursor.execute(sql, named)
+        return written, _rowcount(cursor)
+
+
+# ---------------------------------------------------------------------------------------------
+# Reads over the ledger (SQL aggregates)
+
+
+def counted(qs: QuerySet[CreditEntry] | None = None) -> QuerySet[CreditEntry]:
+    qs = CreditEntry.objects.all() if qs is None else qs
+    return qs.filter(status=CreditEntry.Status.COUNTED)
+
+
+def teacher_year_sums(*, teacher_ids: Iterable[int], year: int) -> dict[int, dict[int, dict[str, Decimal]]]:
+    """{teacher: {category: {"hours", "credits"}}} for `year`, one GROUP BY."""
+    out: dict[int, dict[int, dict[str, Decimal]]] = {}
+    rows = (
+        counted()
+        .filter(teacher_id__in=list(teacher_ids), year=year)
+        .values("teacher_id", "category_id")
+        .annotate(hours=Sum("hours"), credits=Sum("credits"))
+        .order_by()
+    )
+    for row in rows:
+        # Quantized: SQLite returns a sum of decimals unrounded.
+        out.setdefault(row["teacher_id"], {})[row["category_id"]] = {
+            "hours": row["hours"].quantize(TENTH),
+            "credits": row["credits"].quantize(HUNDREDTH),
+        }
+    return out

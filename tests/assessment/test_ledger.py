@@ -1,0 +1,174 @@
+"""The ledger: one row per credited item, rebuilt idempotently; every total is a sum of its rows."""
+
+from decimal import Decimal
+
+import pytest
+from django.core.management import call_command
+from django.db.models import Sum
+
+from assessment import selectors
+from assessment.credits import ledger_refresh, requirement_save, tally_credits
+from assessment.models import CreditEntry, CreditTally
+from programs.models import CreditCategory, Enrolment
+from tests.factories import EnrolmentFactory, ProgramFactory, SubProjectFactory
+from trainees.models import Teacher
+
+D = Decimal
+COMPLETED = Enrolment.Status.COMPLETED
+
+
+def _sub(world, *, hours=24, category=CreditCategory.CENTRALIZED, year=2026):
+    return SubProjectFactory(
+        program=ProgramFactory(county=world.county_x, year=year), hours=hours, credit_category=category
+    )
+
+
+def test_every_earning_enrolment_is_one_ledger_row_keyed_by_its_source(world):
+    e = EnrolmentFactory(subproject=_sub(world, hours=24), teacher=world.teacher_a, status=COMPLETED)
+    first = tally_credits(year=2026, county=world.county_x)
+    row = CreditEntry.objects.get()
+    assert (row.source_kind, row.source_id, row.hours, row.credits, row.category.name) == (
+        "enrolment",
+        e.pk,
+        24,
+        D("2.40"),
+        "集中培训",
+    )
+    assert e.subproject.name in row.title
+    second = tally_credits(year=2026, county=world.county_x)
+    assert (first.ledger_written, second.ledger_written, second.written) == (1, 0, 0)
+    assert CreditEntry.objects.count() == 1
+
+
+def test_a_withdrawn_enrolment_leaves_the_ledger_at_the_next_rebuild(world):
+    e = EnrolmentFactory(subproject=_sub(world), teacher=world.teacher_a, status=COMPLETED)
+    tally_credits(year=2026, county=world.county_x)
+    Enrolment.objects.filter(pk=e.pk).update(status=Enrolment.Status.WITHDRAWN)
+    outcome = tally_credits(year=2026, county=world.county_x)
+    assert outcome.ledger_written == 1 and not CreditEntry.objects.exists()
+    assert CreditTally.objects.get(teacher=world.teacher_a).total_hours == 0
+
+
+def test_categories_convert_at_their_own_rate(world):
+    from assessment.credits import category_save
+
+    category_save(
+        county=world.county_x,
+        code="online",
+        name="网络研修",
+        hours_per_credit=D(20),
+        subproject_category="online",
+        actor=None,
+    )
+    EnrolmentFactory(subproject=_sub(world, hours=10), teacher=world.teacher_a, status=COMPLETED)
+    EnrolmentFactory(
+        subproject=_sub(world, hours=20, category=CreditCategory.ONLINE), teacher=world.teacher_a, status=COMPLETED
+    )
+    tally_credits(year=2026, county=world.county_x)
+    tally = CreditTally.objects.get(teacher=world.teacher_a)
+    assert (tally.total_hours, tally.credits) == (30, D("2.00"))  # 10/10 + 20/20
+
+
+def test_a_requirement_in_credits_compares_credits(world):
+    requirement_save(county=world.county_x, year=2026, unit="credits", total=D(3), actor=None)
+    EnrolmentFactory(subproject=_sub(world, hours=24), teacher=world.teacher_a, status=COMPLETED)
+    tally_credits(year=2026, county=world.county_x)
+    tally = CreditTally.objects.get(teacher=world.teacher_a)
+    assert (tally.met, tally.shortfall_hours, tally.unit, tally.requirement_total) == (False, D("0.6"), "credits", 3)
+
+
+def test_district_style_category_minimums_in_credits(world):
+    # 48 学分: 集中 16, 网络 8, 校本 24 — one training of 200 学时 gives 20 学分 of 集中 only.
+    requirement_save(
+        county=world.county_x,
+        year=2026,
+        unit="credits",
+        total=D(48),
+        minimums={"集中培训": D(16), "网络研修": D(8), "校本研修": D(24)},
+        actor=None,
+    )
+    EnrolmentFactory(subproject=_sub(world, hours=200), teacher=world.teacher_a, status=COMPLETED)
+    tally_credits(year=2026, county=world.county_x)
+    tally = CreditTally.objects.get(teacher=world.teacher_a)
+    assert (tally.met, tally.shortfall_hours) == (False, 32)  # 8 + 24 short in the minimums, 28 in the total
+
+
+def test_service_writes_refresh_the_ledger_without_a_full_rebuild(world):
+    from assessment.credits import (
+        school_project_decide,
+        school_project_recognise,
+        school_project_submit,
+        school_session_record,
+    )
+
+    project = school_project_submit(
+        school=world.school_a, year=2026, title="课堂观察", plan="计划", planned_hours=D(6), actor=world.coord_a
+    )
+    school_project_decide(project=project, approve=True, actor=world.staff_x)
+    school_session_record(
+        project=project, date="2026-05-01", topic="观课", hours=D(3), teachers=[world.teacher_a], actor=None
+    )
+    school_project_recognise(project=project, actor=world.staff_x)
+    row = CreditEntry.objects.get(teacher=world.teacher_a)
+    assert (row.source_kind, row.hours, row.category.name) == ("school_session", 3, "校本研修")
+    assert CreditTally.objects.get(teacher=world.teacher_a).school_based_hours == 3
+
+
+def test_ledger_refresh_for_teachers_leaves_others_alone(world):
+    EnrolmentFactory(subproject=_sub(world), teacher=world.teacher_a, status=COMPLETED)
+    EnrolmentFactory(subproject=_sub(world), teacher=world.teacher_b, status=COMPLETED)
+    ledger_refresh(teacher_ids=[world.teacher_a.pk], years=[2026])
+    assert list(CreditEntry.objects.values_list("teacher", flat=True)) == [world.teacher_a.pk]
+
+
+def test_home_visits_enter_the_ledger_when_the_county_turns_the_rule_on(world):
+    from assessment.credits import categories_ensure
+    from assessment.models import CountyCreditSettings
+    from specialed.models import SupportVisit
+
+    categories = {c.code: c for c in categories_ensure(county=world.county_x)}
+    visit = SupportVisit.objects.create(
+        **_visit_fields(world, SupportVisit),
+    )
+    visit.teachers.add(world.teacher_a)
+    tally_credits(year=2026, county=world.county_x)
+    assert not CreditEntry.objects.exists()
+    CountyCreditSettings.objects.update_or_create(
+        county=world.county_x, defaults={"home_visit_category": categories["self_study"]}
+    )
+    tally_credits(year=2026, county=world.county_x)
+    row = CreditEntry.objects.get()
+    assert (row.source_kind, row.hours, row.category.code) == ("home_visit", visit.hours, "self_study")
+
+
+def _visit_fields(world, model):
+    import datetime as dt
+
+    return {
+        "county": world.county_x,
+        "school": world.school_a,
+        "kind": model.Kind.HOME,
+        "child_code": "C001",
+        "date": dt.date(2026, 5, 6),
+        "hours": D(2),
+    }
+
+
+@pytest.mark.django_db
+def test_every_transcript_total_is_the_sum_of_its_rows_over_the_demo():
+    call_command("load_demo")
+    teachers = Teacher.objects.filter(credit_entries__isnull=False).distinct().select_related("school")
+    assert teachers.count() > 100
+    checked = 0
+    for teacher in teachers:
+        years = selectors.transcript(teacher=teacher)
+        for year, data in years.items():
+            shown = sum((e.earned_hours or 0 for e in data["enrolments"]), D(0))
+            shown += sum((r.hours for r in data["entries"]), D(0))
+            assert shown == data["hours"], (teacher.pk, year)
+            ledger = CreditEntry.objects.filter(teacher=teacher, year=year, status="counted").aggregate(h=Sum("hours"))
+            assert data["hours"] == (ledger["h"] or 0)
+            if data["tally"] is not None:
+                assert data["tally"].total_hours == data["hours"], (teacher.pk, year)
+            checked += 1
+    assert checked > 100
