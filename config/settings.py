@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "specialed",
     "assessment",
     "reports",
+    "certificates",
     "desk",
 ]
 
@@ -250,10 +251,21 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    "loggers": {"axes": {"level": "WARNING"}},
+    # WeasyPrint logs every rendering step at INFO, fontTools each font subset.
+    "loggers": {
+        "axes": {"level": "WARNING"},
+        "weasyprint": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
+    },
 }
 
 # Domain settings
+# The address printed in the certificates' QR codes (the public verify page lives under it).
+PUBLIC_BASE_URL = env_str("PUBLIC_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+# Look-ups allowed per client address on the public verify page within the window.
+CERTIFICATE_VERIFY_LIMIT = env_int("CERTIFICATE_VERIFY_LIMIT", 30)
+CERTIFICATE_VERIFY_WINDOW_SECONDS = env_int("CERTIFICATE_VERIFY_WINDOW_SECONDS", 600)
+CERTIFICATE_IMAGE_MAX_BYTES = env_int("CERTIFICATE_IMAGE_MAX_BYTES", 2 * 1024 * 1024)
 DEMO_PASSWORD = env_str("DEMO_PASSWORD", "peixun-demo-2026")
 PAGE_SIZE = env_int("PAGE_SIZE", 50)
 # Attendance locks this many days after a session; then only county staff change it, with a reason.
