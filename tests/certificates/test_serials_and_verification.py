@@ -129,7 +129,9 @@ def test_verification_is_rate_limited_per_client(client, settings, cert_a):
 def test_a_changed_template_that_repeats_an_old_serial_skips_over_it(world, course, cert_a):
     from certificates.models import CountyCertificateSettings
 
-    CountyCertificateSettings.objects.create(county=world.county_x, issuing_unit="甲县教师发展中心", serial_template="QS{序号:03d}")
+    CountyCertificateSettings.objects.create(
+        county=world.county_x, issuing_unit="甲县教师发展中心", serial_template="QS{序号:03d}"
+    )
     first = services.certificate_issue(enrolment=completed(course, world.teacher_b), actor=world.staff_x)
     assert first.serial == "QS002"  # the counter continues; QS001 would be new, but 002 is next
     Certificate.objects.filter(pk=first.pk).update(serial="QS003", base_serial="QS003")
