@@ -18,6 +18,7 @@ from core.scoping import (
     is_county_level,
     require_admin,
     require_county_level,
+    require_oversight,
     require_school_or_county,
     scope_of,
 )
@@ -216,6 +217,7 @@ def subproject_issue(request, pk: int):
 
 @login_required
 def job_status(request, pk: int):
+    require_oversight(request.user)
     job = selectors.job_get(user=request.user, pk=pk)
     done = job.status == IssueJob.Status.DONE
     return JsonResponse(
@@ -232,6 +234,7 @@ def job_status(request, pk: int):
 
 @login_required
 def job_download(request, pk: int):
+    require_oversight(request.user)
     job = selectors.job_get(user=request.user, pk=pk)
     if job.status != IssueJob.Status.DONE or not job.file:
         raise Http404
