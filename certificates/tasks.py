@@ -9,3 +9,8 @@ from . import services
 def issue_batch(job_id: int) -> str:
     job = services.issue_run(job_id=job_id)
     return job.status if job else "deleted"
+
+
+@shared_task(name="certificates.sweep_stale_batches")
+def sweep_stale_batches() -> list[int]:
+    return services.issue_sweep_stale()

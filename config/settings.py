@@ -290,6 +290,7 @@ REPORTS_STALE_QUEUED_SECONDS = env_int("REPORTS_STALE_QUEUED_SECONDS", 10 * 60)
 REPORTS_EXPORT_STEP_DELAY = float(env_str("REPORTS_EXPORT_STEP_DELAY", "0") or 0)
 CELERY_BEAT_SCHEDULE = {
     "reports-sweep-stale-exports": {"task": "reports.sweep_stale_exports", "schedule": 5 * 60},
+    "certificates-sweep-stale-batches": {"task": "certificates.sweep_stale_batches", "schedule": 5 * 60},
     "core-expire-import-files": {"task": "core.expire_import_files", "schedule": 6 * 60 * 60},
     # Each workshop's weekly progress bulletin for its host (Monday 07:00).
     "outreach-weekly-workshop-bulletins": {

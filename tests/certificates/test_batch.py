@@ -159,3 +159,17 @@ def test_a_batch_runs_once_through_a_real_worker_and_broker(world, batch, celery
     assert job.status == IssueJob.Status.DONE, job.error
     assert (job.issued, job.attempts) == (3, 1)
     assert len(_zip_names(job)) == 3
+
+
+def test_a_request_whose_message_was_lost_is_swept_and_run(world, batch, django_capture_on_commit_callbacks):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    lost = services.issue_request_for_command(subproject=batch, county=world.county_x)
+    IssueJob.objects.filter(pk=lost.pk).update(enqueued_at=timezone.now() - dt.timedelta(hours=1))
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.issue_sweep_stale() == [lost.pk]
+    lost.refresh_from_db()
+    assert lost.status == IssueJob.Status.DONE and lost.issued == 3
+    assert services.issue_sweep_stale() == []
