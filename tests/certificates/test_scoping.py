@@ -82,3 +82,17 @@ def test_the_list_query_count_does_not_grow_with_certificates(client_for, world,
 def test_the_selector_for_a_teacher_returns_nothing_for_staff(world, cert_a):
     assert list(selectors.my_certificates(user=world.staff_x)) == []
     assert list(selectors.my_certificates(user=world.teacher_user_a)) == [cert_a]
+
+
+def test_the_teachers_home_page_counts_their_certificates_to_download(client_for, world, cert_a, cert_b):
+    page = client_for(world.teacher_user_a).get(reverse("home")).content.decode()
+    assert 'data-figure="certificates"' in page
+
+
+def test_county_staff_see_a_failed_batch_on_their_home_page(client_for, world, course):
+    from certificates.models import IssueJob
+
+    IssueJob.objects.create(subproject=course, county=world.county_x, status=IssueJob.Status.FAILED, error="x")
+    page = client_for(world.staff_x).get(reverse("home")).content.decode()
+    assert 'data-figure="certificate_batches"' in page
+    assert 'data-figure="certificate_batches"' not in client_for(world.staff_y).get(reverse("home")).content.decode()
