@@ -4,10 +4,14 @@
 # when missing, so a machine that has them pays nothing; never downloaded by hand.
 set -euo pipefail
 packages=()
-have_lib() { /sbin/ldconfig -p 2>/dev/null | grep -q "$1"; }
+# Read once: `ldconfig -p | grep -q` would fail under pipefail when grep stops reading early.
+libs="$(/sbin/ldconfig -p 2>/dev/null || true)"
+have_lib() { [[ "$libs" == *"$1"* ]]; }
 have_lib libpango-1.0.so.0 || packages+=(libpango-1.0-0)
 have_lib libpangoft2-1.0.so.0 || packages+=(libpangoft2-1.0-0)
 have_lib libharfbuzz-subset.so.0 || packages+=(libharfbuzz-subset0)
+# pdftotext / pdftoppm, to read back and look at the documents when checking them by hand.
+command -v pdftoppm >/dev/null || packages+=(poppler-utils)
 if ! command -v fc-list >/dev/null || [ -z "$(fc-list :lang=zh 2>/dev/null)" ]; then
   packages+=(fontconfig fonts-wqy-zenhei)
 fi

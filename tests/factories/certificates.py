@@ -2,6 +2,7 @@
 the certificates services."""
 
 import datetime as dt
+import itertools
 
 from attendance.models import AttendanceRecord, Status
 from programs.models import Enrolment, Session, SubProject
@@ -9,11 +10,16 @@ from programs.models import Enrolment, Session, SubProject
 from .programs import EnrolmentFactory, SubProjectFactory
 
 
+_programs = itertools.count(1)
+
+
 def make_course(county, *, sessions: int = 5, **fields) -> SubProject:
     """A finished sub-project of `county` with `sessions` sessions (bulk-created: rates need many)."""
     fields.setdefault("program__county", county)
     fields.setdefault("name", "新课标专题培训")
-    fields.setdefault("program__name", "县级骨干教师研修")
+    # Program names are unique per county and year: the first course keeps the plain name.
+    n = next(_programs)
+    fields.setdefault("program__name", "县级骨干教师研修" if n == 1 else f"县级骨干教师研修（{n}）")
     sub = SubProjectFactory(**fields)
     Session.objects.bulk_create(
         Session(
