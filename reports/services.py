@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from openpyxl import Workbook
 
 from core.excel import DECIMAL_FORMAT, INTEGER_FORMAT, PERCENT_FORMAT, OfficialSheet, new_workbook, save_workbook
+from core.replica import REPLICA, reading_from_replica, replica_configured
 from core.scoping import ALL, COUNTY, REGION, is_admin, is_region_admin, scope_of
 from outreach.models import VisitActivity
 from specialed.models import ParticipantEnrolment
@@ -291,29 +292,34 @@ def _paced(progress: Callable[[int], Any]) -> Callable[[int], Any]:
 
 @contextmanager
 def _snapshot(job_id: int) -> Iterator[Callable[[int], Any]]:
-    """Yield the progress callback for a run.
+    """Yield the progress callback for a run, with every read of the sheets on the read replica when
+    one is configured (`DATABASE_REPLICA_URL`), so a long export never loads the primary.
 
     On PostgreSQL outside any transaction, every sheet reads one REPEATABLE READ snapshot, so the
     sheets agree with each other while people keep entering records; progress then goes through a
-    second connection so the status view sees it at once. Inside a transaction (tests), plain updates.
+    second connection to the primary so the status view sees it at once. Inside a transaction
+    (tests), plain updates.
     """
-    if connection.vendor != "postgresql" or connection.in_atomic_block:
-        yield lambda pct: ExportJob.objects.filter(pk=job_id).update(progress=pct)
-        return
-    side = connections.create_connection(DEFAULT_DB_ALIAS)
-    table = connection.ops.quote_name(ExportJob._meta.db_table)
+    alias = REPLICA if replica_configured() else DEFAULT_DB_ALIAS
+    reader = connections[alias]
+    with reading_from_replica():
+        if reader.vendor != "postgresql" or connection.in_atomic_block or reader.in_atomic_block:
+            yield lambda pct: ExportJob.objects.filter(pk=job_id).update(progress=pct)
+            return
+        side = connections.create_connection(DEFAULT_DB_ALIAS)
+        table = connection.ops.quote_name(ExportJob._meta.db_table)
 
-    def progress(pct: int) -> None:
-        with side.cursor() as cursor:
-            cursor.execute(f"UPDATE {table} SET progress = %s WHERE id = %s", [pct, job_id])
+        def progress(pct: int) -> None:
+            with side.cursor() as cursor:
+                cursor.execute(f"UPDATE {table} SET progress = %s WHERE id = %s", [pct, job_id])
 
-    try:
-        with transaction.atomic():
-            with connection.cursor() as cursor:
-                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
-            yield progress
-    finally:
-        side.close()
+        try:
+            with transaction.atomic(using=alias):
+                with reader.cursor() as cursor:
+                    cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+                yield progress
+        finally:
+            side.close()
 
 
 # The workbook -------------------------------------------------------------------------------------

@@ -119,7 +119,7 @@ ENTRIES = {
         # the county's administrator downloads a kept file again; its staff may only read the history
         expect(teacher=403, coord_a=403, coord_b=403, staff_x=403, staff_y=404, admin_x=200),
         setup=_history_record,
-        above=above(403),
+        above=above(403, other=404),
     ),
     "import_confirm": Case(
         # POST-only: a GET is refused before anything is looked up
