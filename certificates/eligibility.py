@@ -11,9 +11,10 @@ from programs.models import Enrolment, SubProject
 from . import sources
 from .models import DEFAULT_MIN_ATTENDANCE, CertificateRule
 
-REASON_NOT_COMPLETED = "未结业（{status}）"
-REASON_NOT_PASSED = "考核未合格或成绩未发布"
-REASON_ATTENDANCE = "出勤率 {rate}%，低于 {minimum}%"
+# Why a trainee is not eligible (ERR_: extracted for translation with the error messages).
+ERR_REASON_NOT_COMPLETED = "未结业（{status}）"
+ERR_REASON_NOT_PASSED = "考核未合格或成绩未发布"
+ERR_REASON_ATTENDANCE = "出勤率 {rate}%，低于 {minimum}%"
 
 
 @dataclass(frozen=True)
@@ -56,13 +57,13 @@ def evaluate(*, subproject: SubProject, enrolments: Any, rule: Rule | None = Non
         rate = rates.get(e.pk, Decimal(0)) if has_sessions else None
         verdict = Verdict(enrolment=e, attendance=rate)
         if e.status != Enrolment.Status.COMPLETED:
-            verdict.reasons.append(_(REASON_NOT_COMPLETED).format(status=e.get_status_display()))
+            verdict.reasons.append(_(ERR_REASON_NOT_COMPLETED).format(status=e.get_status_display()))
         if check_pass and e.pk not in passed:
-            verdict.reasons.append(_(REASON_NOT_PASSED))
+            verdict.reasons.append(_(ERR_REASON_NOT_PASSED))
         # Compared exactly: 79.9 % is below 80 %, 80 % is enough.
         if rate is not None and rate < rule.min_attendance:
             verdict.reasons.append(
-                _(REASON_ATTENDANCE).format(rate=_percent(rate), minimum=_percent(rule.min_attendance))
+                _(ERR_REASON_ATTENDANCE).format(rate=_percent(rate), minimum=_percent(rule.min_attendance))
             )
         verdicts.append(verdict)
     return verdicts

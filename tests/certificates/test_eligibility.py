@@ -6,7 +6,7 @@ from django.urls import reverse
 
 from assessment.scoring import ComponentSpec, ScoreRow, scheme_publish, scores_save
 from certificates import eligibility, services
-from certificates.eligibility import REASON_NOT_PASSED
+from certificates.eligibility import ERR_REASON_NOT_PASSED
 from programs.models import Enrolment
 from tests.factories.assessment import MANUAL, make_scheme
 from tests.factories.certificates import completed, make_course
@@ -61,11 +61,11 @@ def test_with_a_scheme_only_a_published_pass_is_eligible(world):
     make_scheme(sub, components=[ComponentSpec("考试", 100, MANUAL)], pass_mark=60)
     _scored(world, sub, world.teacher_a, 80)
     _scored(world, sub, world.teacher_b, 40)
-    assert _verdicts(sub)["张三"].reasons == [REASON_NOT_PASSED]  # not published yet
+    assert _verdicts(sub)["张三"].reasons == [ERR_REASON_NOT_PASSED]  # not published yet
     scheme_publish(scheme=sub.assessment_scheme, actor=world.staff_x)
     verdicts = _verdicts(sub)
     assert verdicts["张三"].eligible
-    assert verdicts["李四"].reasons == [REASON_NOT_PASSED]
+    assert verdicts["李四"].reasons == [ERR_REASON_NOT_PASSED]
 
 
 def test_a_rule_may_waive_the_assessment(world):

@@ -9,7 +9,6 @@ from programs.models import Enrolment, Session, SubProject
 
 from .programs import EnrolmentFactory, SubProjectFactory
 
-
 _programs = itertools.count(1)
 
 
