@@ -38,11 +38,15 @@ ERR_REASON_REQUIRED = "请填写撤销原因"
 ERR_ONLY_VALID = "只有有效的证书可以撤销或补发"
 ERR_IMAGE_TYPE = "请上传 PNG 或 JPG 图片"
 ERR_IMAGE_TOO_LARGE = "图片过大（上限 {limit} MB）"
+ERR_IMAGE_DIMENSIONS = "图片尺寸过大（最大 {side}×{side} 像素）"
+ERR_IMAGE_UNREADABLE = "无法读取该图片"
 ERR_NO_HOURS = "该教师本年度没有学时记录"
 ERR_OTHER_COUNTY = "只能为本县区的项目发证"
 ERR_JOB_RUNNING = "该子项目已有发证任务在进行中"
 
 SERIAL_ATTEMPTS = 20
+# A seal or signature is printed a few centimetres wide: more pixels only cost memory in every PDF.
+MAX_IMAGE_SIDE = 3000
 STALE_QUEUED = dt.timedelta(minutes=10)
 
 
@@ -62,6 +66,18 @@ def _checked_image(upload: Any) -> str:
     checked = check_upload(upload)
     if checked.file_type not in ("png", "jpg"):
         raise ValidationError(_(ERR_IMAGE_TYPE))
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        upload.seek(0)
+        with Image.open(upload) as image:  # reads the header only: the size is known before decoding
+            width, height = image.size
+    except (UnidentifiedImageError, OSError, ValueError) as exc:
+        raise ValidationError(_(ERR_IMAGE_UNREADABLE)) from exc
+    finally:
+        upload.seek(0)
+    if max(width, height) > MAX_IMAGE_SIDE:
+        raise ValidationError(_(ERR_IMAGE_DIMENSIONS).format(side=MAX_IMAGE_SIDE))
     return stored_name(checked)
 
 

@@ -81,8 +81,11 @@ def lookup(request):
 def certificate_list(request):
     if scope_of(request.user).kind == "none":
         raise PermissionDenied
+    subproject = request.GET.get("subproject", "")
     qs = selectors.certificate_list(
-        user=request.user, subproject_id=request.GET.get("subproject") or None, kind=request.GET.get("kind", "")
+        user=request.user,
+        subproject_id=int(subproject) if subproject.isdigit() else None,
+        kind=request.GET.get("kind", ""),
     )
     return render(
         request,
@@ -138,6 +141,8 @@ def certificate_reissue(request, pk: int):
 @login_required
 def settings_view(request):
     require_admin(request.user)
+    if not request.user.county_id:  # a deployment-wide superuser: no county to print for
+        raise PermissionDenied
     current = services.county_settings(request.user.county)
     form = SettingsForm(
         request.POST or None,

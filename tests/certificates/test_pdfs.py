@@ -112,6 +112,21 @@ def test_an_image_over_the_limit_is_refused(world, settings):
     assert "图片过大" in exc.value.message_dict["signature"][0]
 
 
+def test_an_image_of_huge_dimensions_is_refused(world):
+    from django.core.exceptions import ValidationError
+
+    with pytest.raises(ValidationError) as exc:
+        services.settings_update(
+            user=world.admin_x,
+            issuing_unit="甲县",
+            signatory="",
+            serial_template="{序号}",
+            layout=Layout.CLASSIC,
+            seal=SimpleUploadedFile("seal.png", _png(size=(4000, 10))),
+        )
+    assert exc.value.message_dict["seal"] == [services.ERR_IMAGE_DIMENSIONS.format(side=services.MAX_IMAGE_SIDE)]
+
+
 def test_only_an_administrator_changes_the_settings(world):
     from django.core.exceptions import ValidationError
 
@@ -183,3 +198,19 @@ def test_a_coordinators_sign_in_sheet_holds_only_their_school(client_for, world,
     session = course.sessions.order_by("pk").first()
     text = text_of(client_for(world.coord_a).get(reverse("certificates:signin_sheet", args=[session.pk])).content)
     assert "张三" in text and "李四" not in text
+
+
+def test_county_staff_issue_the_hours_certificate_from_the_transcript(client_for, world):
+    sub = make_course(world.county_x, hours=24)
+    completed(sub, world.teacher_a)
+    tally_credits(year=2026, county=world.county_x)
+    client = client_for(world.staff_x)
+    page = client.get(reverse("transcript", args=[world.teacher_a.pk])).content.decode()
+    url = reverse("certificates:hours_issue", args=[world.teacher_a.pk, 2026])
+    assert url in page
+    assert client.post(url).status_code == 302
+    assert world.teacher_a.certificates.get().kind == "hours"
+    # a coordinator may not issue one, and a year without hours says so instead of failing
+    assert client_for(world.coord_a).post(url).status_code == 403
+    response = client.post(reverse("certificates:hours_issue", args=[world.teacher_a.pk, 2019]), follow=True)
+    assert services.ERR_NO_HOURS in response.content.decode()

@@ -96,3 +96,8 @@ def test_county_staff_see_a_failed_batch_on_their_home_page(client_for, world, c
     page = client_for(world.staff_x).get(reverse("home")).content.decode()
     assert 'data-figure="certificate_batches"' in page
     assert 'data-figure="certificate_batches"' not in client_for(world.staff_y).get(reverse("home")).content.decode()
+
+
+def test_the_list_ignores_a_malformed_filter(client_for, world, cert_a):
+    response = client_for(world.staff_x).get(reverse("certificates:list"), {"subproject": "1 OR 1=1", "kind": "<x>"})
+    assert response.status_code == 200 and cert_a.serial in response.content.decode()
