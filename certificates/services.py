@@ -456,12 +456,20 @@ def _issue_all(job: IssueJob) -> tuple[int, int]:
     todo = [v.enrolment for v in verdicts if v.enrolment.pk not in have]
     printing = Printing.of(job.county)
     step = max(1, len(todo) // 50)
+    issued = 0
     for i, enrolment in enumerate(todo, start=1):
-        _completion(enrolment, county=job.county, actor=job.requested_by, printing=printing)
+        try:
+            _completion(enrolment, county=job.county, actor=job.requested_by, printing=printing)
+            issued += 1
+        except IntegrityError:
+            # A concurrent run (redelivery beside a sweep) issued this one first: the database's
+            # one-in-force-per-enrolment constraint refused the second; anything else is re-raised.
+            if not Certificate.objects.filter(enrolment=enrolment, status=Certificate.Status.VALID).exists():
+                raise
         if i % step == 0 or i == len(todo):
             # 95 %: the zip comes last.
-            IssueJob.objects.filter(pk=job.pk).update(progress=min(95, 95 * i // len(todo)), issued=i)
-    return len(todo), len(verdicts)
+            IssueJob.objects.filter(pk=job.pk).update(progress=min(95, 95 * i // len(todo)), issued=issued)
+    return issued, len(verdicts)
 
 
 def batch_certificates(*, subproject: SubProject, county: Region) -> Any:
