@@ -54,7 +54,7 @@ def my_certificates(*, user: Any) -> QuerySet[Certificate]:
     return visible(Certificate.objects.all(), user, teacher="teacher").order_by("-issued_at", "-pk")
 
 
-def certificates_by_enrolment(*, user: Any, enrolment_ids: list[int]) -> dict[int, Certificate]:
+def certificates_by_enrolment(*, user: Any, enrolment_ids: Any) -> dict[int, Certificate]:
     """The certificate in force per enrolment, in one query: for the rows of 我的培训."""
     qs = visible(
         Certificate.objects.filter(enrolment_id__in=enrolment_ids, status=Certificate.Status.VALID),
