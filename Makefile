@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 PY := $(BIN)/python
 DEV_ENV := DEBUG=1
 
-.PHONY: run test serve lint bench migrate demo clean e2e-deps backup restore load faults
+.PHONY: run test serve lint bench migrate demo clean e2e-deps pdf-deps backup restore load faults
 
 $(BIN)/activate: requirements.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -16,13 +16,13 @@ $(BIN)/activate: requirements.txt
 
 venv: $(BIN)/activate
 
-run: venv
+run: venv pdf-deps
 	$(DEV_ENV) $(PY) manage.py migrate --noinput
 	$(DEV_ENV) $(PY) manage.py load_demo
 	@echo "打开 http://127.0.0.1:8000 （Ctrl+C 停止）"
 	$(DEV_ENV) $(PY) manage.py runserver 127.0.0.1:8000
 
-test: venv e2e-deps
+test: venv e2e-deps pdf-deps
 	@if [ -z "$$DATABASE_URL" ]; then echo "未设置 DATABASE_URL：测试使用 SQLite，Celery 任务在进程内执行（CI 使用 PostgreSQL 和 Redis）"; \
 	else echo "测试数据库：$${DATABASE_URL%%\?*}；消息队列：$${CELERY_BROKER_URL:-无（进程内执行）}"; fi
 	$(BIN)/ruff check .
@@ -33,11 +33,15 @@ test: venv e2e-deps
 e2e-deps:
 	@scripts/install-chromium.sh
 
+# Certificates and sign-in sheets are PDFs rendered by WeasyPrint: pango and a CJK font, only when missing.
+pdf-deps:
+	@scripts/install-pdf-deps.sh
+
 lint: venv
 	$(BIN)/ruff check .
 
 # Production shape on one machine: gunicorn + Celery worker + beat against PostgreSQL and Redis.
-serve: venv
+serve: venv pdf-deps
 	scripts/serve.sh
 
 # Benchmarks run on demand against PostgreSQL (never in CI): every bench/*.py in turn, each in a scratch

@@ -24,6 +24,8 @@ TASK_QUEUES: dict[str, str] = {
     "outreach.tasks.build_resource_pack": EXPORTS,
     "reports.export_annual_summary": EXPORTS,
     "reports.sweep_stale_exports": DEFAULT,
+    "certificates.issue_batch": EXPORTS,
+    "certificates.sweep_stale_batches": DEFAULT,
     "core.check_import": IMPORTS,
     "core.expire_import_files": DEFAULT,
     "outreach.weekly_workshop_bulletins": DEFAULT,

@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "specialed",
     "assessment",
     "reports",
+    "certificates",
     "desk",
 ]
 
@@ -270,10 +271,21 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    "loggers": {"axes": {"level": "WARNING"}},
+    # WeasyPrint logs every rendering step at INFO, fontTools each font subset.
+    "loggers": {
+        "axes": {"level": "WARNING"},
+        "weasyprint": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
+    },
 }
 
 # Domain settings
+# The address printed in the certificates' QR codes (the public verify page lives under it).
+PUBLIC_BASE_URL = env_str("PUBLIC_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+# Look-ups allowed per client address on the public verify page within the window.
+CERTIFICATE_VERIFY_LIMIT = env_int("CERTIFICATE_VERIFY_LIMIT", 30)
+CERTIFICATE_VERIFY_WINDOW_SECONDS = env_int("CERTIFICATE_VERIFY_WINDOW_SECONDS", 600)
+CERTIFICATE_IMAGE_MAX_BYTES = env_int("CERTIFICATE_IMAGE_MAX_BYTES", 2 * 1024 * 1024)
 DEMO_PASSWORD = env_str("DEMO_PASSWORD", "peixun-demo-2026")
 PAGE_SIZE = env_int("PAGE_SIZE", 50)
 # Attendance locks this many days after a session; then only county staff change it, with a reason.
@@ -298,6 +310,7 @@ REPORTS_STALE_QUEUED_SECONDS = env_int("REPORTS_STALE_QUEUED_SECONDS", 10 * 60)
 REPORTS_EXPORT_STEP_DELAY = float(env_str("REPORTS_EXPORT_STEP_DELAY", "0") or 0)
 CELERY_BEAT_SCHEDULE = {
     "reports-sweep-stale-exports": {"task": "reports.sweep_stale_exports", "schedule": 5 * 60},
+    "certificates-sweep-stale-batches": {"task": "certificates.sweep_stale_batches", "schedule": 5 * 60},
     "core-expire-import-files": {"task": "core.expire_import_files", "schedule": 6 * 60 * 60},
     # Each workshop's weekly progress bulletin for its host (Monday 07:00).
     "outreach-weekly-workshop-bulletins": {

@@ -12,6 +12,7 @@ urlpatterns = [
     path("specialed/", include("specialed.urls")),
     path("assessment/", include("assessment.urls")),
     path("reports/", include("reports.urls")),
+    path("", include("certificates.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("django-admin/", admin.site.urls),
 ]

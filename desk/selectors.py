@@ -9,6 +9,7 @@ from django.db.models import QuerySet
 
 import assessment.desk
 import attendance.desk
+import certificates.desk
 import core.desk
 import outreach.desk
 import programs.desk
@@ -22,10 +23,18 @@ from .models import CalendarFeed
 
 # Which apps speak on whose home page, in the order they are shown.
 SOURCES = {
-    ALL: (programs.desk, attendance.desk, outreach.desk, assessment.desk, reports.desk, core.desk),
-    COUNTY: (programs.desk, attendance.desk, outreach.desk, assessment.desk, reports.desk, core.desk),
+    ALL: (programs.desk, attendance.desk, outreach.desk, assessment.desk, reports.desk, certificates.desk, core.desk),
+    COUNTY: (
+        programs.desk,
+        attendance.desk,
+        outreach.desk,
+        assessment.desk,
+        reports.desk,
+        certificates.desk,
+        core.desk,
+    ),
     SCHOOL: (programs.desk, attendance.desk, outreach.desk, assessment.desk),
-    SELF: (programs.desk, outreach.desk, assessment.desk),
+    SELF: (programs.desk, outreach.desk, assessment.desk, certificates.desk),
     REGION: (programs.desk, attendance.desk),
 }
 

@@ -112,16 +112,16 @@ def test_figures_are_links_on_the_page(client_for, world, day):
 
 
 # Expected queries: the session and the user (2), then one per kind of figure:
-# county staff (10): enrolments (nominations and unanswered notices together), sessions (today and
+# county staff (11): enrolments (nominations and unanswered notices together), sessions (today and
 #   never taken together), submissions grouped by task, resources, 校本研修, registrations by year,
-#   exports, imports;
+#   exports, certificate batches, imports;
 # coordinators (8): enrolments (refused and unanswered), quotas with places left, today's sessions,
 #   recent sessions, overdue tasks, registration years;
-# teachers (10): next sessions, notices, tasks due, the cycles they review (team), surveys, the
-#   schemes they tutor (workshops, cycles), this year's hours;
+# teachers (11): next sessions, notices, tasks due, the cycles they review (team), surveys, the
+#   schemes they tutor (workshops, cycles), this year's hours, certificates to download;
 # offices above the county (6): their counties, enrolments by county, sessions by county, county names.
 @pytest.mark.parametrize(
-    ("role", "queries"), [("staff_x", 10), ("coord_a", 8), ("teacher_user_a", 10), ("city_admin", 6)]
+    ("role", "queries"), [("staff_x", 11), ("coord_a", 8), ("teacher_user_a", 11), ("city_admin", 6)]
 )
 def test_the_home_page_costs_one_query_per_kind(client_for, world, day, django_assert_num_queries, role, queries):
     client = client_for(getattr(world, role))
