@@ -213,6 +213,15 @@ EMAIL_BACKEND = env_str(
     "django.core.mail.backends.console.EmailBackend" if DEBUG else "django.core.mail.backends.smtp.EmailBackend",
 )
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "peixun@localhost")
+# Text messages (short notices to teachers' phones), chosen like EMAIL_BACKEND: see core/sms/.
+SMS_BACKEND = env_str(
+    "SMS_BACKEND", "core.sms.backends.console.SmsBackend" if DEBUG else "core.sms.backends.dummy.SmsBackend"
+)
+SMS_FILE_PATH = env_str("SMS_FILE_PATH", str(VAR_DIR / "sms"))
+SMS_HTTP_URL = env_str("SMS_HTTP_URL")
+SMS_HTTP_TOKEN = env_str("SMS_HTTP_TOKEN")
+SMS_HTTP_SIGN = env_str("SMS_HTTP_SIGN", "县教师发展中心")
+SMS_HTTP_TIMEOUT = env_int("SMS_HTTP_TIMEOUT", 10)
 
 # HTTPS hardening is on whenever DEBUG is off, unless a local single-machine run turns it off explicitly.
 HTTPS = env_bool("HTTPS", default=not DEBUG)

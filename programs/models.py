@@ -329,6 +329,7 @@ class Notice(models.Model):
 
     created_at = models.DateTimeField(auto_now_add=True)
     emailed_at = models.DateTimeField(null=True, blank=True)
+    sms_sent_at = models.DateTimeField(_("短信发送时间"), null=True, blank=True)
     read_at = models.DateTimeField(null=True, blank=True)
     # Notices that place a teacher on a training ask for an answer: 确认参训, or 无法参加 with a reason
     # (which becomes a SubstitutionRequest for the coordinator).

@@ -8,7 +8,18 @@ teachers their own.
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum, Value
+from django.db.models import (
+    BooleanField,
+    Count,
+    ExpressionWrapper,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+)
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -291,8 +302,15 @@ def nomination_candidates(*, user: Any, subproject: SubProject) -> QuerySet[Teac
 
 def school_trainees(*, user: Any, params: Any = None) -> tuple[TraineeFilter, QuerySet[Enrolment]]:
     """A coordinator's "my school's trainees" (county staff see their county's)."""
-    qs = enrolment_queryset(user=user).select_related(
-        "teacher", "school", "subproject", "subproject__program", "replaces__teacher"
+    # The answer to the place's current question (None: never asked, "": not answered yet).
+    question = Notice.objects.filter(enrolment_id=OuterRef("pk"), needs_response=True).order_by("-created_at", "-pk")
+    qs = (
+        enrolment_queryset(user=user)
+        .select_related("teacher", "school", "subproject", "subproject__program", "replaces__teacher")
+        .annotate(
+            notice_response=Subquery(question.values("response")[:1]),
+            notice_reason=Subquery(question.values("response_reason")[:1]),
+        )
     )
     flt = TraineeFilter(params, queryset=qs)
     return flt, flt.qs.order_by("-subproject__program__year", "-subproject__start_date", "teacher__name", "pk")
@@ -308,4 +326,12 @@ def my_enrolments(*, user: Any) -> QuerySet[Enrolment]:
 
 
 def my_notices(*, user: Any) -> QuerySet[Notice]:
-    return visible(Notice.objects.all(), user, teacher="teacher").select_related("enrolment__subproject")
+    """A teacher's notices; `answerable` marks those still waiting for 确认参训 / 无法参加."""
+    from .notices import ANSWERABLE
+
+    answerable = Q(needs_response=True, response="", enrolment__status__in=ANSWERABLE)
+    return (
+        visible(Notice.objects.all(), user, teacher="teacher")
+        .select_related("enrolment__subproject")
+        .annotate(answerable=ExpressionWrapper(answerable, output_field=BooleanField()))
+    )

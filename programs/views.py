@@ -3,6 +3,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -12,6 +13,7 @@ from core.pagination import paginate
 from core.scoping import (
     REGION,
     SELF,
+    get_visible_or_404,
     is_county_level,
     owns_region_record,
     require_admin,
@@ -22,12 +24,13 @@ from core.scoping import (
 )
 from trainees import selectors as registry
 
-from . import selectors, services
+from . import notices, selectors, services
 from .exports import programs_workbook, signin_workbook
 from .forms import (
     CategoryForm,
     CountyQuotaForm,
     NominateForm,
+    NoticeAnswerForm,
     ProgramForm,
     QuotaForm,
     ReasonForm,
@@ -418,6 +421,23 @@ def my_enrolments(request):
             "notices": selectors.my_notices(user=request.user)[:50],
         },
     )
+
+
+@login_required
+def notice_answer(request, pk: int):
+    """The teacher's 确认参训 / 无法参加 on an enrolment notice (the list posts 确认参训 here directly)."""
+    _require_teacher(request.user)
+    notice = get_visible_or_404(selectors.my_notices(user=request.user), request.user, pk=pk, teacher="teacher")
+    form = NoticeAnswerForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            notices.notice_answer(notice=notice, actor=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            apply_validation_error(form, exc)
+        else:
+            messages.success(request, _("已回复：{answer}").format(answer=notice.get_response_display()))
+            return redirect(f"{reverse('my_enrolments')}#notices")
+    return render(request, "programs/notice_answer.html", {"form": form, "notice": notice})
 
 
 @login_required
