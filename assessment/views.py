@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 from core.excel import xlsx_response
 from core.forms_util import apply_validation_error
 from core.pagination import paginate
+from core.pickers import SchoolFilterForm
 from core.scoping import (
     SCHOOL,
     SELF,
@@ -412,12 +413,14 @@ def school_session_create(request, pk: int):
 def tally_list(request):
     require_oversight(request.user)
     year = _year(request)
-    qs = selectors.tallies(user=request.user, year=year, school_id=request.GET.get("school") or None)
+    school_form = SchoolFilterForm(request.GET, schools=selectors.schools(user=request.user))
+    school = school_form.chosen()
+    qs = selectors.tallies(user=request.user, year=year, school_id=school.pk if school else None)
     context = {
         "year": year,
         "page": paginate(request, qs),
         "run_form": TallyRunForm(initial={"year": year}) if is_county_level(request.user) else None,
-        "schools": selectors.schools(user=request.user),
+        "school_form": school_form,
     }
     return render(request, "assessment/tally_list.html", context)
 
