@@ -1,3 +1,5 @@
+from typing import Any
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -73,8 +75,21 @@ class QuotaForm(forms.Form):
         self.rows = rows
         for row in rows:
             self.fields[f"school_{row.school.pk}"] = forms.IntegerField(
-                label=row.school.name, min_value=0, required=False, initial=row.quota
+                label=row.school.name,
+                min_value=0,
+                required=False,
+                initial=row.quota,
+                widget=forms.NumberInput(attrs={"class": "form-control form-control-sm js-quota", "min": 0}),
             )
+
+    def table(self) -> list[tuple[Any, Any]]:
+        """(row, bound field) per school, for the quota table."""
+        return [(row, self[f"school_{row.school.pk}"]) for row in self.rows]
+
+    def total(self) -> int:
+        """The places the form now shows, as typed (the running total's starting value)."""
+        values = (str(bound.value() or "").strip() for _row, bound in self.table())
+        return sum(int(v) for v in values if v.isdigit())
 
     def changed_quotas(self) -> list[tuple[School, int]]:
         changed = []

@@ -24,7 +24,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from attendance.models import ATTENDED, AttendanceRecord
-from core.scoping import get_visible_or_404, regions_below, visible
+from core.scoping import get_visible_or_404, regions_below, scope_of, visible
 from trainees.models import Region, School, Teacher
 
 from .filters import ProgramFilter, TraineeFilter
@@ -216,6 +216,7 @@ class QuotaUse:
     participating: int
     attended: int
     sessions_held: int
+    teachers: int = 0
 
     @property
     def remaining(self) -> int | None:
@@ -233,6 +234,16 @@ class QuotaUse:
         return "—" if rate is None else f"{rate:.1%}"
 
 
+def quota_places(*, user: Any, subproject: SubProject) -> int:
+    """The places a county shares among its schools: the sub-project's, or what a city or province
+    allotted the user's county."""
+    if not subproject.program.region_id:
+        return subproject.quota
+    county_id = scope_of(user).county_id
+    allotted = CountyQuota.objects.filter(subproject=subproject, county_id=county_id).values_list("quota", flat=True)
+    return allotted.first() or 0
+
+
 def quota_use(*, user: Any, subproject: SubProject, all_schools: bool = False) -> list[QuotaUse]:
     """Quota and places used per school in one query; schools without quota or trainees only if asked."""
     enrolments = Enrolment.objects.filter(subproject=subproject, school=OuterRef("pk"))
@@ -248,6 +259,7 @@ def quota_use(*, user: Any, subproject: SubProject, all_schools: bool = False) -
             ),
             "enrolment__school",
         ),
+        teacher_count=_subquery_count(Teacher.objects.filter(school=OuterRef("pk")), "school"),
     )
     if not all_schools:
         schools = schools.filter(Q(quota_value__isnull=False) | Q(active__gt=0) | Q(participating__gt=0))
@@ -260,6 +272,7 @@ def quota_use(*, user: Any, subproject: SubProject, all_schools: bool = False) -
             participating=s.participating,
             attended=s.attended,
             sessions_held=held,
+            teachers=s.teacher_count,
         )
         for s in schools.select_related("township")
     ]

@@ -25,6 +25,7 @@ from core.scoping import (
 from trainees import selectors as registry
 
 from . import notices, selectors, services
+from .allocation import quota_proposal
 from .exports import programs_workbook, signin_workbook
 from .forms import (
     CategoryForm,
@@ -286,9 +287,14 @@ def session_edit(request, pk: int):
 def quota_edit(request, pk: int):
     require_county_level(request.user, lookup=lambda: selectors.subproject_get(user=request.user, pk=pk))
     sub = selectors.subproject_get(user=request.user, pk=pk)
-    form = QuotaForm(
-        request.POST or None, rows=selectors.quota_use(user=request.user, subproject=sub, all_schools=True)
-    )
+    rows = selectors.quota_use(user=request.user, subproject=sub, all_schools=True)
+    places = selectors.quota_places(user=request.user, subproject=sub)
+    if request.method == "POST" and "fill" in request.POST:
+        # A proposal only: shown in the form to be checked and saved, nothing is written yet.
+        form = QuotaForm(quota_proposal(rows=rows, places=places), rows=rows)
+        messages.info(request, _("已按各校教师人数填入 {n} 个名额，请核对后保存").format(n=places))
+        return render(request, "programs/quota_form.html", {"form": form, "sub": sub, "places": places})
+    form = QuotaForm(request.POST or None, rows=rows)
     if request.method == "POST" and form.is_valid():
         try:
             services.quotas_set(subproject=sub, quotas=form.changed_quotas())
@@ -297,7 +303,7 @@ def quota_edit(request, pk: int):
         else:
             messages.success(request, _("名额已保存"))
             return redirect("subproject_detail", pk=sub.pk)
-    return render(request, "programs/quota_form.html", {"form": form, "sub": sub})
+    return render(request, "programs/quota_form.html", {"form": form, "sub": sub, "places": places})
 
 
 @login_required
