@@ -36,6 +36,11 @@ ERR_AMBIGUOUS = "“{value}”对应多条记录，请输入身份证号、手�
 ERR_NOT_ALLOWED = "所选记录不在可选范围内"
 
 
+def is_picked_id(value: str) -> bool:
+    """The value is a record's id as the enhanced picker posts it (not a phone or ID number typed)."""
+    return bool(_PK.match(value or ""))
+
+
 @dataclass(frozen=True)
 class PickerKind:
     url_name: str

@@ -10,6 +10,7 @@ from django.views.decorators.http import require_POST
 from core.excel import xlsx_response
 from core.forms_util import apply_validation_error
 from core.pagination import paginate
+from core.pickers import is_picked_id
 from core.scoping import (
     REGION,
     SELF,
@@ -334,8 +335,9 @@ def county_quota_edit(request, pk: int):
 def enrolment_nominate(request, pk: int):
     require_school_or_county(request.user, lookup=lambda: selectors.subproject_get(user=request.user, pk=pk))
     sub = selectors.subproject_get(user=request.user, pk=pk)
-    if request.method == "POST" and request.POST.get("teacher"):
+    if request.method == "POST" and is_picked_id(request.POST.get("teacher", "")):
         # Looked up through the registry's scope first: another school's teacher is not found (404).
+        # A name or number typed without JavaScript is resolved by the form within the candidates.
         registry.teacher_get(user=request.user, pk=request.POST["teacher"])
     form = NominateForm(
         request.POST or None, candidates=selectors.nomination_candidates(user=request.user, subproject=sub)

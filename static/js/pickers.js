@@ -36,14 +36,19 @@
       plugins: multiple ? ["remove_button"] : [],
       // The server already ranked the matches; keep its order.
       score: () => () => 1,
-      load: (query, callback) => {
+      // The server searches name, ID and phone numbers alike: each answer replaces the options
+      // shown before (the chosen ones stay), since they need not contain the typed text.
+      load: function (query, callback) {
         const sep = url.includes("?") ? "&" : "?";
         fetch(`${url}${sep}q=${encodeURIComponent(query)}`, {
           credentials: "same-origin",
           headers: { Accept: "application/json" },
         })
           .then((response) => (response.ok ? response.json() : { results: [] }))
-          .then((data) => callback(data.results))
+          .then((data) => {
+            this.clearOptions();
+            callback(data.results);
+          })
           .catch(() => callback());
       },
       render: {

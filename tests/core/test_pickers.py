@@ -122,3 +122,26 @@ def test_a_nomination_of_another_countys_teacher_writes_nothing(world, client_fo
     )
     assert response.status_code in (200, 404)
     assert not Enrolment.objects.exists()
+
+
+def test_without_javascript_a_coordinator_nominates_by_typing_a_name(world, client_for):
+    from programs import services
+    from programs.models import Enrolment
+    from tests.factories import CategoryFactory
+
+    program = services.program_create(
+        county=world.county_x, year=2026, level="county", category=CategoryFactory(), name="无脚本项目"
+    )
+    sub = services.subproject_create(
+        program=program, name="无脚本班", start_date=dt.date(2026, 9, 1), end_date=dt.date(2026, 9, 2), quota=5
+    )
+    services.quota_set(subproject=sub, school=world.school_a, quota=2)
+    client = client_for(world.coord_a)
+    page = client.get(reverse("enrolment_nominate", args=[sub.pk])).content.decode()
+    assert 'name="teacher"' in page and "js-picker" in page and "<select" not in page.split('name="teacher"')[0][-200:]
+    response = client.post(reverse("enrolment_nominate", args=[sub.pk]), {"teacher": "张三"})
+    assert response.status_code == 302
+    assert Enrolment.objects.get().teacher == world.teacher_a
+    # Another school's teacher typed by name is not found within the coordinator's choices.
+    response = client.post(reverse("enrolment_nominate", args=[sub.pk]), {"teacher": "李四"})
+    assert response.context["form"].errors["teacher"] == [ERR_NOT_FOUND.format(value="李四")]
