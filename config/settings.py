@@ -160,7 +160,8 @@ STATIC_URL = "/static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = VAR_DIR / "staticfiles"
 # Uploaded files are private: stored outside the static root and served only through scoped views.
-MEDIA_ROOT = VAR_DIR / "media"
+# On several hosts, MEDIA_ROOT is a volume they all mount (the workers write what the web servers serve).
+MEDIA_ROOT = Path(env_str("MEDIA_ROOT", "") or VAR_DIR / "media")
 MEDIA_URL = "/media-not-served/"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

@@ -6,7 +6,7 @@ from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 
 from .models import ImportUpload
-from .scoping import ALL, COUNTY, scope_of
+from .scoping import ALL, COUNTY, REGION, scope_of
 
 
 def import_uploads(*, user: Any, kind: str | None = None) -> QuerySet[ImportUpload]:
@@ -14,6 +14,8 @@ def import_uploads(*, user: Any, kind: str | None = None) -> QuerySet[ImportUplo
     scope = scope_of(user)
     if scope.kind == COUNTY:
         qs = qs.filter(county_id=scope.county_id)
+    elif scope.kind == REGION:
+        qs = qs.filter(county_id__in=scope.county_ids)  # offices above read; the views refuse them changes
     elif scope.kind != ALL:
         qs = qs.none()
     if kind:

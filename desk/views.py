@@ -8,12 +8,14 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from . import selectors, services
 from .ical import calendar_bytes
 
-WEEKDAYS = ("一", "二", "三", "四", "五", "六", "日")
+# Whole names, so each language words a weekday its own way (not "周" + a Chinese numeral).
+WEEKDAYS = tuple(gettext_lazy(d) for d in ("周一", "周二", "周三", "周四", "周五", "周六", "周日"))
 # What the iCal feed covers around today.
 FEED_PAST_DAYS = 90
 FEED_FUTURE_DAYS = 400

@@ -5,7 +5,7 @@ import logging
 import os
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from openpyxl import Workbook
 
 from core.excel import DECIMAL_FORMAT, INTEGER_FORMAT, PERCENT_FORMAT, OfficialSheet, new_workbook, save_workbook
+from core.replica import REPLICA, reading_from_replica, replica_configured
 from core.scoping import ALL, COUNTY, REGION, is_admin, is_region_admin, scope_of
 from outreach.models import VisitActivity
 from specialed.models import ParticipantEnrolment
@@ -291,29 +292,34 @@ def _paced(progress: Callable[[int], Any]) -> Callable[[int], Any]:
 
 @contextmanager
 def _snapshot(job_id: int) -> Iterator[Callable[[int], Any]]:
-    """Yield the progress callback for a run.
+    """Yield the progress callback for a run, with every read of the sheets on the read replica when
+    one is configured (`DATABASE_REPLICA_URL`), so a long export never loads the primary.
 
     On PostgreSQL outside any transaction, every sheet reads one REPEATABLE READ snapshot, so the
     sheets agree with each other while people keep entering records; progress then goes through a
-    second connection so the status view sees it at once. Inside a transaction (tests), plain updates.
+    second connection to the primary so the status view sees it at once. Inside a transaction
+    (tests), plain updates.
     """
-    if connection.vendor != "postgresql" or connection.in_atomic_block:
-        yield lambda pct: ExportJob.objects.filter(pk=job_id).update(progress=pct)
-        return
-    side = connections.create_connection(DEFAULT_DB_ALIAS)
-    table = connection.ops.quote_name(ExportJob._meta.db_table)
+    alias = REPLICA if replica_configured() else DEFAULT_DB_ALIAS
+    reader = connections[alias]
+    with reading_from_replica():
+        if reader.vendor != "postgresql" or connection.in_atomic_block or reader.in_atomic_block:
+            yield lambda pct: ExportJob.objects.filter(pk=job_id).update(progress=pct)
+            return
+        side = connections.create_connection(DEFAULT_DB_ALIAS)
+        table = connection.ops.quote_name(ExportJob._meta.db_table)
 
-    def progress(pct: int) -> None:
-        with side.cursor() as cursor:
-            cursor.execute(f"UPDATE {table} SET progress = %s WHERE id = %s", [pct, job_id])
+        def progress(pct: int) -> None:
+            with side.cursor() as cursor:
+                cursor.execute(f"UPDATE {table} SET progress = %s WHERE id = %s", [pct, job_id])
 
-    try:
-        with transaction.atomic():
-            with connection.cursor() as cursor:
-                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
-            yield progress
-    finally:
-        side.close()
+        try:
+            with transaction.atomic(using=alias):
+                with reader.cursor() as cursor:
+                    cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+                yield progress
+        finally:
+            side.close()
 
 
 # The workbook -------------------------------------------------------------------------------------
@@ -649,25 +655,65 @@ def _sheet_coverage(wb: Workbook, scope: ReportScope, options: SummaryOptions) -
 
     lead = ["县区"] if rollup else []
     widths = [*([14] if rollup else []), 16, 26, 12, 22, 10, 12, 16]
-    listed = OfficialSheet(
-        wb, SHEET_NOT_TRAINED, caption=_caption(options, _("{label}教师名单").format(label=label_not)), widths=widths
-    )
-    listed.header([*lead, "乡镇", "学校", "姓名", "身份证号", "学段", "学科", "最近参训年度"], is_list=True)
-    for t in teachers.filter(recent=0).iterator(chunk_size=2000):
-        listed.row([*teacher_cells(t), t["last_year"] or _("无记录")])
-    _footer(listed, options)
-    listed = OfficialSheet(
-        wb, SHEET_MANY_TIMES, caption=_caption(options, _("{label}教师名单").format(label=label_many)), widths=widths
-    )
-    listed.header(
-        [*lead, "乡镇", "学校", "姓名", "身份证号", "学段", "学科", "参训次数"],
-        [None] * (len(lead) + 6) + [INT],
-        is_list=True,
+    _long_list(
+        wb,
+        SHEET_NOT_TRAINED,
+        caption=_caption(options, _("{label}教师名单").format(label=label_not)),
+        widths=widths,
+        headers=[*lead, "乡镇", "学校", "姓名", "身份证号", "学段", "学科", "最近参训年度"],
+        rows=(
+            [*teacher_cells(t), t["last_year"] or _("无记录")]
+            for t in teachers.filter(recent=0).iterator(chunk_size=2000)
+        ),
+        options=options,
     )
     many = teachers.filter(times__gt=m).order_by("-times", "school__county__name", "school__code", "name", "pk")
-    for t in many.iterator(chunk_size=2000):
-        listed.row([*teacher_cells(t), t["times"]])
-    _footer(listed, options)
+    _long_list(
+        wb,
+        SHEET_MANY_TIMES,
+        caption=_caption(options, _("{label}教师名单").format(label=label_many)),
+        widths=widths,
+        headers=[*lead, "乡镇", "学校", "姓名", "身份证号", "学段", "学科", "参训次数"],
+        formats=[None] * (len(lead) + 6) + [INT],
+        rows=([*teacher_cells(t), t["times"]] for t in many.iterator(chunk_size=2000)),
+        options=options,
+    )
+
+
+# Excel holds 1,048,576 rows a sheet: a longer list (a province's teachers short of hours over five
+# years) goes on in sheets named 续1, 续2 …, each with its header and footer, rather than failing.
+LIST_ROWS_PER_SHEET = 1_000_000
+
+
+def _long_list(
+    wb: Workbook,
+    title: str,
+    *,
+    caption: str,
+    widths: list[int],
+    headers: list[str],
+    rows: Iterable[list[Any]],
+    options: SummaryOptions,
+    formats: list[str | None] | None = None,
+) -> None:
+    """Write a list sheet (autofilter, repeated header), continued on further sheets when it is long."""
+
+    def start(part: int) -> OfficialSheet:
+        suffix = _("（续{n}）").format(n=part) if part else ""
+        sheet = OfficialSheet(wb, f"{title}{suffix}", caption=f"{caption}{suffix}", widths=widths)
+        sheet.header(headers, formats, is_list=True)
+        return sheet
+
+    part, written = 0, 0
+    sheet = start(part)
+    for values in rows:
+        if written == LIST_ROWS_PER_SHEET:
+            _footer(sheet, options)
+            part, written = part + 1, 0
+            sheet = start(part)
+        sheet.row(values)
+        written += 1
+    _footer(sheet, options)
 
 
 def _credit_row(lead: list[Any], r: dict[str, Any]) -> list[Any]:
@@ -719,23 +765,17 @@ def _sheet_credits(wb: Workbook, scope: ReportScope, options: SummaryOptions) ->
     )
     _footer(sheet, options)
 
-    listed = OfficialSheet(
+    _long_list(
         wb,
         SHEET_SHORT,
         caption=_caption(options, "未达标教师名单"),
         widths=[8, *county_col, 26, 12, 22, 10, 10, 10],
-    )
-    listed.header(
-        ["年度", *(["县区"] if rollup else []), "学校", "姓名", "身份证号", "总学时", "要求学时", "差额学时"],
-        [None] * (len(county_col) + 4) + [DEC, DEC, DEC],
-        is_list=True,
-    )
-    for t in selectors.credit_shortfalls(scope=scope, period=period).iterator(chunk_size=2000):
-        county = [t["county__name"]] if rollup else []
-        listed.row(
+        headers=["年度", *(["县区"] if rollup else []), "学校", "姓名", "身份证号", "总学时", "要求学时", "差额学时"],
+        formats=[None] * (len(county_col) + 4) + [DEC, DEC, DEC],
+        rows=(
             [
                 t["year"],
-                *county,
+                *([t["county__name"]] if rollup else []),
                 t["school__name"],
                 t["teacher__name"],
                 mask_id_number(t["teacher__id_number"]),
@@ -743,8 +783,10 @@ def _sheet_credits(wb: Workbook, scope: ReportScope, options: SummaryOptions) ->
                 t["required"],
                 t["shortfall_hours"],
             ]
-        )
-    _footer(listed, options)
+            for t in selectors.credit_shortfalls(scope=scope, period=period).iterator(chunk_size=2000)
+        ),
+        options=options,
+    )
 
 
 def _outreach_cells(f: Any) -> list[Any]:

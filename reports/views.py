@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 
 from core.excel import xlsx_response
 from core.forms_util import apply_validation_error
+from core.replica import replica_reads
 from core.scoping import (
     ALL,
     REGION,
@@ -112,6 +113,7 @@ def _query(unit, **extra) -> str:
 
 
 @login_required
+@replica_reads
 def dashboard_view(request):
     require_oversight(request.user)
     data = dashboard.dashboard_data(user=request.user, year=request.GET.get("year"), params=request.GET)
@@ -149,6 +151,7 @@ def _drill_links(data) -> list[tuple[str, str]]:
 
 
 @login_required
+@replica_reads
 def dashboard_table(request, slug: str):
     require_oversight(request.user)
     if slug not in dashboard.CHARTS:
@@ -213,6 +216,7 @@ def _unit_name(request, county) -> str:
 
 
 @login_required
+@replica_reads
 def rates_view(request):
     require_oversight(request.user)
     year = _year(request)
@@ -272,6 +276,7 @@ def rates_view(request):
 
 
 @login_required
+@replica_reads
 def satisfaction_view(request):
     require_oversight(request.user)
     year = _year(request)
@@ -309,6 +314,7 @@ def satisfaction_view(request):
 
 
 @login_required
+@replica_reads
 def structure_view(request):
     require_oversight(request.user)
     year = _year(request)

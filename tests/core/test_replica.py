@@ -77,3 +77,10 @@ def test_reads_come_from_a_streaming_replica_set_up_by_the_project_script():
     assert seen["on_replica_while_paused"] == 1
     assert seen["on_primary"] == 3
     assert seen["on_replica_after_replay"] == 3
+    # The annual-summary export and the dashboard read their figures from the replica; the primary
+    # sees only the job's own bookkeeping (status, progress) and the login session.
+    assert seen["export_status"] == "done"
+    assert seen["export_queries"]["replica"] > 20
+    assert seen["export_queries"]["default"] <= 6
+    assert seen["dashboard_status"] == 200
+    assert seen["dashboard_queries"]["replica"] > 3

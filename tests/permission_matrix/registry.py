@@ -119,7 +119,7 @@ ENTRIES = {
         # the county's administrator downloads a kept file again; its staff may only read the history
         expect(teacher=403, coord_a=403, coord_b=403, staff_x=403, staff_y=404, admin_x=200),
         setup=_history_record,
-        above=above(403),
+        above=above(403, other=404),
     ),
     # The pickers' searches answer each role within its scope (tests/core/test_pickers.py).
     "picker_teachers": Case(SCHOOL_OR_COUNTY, above=above(200)),

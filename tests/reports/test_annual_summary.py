@@ -7,6 +7,7 @@ import pytest
 from openpyxl import load_workbook
 
 from core.excel import workbook_bytes
+from reports import services
 from reports.selectors import Period, ReportScope
 from reports.services import SummaryOptions, annual_summary_workbook
 
@@ -275,3 +276,15 @@ def test_outreach_and_workshop_totals_count_teachers_and_host_schools_once(world
     workshops = values(wb["工作坊"])
     assert workshops[6][:4] == ("合计", "2个工作坊", None, 1)  # a is in both workshops
     assert workshops[6][6:8] == (14.5, 14.5)
+
+
+def test_a_list_longer_than_a_sheet_goes_on_in_continuation_sheets(world, records, monkeypatch):
+    # Excel stops at 1,048,576 rows; a province's five-year shortfall list is longer than that.
+    monkeypatch.setattr(services, "LIST_ROWS_PER_SHEET", 1)
+    wb = build(world)
+    assert wb.sheetnames[wb.sheetnames.index("未达标教师名单") + 1] == "未达标教师名单（续1）"
+    first, second = values(wb["未达标教师名单"]), values(wb["未达标教师名单（续1）"])
+    assert first[1] == second[1] == ("年度", "学校", "姓名", "身份证号", "总学时", "要求学时", "差额学时")
+    assert (first[2][2], second[2][2]) == ("赵六", "李四")  # every row once, in order, header repeated
+    assert wb["未达标教师名单（续1）"].auto_filter.ref == "A2:G3"
+    assert "未参训教师名单（续1）" in wb.sheetnames

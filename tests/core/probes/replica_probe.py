@@ -69,6 +69,7 @@ def main() -> None:
         # A write inside the block still goes to the primary.
         TeacherFactory(school=school)
     on_primary = Teacher.objects.count()
+    seen_by_reports = _reports_while_lagging()
     _replay(replica, paused=False)
     _lsn_caught_up(primary, replica)
     with reading_from_replica():
@@ -81,9 +82,58 @@ def main() -> None:
                 "on_replica_after_replay": caught_up,
                 "replica_in_recovery": replica_in_recovery,
                 "default_in_recovery": _in_recovery(connections["default"]),
+                **seen_by_reports,
             }
         )
     )
+
+
+def _reports_while_lagging() -> dict:
+    """An annual-summary export and the dashboard, run while the replica lags: count the queries each
+    sends to either database, and read the teacher count the export's workbook was built from."""
+    from contextlib import ExitStack
+
+    from django.contrib.auth import get_user_model
+    from django.db import connections
+    from django.test import Client
+    from django.utils import timezone
+
+    from accounts.models import Role
+    from reports import services
+    from trainees.models import Region
+
+    county = Region.objects.filter(level=Region.Level.COUNTY).first()
+    year = timezone.localdate().year
+    job = services.export_request_for_command(county=county, year_from=year, year_to=year)
+    admin = get_user_model().objects.create_user(
+        username="replica-admin", password="x", role=Role.ADMIN, county=county
+    )
+    counts = {"default": 0, "replica": 0}
+
+    def counter(alias):
+        def wrapper(execute, sql, params, many, context):
+            counts[alias] += 1
+            return execute(sql, params, many, context)
+
+        return wrapper
+
+    with ExitStack() as stack:
+        for alias in counts:
+            stack.enter_context(connections[alias].execute_wrapper(counter(alias)))
+        services.export_run(job_id=job.pk)
+        export_counts = dict(counts)
+        counts.update(default=0, replica=0)
+        client = Client()
+        client.force_login(admin)
+        status = client.get("/reports/", HTTP_HOST="localhost").status_code
+        dashboard_counts = dict(counts)
+    job.refresh_from_db()
+    return {
+        "export_status": job.status,
+        "export_queries": export_counts,
+        "dashboard_status": status,
+        "dashboard_queries": dashboard_counts,
+    }
 
 
 def _in_recovery(connection) -> bool:
