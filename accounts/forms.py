@@ -2,6 +2,7 @@ from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
 
+from core.pickers import PickerField
 from trainees.idcard import normalize_id_number
 from trainees.models import Teacher
 
@@ -14,7 +15,7 @@ class UserForm(forms.Form):
     email = forms.EmailField(label=_("邮箱"), required=False)
     role = forms.ChoiceField(label=_("角色"), choices=Role.choices)
     county = forms.ModelChoiceField(label=_("县区"), queryset=None, required=False)
-    school = forms.ModelChoiceField(label=_("学校"), queryset=None, required=False)
+    school = PickerField(label=_("学校"), kind="schools", queryset=None, required=False)
     teacher_id_number = forms.CharField(label=_("教师身份证号（教师账号）"), max_length=18, required=False)
     is_active = forms.BooleanField(label=_("启用"), required=False, initial=True)
     password = forms.CharField(label=_("初始密码"), widget=forms.PasswordInput, required=False)

@@ -3,6 +3,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from core.constraints import ExplainedConstraints
+
 
 class Role(models.TextChoices):
     ADMIN = "admin", _("管理员")
@@ -37,7 +39,7 @@ class PeixunUserManager(UserManager):
         return super().create_superuser(username, email, password, **extra_fields)
 
 
-class User(AbstractUser):
+class User(ExplainedConstraints, AbstractUser):
     """A login. Its role and the county, school or teacher it is tied to decide what it may see."""
 
     objects = PeixunUserManager()
@@ -73,6 +75,14 @@ class User(AbstractUser):
     # password change and nothing else until it is done.
     must_change_password = models.BooleanField(_("首次登录须修改密码"), default=False)
 
+    constraint_fields = {
+        "user_county_role_has_county": "county",
+        "user_coordinator_has_school": "school",
+        "user_teacher_has_teacher": "teacher",
+        "user_region_role_has_region": "region",
+        "user_region_only_for_region_roles": "region",
+    }
+
     class Meta:
         verbose_name = _("用户")
         verbose_name_plural = _("用户")
@@ -81,20 +91,27 @@ class User(AbstractUser):
             models.CheckConstraint(
                 condition=~Q(role__in=["admin", "county_staff"]) | Q(county__isnull=False) | Q(is_superuser=True),
                 name="user_county_role_has_county",
+                violation_error_message=_("县级管理员和工作人员须选择所属县区"),
             ),
             models.CheckConstraint(
-                condition=~Q(role="coordinator") | Q(school__isnull=False), name="user_coordinator_has_school"
+                condition=~Q(role="coordinator") | Q(school__isnull=False),
+                name="user_coordinator_has_school",
+                violation_error_message=_("学校联络员须选择所属学校"),
             ),
             models.CheckConstraint(
-                condition=~Q(role="teacher") | Q(teacher__isnull=False), name="user_teacher_has_teacher"
+                condition=~Q(role="teacher") | Q(teacher__isnull=False),
+                name="user_teacher_has_teacher",
+                violation_error_message=_("教师账号须关联教师档案"),
             ),
             models.CheckConstraint(
                 condition=~Q(role__in=[r.value for r in REGION_ROLES]) | Q(region__isnull=False),
                 name="user_region_role_has_region",
+                violation_error_message=_("市级、省级账号须选择所属市/省"),
             ),
             models.CheckConstraint(
                 condition=Q(role__in=[r.value for r in REGION_ROLES]) | Q(region__isnull=True),
                 name="user_region_only_for_region_roles",
+                violation_error_message=_("只有市级、省级账号可以选择所属市/省"),
             ),
         ]
 

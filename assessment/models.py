@@ -5,6 +5,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from core.constraints import ExplainedConstraints
 from programs.models import CreditCategory as SubProjectCategory
 
 
@@ -13,7 +14,7 @@ class Unit(models.TextChoices):
     CREDITS = "credits", _("学分")
 
 
-class CountyCreditCategory(models.Model):
+class CountyCreditCategory(ExplainedConstraints, models.Model):
     """A county's credit category 学分类别 with its own 学时 → 学分 rate; sub-projects map to one by their
     学分类别 (集中/网络/校本), other sources (claims, 送教上门) name one directly."""
 
@@ -28,26 +29,28 @@ class CountyCreditCategory(models.Model):
     )
     order = models.PositiveSmallIntegerField(_("排序"), default=100)
 
+    constraint_fields = {"credit_category_unique_code": "code", "credit_category_unique_name": "name", "credit_category_one_per_subproject_category": "subproject_category", "credit_category_rate_positive": "hours_per_credit"}
+
     class Meta:
         verbose_name = _("学分类别")
         verbose_name_plural = _("学分类别")
         ordering = ["county", "order", "pk"]
         constraints = [
-            models.UniqueConstraint(fields=["county", "code"], name="credit_category_unique_code"),
-            models.UniqueConstraint(fields=["county", "name"], name="credit_category_unique_name"),
+            models.UniqueConstraint(fields=["county", "code"], name="credit_category_unique_code", violation_error_message=_("本县区已有该代码的学分类别")),
+            models.UniqueConstraint(fields=["county", "name"], name="credit_category_unique_name", violation_error_message=_("本县区已有同名的学分类别")),
             models.UniqueConstraint(
                 fields=["county", "subproject_category"],
                 condition=~Q(subproject_category=""),
-                name="credit_category_one_per_subproject_category",
+                name="credit_category_one_per_subproject_category", violation_error_message=_("该子项目学分类别已对应到另一个类别"),
             ),
-            models.CheckConstraint(condition=Q(hours_per_credit__gt=0), name="credit_category_rate_positive"),
+            models.CheckConstraint(condition=Q(hours_per_credit__gt=0), name="credit_category_rate_positive", violation_error_message=_("每学分学时数必须大于 0")),
         ]
 
     def __str__(self) -> str:
         return self.name
 
 
-class CreditRequirement(models.Model):
+class CreditRequirement(ExplainedConstraints, models.Model):
     """A county's yearly requirement per teacher: a total and minimums per category, in 学时 or 学分.
 
     A requirement may be for a group only (特岗, new teachers, principals); `total_hours` holds the total
@@ -68,12 +71,22 @@ class CreditRequirement(models.Model):
     total_hours = models.DecimalField(_("年度总要求"), max_digits=6, decimal_places=1)
     updated_at = models.DateTimeField(auto_now=True)
 
+    constraint_fields = {"requirement_unique_county_year_group": "group", "requirement_non_negative": "total_hours"}
+
     class Meta:
         verbose_name = _("学时要求")
         verbose_name_plural = _("学时要求")
         constraints = [
-            models.UniqueConstraint(fields=["county", "year", "group"], name="requirement_unique_county_year_group"),
-            models.CheckConstraint(condition=Q(total_hours__gte=0), name="requirement_non_negative"),
+            models.UniqueConstraint(
+                fields=["county", "year", "group"],
+                name="requirement_unique_county_year_group",
+                violation_error_message=_("本县区该年度已为该对象设置学分要求"),
+            ),
+            models.CheckConstraint(
+                condition=Q(total_hours__gte=0),
+                name="requirement_non_negative",
+                violation_error_message=_("学时要求不能为负数"),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -84,26 +97,28 @@ class CreditRequirement(models.Model):
         return f"{self.year} {self.get_group_display()} {self.total_hours}{self.get_unit_display()}"
 
 
-class RequirementMinimum(models.Model):
+class RequirementMinimum(ExplainedConstraints, models.Model):
     """A category minimum of a requirement, in the requirement's unit."""
 
     requirement = models.ForeignKey(CreditRequirement, on_delete=models.CASCADE, related_name="minimums")
     category = models.ForeignKey(CountyCreditCategory, verbose_name=_("学分类别"), on_delete=models.CASCADE)
     minimum = models.DecimalField(_("最低要求"), max_digits=6, decimal_places=1)
 
+    constraint_fields = {"requirement_minimum_once": "category", "requirement_minimum_non_negative": "minimum"}
+
     class Meta:
         verbose_name = _("类别最低要求")
         verbose_name_plural = _("类别最低要求")
         constraints = [
-            models.UniqueConstraint(fields=["requirement", "category"], name="requirement_minimum_once"),
-            models.CheckConstraint(condition=Q(minimum__gte=0), name="requirement_minimum_non_negative"),
+            models.UniqueConstraint(fields=["requirement", "category"], name="requirement_minimum_once", violation_error_message=_("该类别的最低要求已设置")),
+            models.CheckConstraint(condition=Q(minimum__gte=0), name="requirement_minimum_non_negative", violation_error_message=_("最低要求不能为负数")),
         ]
 
     def __str__(self) -> str:
         return f"{self.category_id}: {self.minimum}"
 
 
-class RequirementExemption(models.Model):
+class RequirementExemption(ExplainedConstraints, models.Model):
     """Who a requirement does not apply to: every condition given must hold (e.g. women aged 50 or more).
 
     Age is the age reached by 31 December of the requirement's year, from the birth date the 身份证号
@@ -120,12 +135,14 @@ class RequirementExemption(models.Model):
     stage = models.CharField(_("学段"), max_length=16, blank=True)
     post = models.CharField(_("岗位"), max_length=16, blank=True)
 
+    constraint_fields = {"exemption_has_condition": "__all__"}
+
     class Meta:
         verbose_name = _("免修规则")
         verbose_name_plural = _("免修规则")
         constraints = [
             models.CheckConstraint(
-                condition=~Q(gender="", min_age__isnull=True, stage="", post=""), name="exemption_has_condition"
+                condition=~Q(gender="", min_age__isnull=True, stage="", post=""), name="exemption_has_condition", violation_error_message=_("免修规则至少要有一个条件（性别、年龄、学段或岗位）")
             )
         ]
 
@@ -133,7 +150,7 @@ class RequirementExemption(models.Model):
         return f"{self.requirement_id}: {self.gender} {self.min_age} {self.stage} {self.post}"
 
 
-class CreditCycle(models.Model):
+class CreditCycle(ExplainedConstraints, models.Model):
     """The county's continuing-education cycle: start year, length and total (default 5 years, 360 学时)."""
 
     county = models.ForeignKey("trainees.Region", verbose_name=_("县区"), on_delete=models.PROTECT, related_name="+")
@@ -143,14 +160,16 @@ class CreditCycle(models.Model):
     total = models.DecimalField(_("周期总要求"), max_digits=7, decimal_places=1, default=360)
     updated_at = models.DateTimeField(auto_now=True)
 
+    constraint_fields = {"cycle_unique_start": "start_year", "cycle_years_range": "years", "cycle_total_non_negative": "total"}
+
     class Meta:
         verbose_name = _("继续教育周期")
         verbose_name_plural = _("继续教育周期")
         ordering = ["county", "-start_year"]
         constraints = [
-            models.UniqueConstraint(fields=["county", "start_year"], name="cycle_unique_start"),
-            models.CheckConstraint(condition=Q(years__gte=1, years__lte=10), name="cycle_years_range"),
-            models.CheckConstraint(condition=Q(total__gte=0), name="cycle_total_non_negative"),
+            models.UniqueConstraint(fields=["county", "start_year"], name="cycle_unique_start", violation_error_message=_("本县区已有从该年度开始的周期")),
+            models.CheckConstraint(condition=Q(years__gte=1, years__lte=10), name="cycle_years_range", violation_error_message=_("周期年数应在 1 到 10 年之间")),
+            models.CheckConstraint(condition=Q(total__gte=0), name="cycle_total_non_negative", violation_error_message=_("周期总要求不能为负数")),
         ]
 
     def __str__(self) -> str:
@@ -161,7 +180,7 @@ class CreditCycle(models.Model):
         return self.start_year + self.years - 1
 
 
-class CreditEntry(models.Model):
+class CreditEntry(ExplainedConstraints, models.Model):
     """The ledger: one row per credited item. Every total anyone sees is a sum of these rows.
 
     Rows from records (enrolments, 校本 sessions, 送教上门) are rewritten by the rebuild, keyed by their
@@ -199,17 +218,19 @@ class CreditEntry(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    constraint_fields = {"ledger_one_row_per_source": "__all__", "ledger_non_negative": "hours"}
+
     class Meta:
         verbose_name = _("学时记录")
         verbose_name_plural = _("学时记录")
         ordering = ["teacher", "year", "category__order", "pk"]
         constraints = [
             models.UniqueConstraint(
-                fields=["teacher", "source_kind", "source_id", "category"], name="ledger_one_row_per_source"
+                fields=["teacher", "source_kind", "source_id", "category"], name="ledger_one_row_per_source", violation_error_message=_("该来源的学时已记入")
             ),
             # Only a correction may take hours away (it records the difference it makes).
             models.CheckConstraint(
-                condition=Q(source_kind="correction") | Q(hours__gte=0, credits__gte=0), name="ledger_non_negative"
+                condition=Q(source_kind="correction") | Q(hours__gte=0, credits__gte=0), name="ledger_non_negative", violation_error_message=_("只有更正可以记负数学时")
             ),
         ]
         indexes = [
@@ -222,7 +243,7 @@ class CreditEntry(models.Model):
         return f"{self.teacher_id} {self.year} {self.source_kind}#{self.source_id}: {self.hours}"
 
 
-class CreditTally(models.Model):
+class CreditTally(ExplainedConstraints, models.Model):
     """One teacher's computed hours and credits for one year (written by the tally, never typed in)."""
 
     teacher = models.ForeignKey("trainees.Teacher", on_delete=models.CASCADE, related_name="credit_tallies")
@@ -244,10 +265,18 @@ class CreditTally(models.Model):
     # Set while the school's registration is submitted or approved: the tally leaves the row alone.
     locked = models.BooleanField(_("已锁定"), default=False)
 
+    constraint_fields = {"tally_one_per_teacher_year": "year"}
+
     class Meta:
         verbose_name = _("学时统计")
         verbose_name_plural = _("学时统计")
-        constraints = [models.UniqueConstraint(fields=["teacher", "year"], name="tally_one_per_teacher_year")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["teacher", "year"],
+                name="tally_one_per_teacher_year",
+                violation_error_message=_("该教师本年度已有学分汇总"),
+            )
+        ]
         indexes = [models.Index(fields=["county", "year"]), models.Index(fields=["school", "year"])]
 
     def __str__(self) -> str:
@@ -267,7 +296,7 @@ class Grade(models.TextChoices):
 PASSING_GRADES = (Grade.EXCELLENT, Grade.PASS)
 
 
-class AssessmentScheme(models.Model):
+class AssessmentScheme(ExplainedConstraints, models.Model):
     """How a sub-project's trainees are scored: weighted components, a pass mark and the 优秀 rule.
 
     A template scheme has no sub-project; sub-project schemes are copied from it."""
@@ -291,6 +320,14 @@ class AssessmentScheme(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
 
+    constraint_fields = {
+        "scheme_template_xor_subproject": "subproject",
+        "scheme_pass_mark_range": "pass_mark",
+        "scheme_excellent_threshold_range": "excellent_threshold",
+        "scheme_excellent_share_range": "excellent_share",
+        "scheme_template_never_published": "is_template",
+    }
+
     class Meta:
         verbose_name = _("考核方案")
         verbose_name_plural = _("考核方案")
@@ -299,19 +336,28 @@ class AssessmentScheme(models.Model):
             models.CheckConstraint(
                 condition=Q(is_template=True, subproject__isnull=True) | Q(is_template=False, subproject__isnull=False),
                 name="scheme_template_xor_subproject",
+                violation_error_message=_("考核方案要么是模板，要么属于一个子项目"),
             ),
-            models.CheckConstraint(condition=Q(pass_mark__gte=0, pass_mark__lte=100), name="scheme_pass_mark_range"),
+            models.CheckConstraint(
+                condition=Q(pass_mark__gte=0, pass_mark__lte=100),
+                name="scheme_pass_mark_range",
+                violation_error_message=_("合格线须在 0 到 100 之间"),
+            ),
             models.CheckConstraint(
                 condition=Q(excellent_threshold__isnull=True)
                 | Q(excellent_threshold__gte=0, excellent_threshold__lte=100),
                 name="scheme_excellent_threshold_range",
+                violation_error_message=_("优秀分数线须在 0 到 100 之间"),
             ),
             models.CheckConstraint(
                 condition=Q(excellent_share__isnull=True) | Q(excellent_share__gt=0, excellent_share__lte=100),
                 name="scheme_excellent_share_range",
+                violation_error_message=_("优秀比例须大于 0 且不超过 100"),
             ),
             models.CheckConstraint(
-                condition=Q(is_template=False) | Q(published_at__isnull=True), name="scheme_template_never_published"
+                condition=Q(is_template=False) | Q(published_at__isnull=True),
+                name="scheme_template_never_published",
+                violation_error_message=_("模板不能发布成绩"),
             ),
         ]
 
@@ -323,7 +369,7 @@ class AssessmentScheme(models.Model):
         return self.published_at is not None
 
 
-class Component(models.Model):
+class Component(ExplainedConstraints, models.Model):
     class Source(models.TextChoices):
         ATTENDANCE = "attendance", _("出勤")
         ONLINE_HOURS = "online_hours", _("网络研修学时")
@@ -338,15 +384,31 @@ class Component(models.Model):
     # For online hours: the hours that earn full marks.
     target_hours = models.DecimalField(_("目标学时"), max_digits=6, decimal_places=1, null=True, blank=True)
 
+    constraint_fields = {
+        "component_unique_label": "label",
+        "component_weight_range": "weight",
+        "component_online_has_target": "target_hours",
+    }
+
     class Meta:
         verbose_name = _("考核项")
         verbose_name_plural = _("考核项")
         ordering = ["scheme", "order", "pk"]
         constraints = [
-            models.UniqueConstraint(fields=["scheme", "label"], name="component_unique_label"),
-            models.CheckConstraint(condition=Q(weight__gte=0, weight__lte=100), name="component_weight_range"),
+            models.UniqueConstraint(
+                fields=["scheme", "label"],
+                name="component_unique_label",
+                violation_error_message=_("本方案已有同名考核项目"),
+            ),
             models.CheckConstraint(
-                condition=~Q(source="online_hours") | Q(target_hours__gt=0), name="component_online_has_target"
+                condition=Q(weight__gte=0, weight__lte=100),
+                name="component_weight_range",
+                violation_error_message=_("权重须在 0 到 100 之间"),
+            ),
+            models.CheckConstraint(
+                condition=~Q(source="online_hours") | Q(target_hours__gt=0),
+                name="component_online_has_target",
+                violation_error_message=_("在线学时考核项须填写大于 0 的目标学时"),
             ),
         ]
 
@@ -354,26 +416,36 @@ class Component(models.Model):
         return f"{self.label} {self.weight}%"
 
 
-class ManualScore(models.Model):
+class ManualScore(ExplainedConstraints, models.Model):
     """A score typed in (grid or import) for a manual component."""
 
     enrolment = models.ForeignKey("programs.Enrolment", on_delete=models.CASCADE, related_name="manual_scores")
     component = models.ForeignKey(Component, on_delete=models.CASCADE, related_name="manual_scores")
     value = models.DecimalField(_("分数"), max_digits=5, decimal_places=1)
 
+    constraint_fields = {"manual_score_one_per_component": "component", "manual_score_range": "value"}
+
     class Meta:
         verbose_name = _("评分")
         verbose_name_plural = _("评分")
         constraints = [
-            models.UniqueConstraint(fields=["enrolment", "component"], name="manual_score_one_per_component"),
-            models.CheckConstraint(condition=Q(value__gte=0, value__lte=100), name="manual_score_range"),
+            models.UniqueConstraint(
+                fields=["enrolment", "component"],
+                name="manual_score_one_per_component",
+                violation_error_message=_("该学员在此考核项已有分数"),
+            ),
+            models.CheckConstraint(
+                condition=Q(value__gte=0, value__lte=100),
+                name="manual_score_range",
+                violation_error_message=_("分数须在 0 到 100 之间"),
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.enrolment_id}/{self.component_id}: {self.value}"
 
 
-class Result(models.Model):
+class Result(ExplainedConstraints, models.Model):
     """One trainee's computed assessment: component scores, final score and grade.
 
     `version` grows with every save so a stale score-entry grid cannot overwrite newer scores."""
@@ -389,6 +461,8 @@ class Result(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
 
+    constraint_fields = {"result_score_range": "final_score", "result_grade_iff_score": "grade"}
+
     class Meta:
         verbose_name = _("考核结果")
         verbose_name_plural = _("考核结果")
@@ -396,10 +470,12 @@ class Result(models.Model):
             models.CheckConstraint(
                 condition=Q(final_score__isnull=True) | Q(final_score__gte=0, final_score__lte=100),
                 name="result_score_range",
+                violation_error_message=_("总分须在 0 到 100 之间"),
             ),
             models.CheckConstraint(
                 condition=Q(final_score__isnull=True, grade="") | Q(final_score__isnull=False) & ~Q(grade=""),
                 name="result_grade_iff_score",
+                violation_error_message=_("有总分时须有等级，没有总分时不能有等级"),
             ),
         ]
         indexes = [models.Index(fields=["scheme", "grade"])]
@@ -424,7 +500,7 @@ def _rating(label):
     return models.PositiveSmallIntegerField(label)
 
 
-class SurveyResponse(models.Model):
+class SurveyResponse(ExplainedConstraints, models.Model):
     """An anonymous answer. Deliberately without trainee, enrolment, time or sequential id: a random
     UUID key, so neither the row nor its position can be matched with a `SurveyAnswered` marker."""
 
@@ -435,6 +511,8 @@ class SurveyResponse(models.Model):
     q_organisation = _rating(_("组织管理与服务"))
     q_usefulness = _rating(_("对教学实践的帮助"))
     comment = models.TextField(_("意见建议"), blank=True, max_length=1000)
+
+    constraint_fields = {"survey_ratings_1_to_5": "__all__"}
 
     class Meta:
         verbose_name = _("满意度答卷")
@@ -447,6 +525,7 @@ class SurveyResponse(models.Model):
                     **{f"{name}__lte": 5 for name, _label in SURVEY_QUESTIONS},
                 ),
                 name="survey_ratings_1_to_5",
+                violation_error_message=_("每项评分须在 1 到 5 之间"),
             )
         ]
 
@@ -471,7 +550,7 @@ class SurveyAnswered(models.Model):
 # Credit rules
 
 
-class CountyCreditSettings(models.Model):
+class CountyCreditSettings(ExplainedConstraints, models.Model):
     class Mode(models.TextChoices):
         FULL = "full", _("合格即计子项目学时")
         PROPORTIONAL = "proportional", _("按实际出勤学时计")
@@ -492,16 +571,24 @@ class CountyCreditSettings(models.Model):
     )
     updated_at = models.DateTimeField(auto_now=True)
 
+    constraint_fields = {"credit_hours_per_credit_pos": "hours_per_credit"}
+
     class Meta:
         verbose_name = _("学分设置")
         verbose_name_plural = _("学分设置")
-        constraints = [models.CheckConstraint(condition=Q(hours_per_credit__gt=0), name="credit_hours_per_credit_pos")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(hours_per_credit__gt=0),
+                name="credit_hours_per_credit_pos",
+                violation_error_message=_("每学分折合学时须大于 0"),
+            )
+        ]
 
     def __str__(self) -> str:
         return str(self.county)
 
 
-class SchoolProject(models.Model):
+class SchoolProject(ExplainedConstraints, models.Model):
     """School-based training 校本研修: 申报 by the school, 核准 by the county, 认定 of hours at the end."""
 
     class Status(models.TextChoices):
@@ -526,20 +613,30 @@ class SchoolProject(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    constraint_fields = {"school_project_unique_title": "title", "school_project_hours_positive": "planned_hours"}
+
     class Meta:
         verbose_name = _("校本研修项目")
         verbose_name_plural = _("校本研修项目")
         ordering = ["-year", "school", "title"]
         constraints = [
-            models.UniqueConstraint(fields=["school", "year", "title"], name="school_project_unique_title"),
-            models.CheckConstraint(condition=Q(planned_hours__gt=0), name="school_project_hours_positive"),
+            models.UniqueConstraint(
+                fields=["school", "year", "title"],
+                name="school_project_unique_title",
+                violation_error_message=_("本校该年度已有同名校本研修项目"),
+            ),
+            models.CheckConstraint(
+                condition=Q(planned_hours__gt=0),
+                name="school_project_hours_positive",
+                violation_error_message=_("计划学时须大于 0"),
+            ),
         ]
 
     def __str__(self) -> str:
         return self.title
 
 
-class SchoolSession(models.Model):
+class SchoolSession(ExplainedConstraints, models.Model):
     project = models.ForeignKey(SchoolProject, on_delete=models.CASCADE, related_name="sessions")
     date = models.DateField(_("日期"))
     topic = models.CharField(_("主题"), max_length=128)
@@ -547,16 +644,26 @@ class SchoolSession(models.Model):
     # The county's 认定: hours it accepts for this session (None until recognised; routine meetings get 0).
     recognised_hours = models.DecimalField(_("认定学时"), max_digits=4, decimal_places=1, null=True, blank=True)
 
+    constraint_fields = {
+        "school_session_hours_positive": "hours",
+        "school_session_recognised_within_hours": "recognised_hours",
+    }
+
     class Meta:
         verbose_name = _("校本研修活动")
         verbose_name_plural = _("校本研修活动")
         ordering = ["project", "date", "pk"]
         constraints = [
-            models.CheckConstraint(condition=Q(hours__gt=0), name="school_session_hours_positive"),
+            models.CheckConstraint(
+                condition=Q(hours__gt=0),
+                name="school_session_hours_positive",
+                violation_error_message=_("学时须大于 0"),
+            ),
             models.CheckConstraint(
                 condition=Q(recognised_hours__isnull=True)
                 | Q(recognised_hours__gte=0, recognised_hours__lte=models.F("hours")),
                 name="school_session_recognised_within_hours",
+                violation_error_message=_("认定学时须在 0 与本次学时之间"),
             ),
         ]
 
@@ -564,14 +671,22 @@ class SchoolSession(models.Model):
         return f"{self.date:%Y-%m-%d} {self.topic}"
 
 
-class SchoolAttendance(models.Model):
+class SchoolAttendance(ExplainedConstraints, models.Model):
     session = models.ForeignKey(SchoolSession, on_delete=models.CASCADE, related_name="attendance")
     teacher = models.ForeignKey("trainees.Teacher", on_delete=models.PROTECT, related_name="school_attendance")
+
+    constraint_fields = {"school_attendance_once": "teacher"}
 
     class Meta:
         verbose_name = _("校本研修出勤")
         verbose_name_plural = _("校本研修出勤")
-        constraints = [models.UniqueConstraint(fields=["session", "teacher"], name="school_attendance_once")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["session", "teacher"],
+                name="school_attendance_once",
+                violation_error_message=_("该教师本次活动已有考勤记录"),
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.teacher_id}@{self.session_id}"
@@ -581,7 +696,7 @@ class SchoolAttendance(models.Model):
 # Tally runs, registration 学分审核登记 and audit
 
 
-class TallyRun(models.Model):
+class TallyRun(ExplainedConstraints, models.Model):
     """One run of the tally, for progress display and to know what the last run saw."""
 
     class Status(models.TextChoices):
@@ -605,15 +720,23 @@ class TallyRun(models.Model):
     )
     error = models.CharField(max_length=500, blank=True)
 
+    constraint_fields = {"tally_run_progress_range": "progress"}
+
     class Meta:
         ordering = ["-pk"]
-        constraints = [models.CheckConstraint(condition=Q(progress__lte=100), name="tally_run_progress_range")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(progress__lte=100),
+                name="tally_run_progress_range",
+                violation_error_message=_("进度须在 0 到 100 之间"),
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.year} {self.status} {self.progress}%"
 
 
-class CreditRegistration(models.Model):
+class CreditRegistration(ExplainedConstraints, models.Model):
     """A school's yearly credit registration: reviewed and submitted by the coordinator, decided by the county."""
 
     class Status(models.TextChoices):
@@ -632,20 +755,30 @@ class CreditRegistration(models.Model):
     )
     decided_at = models.DateTimeField(null=True, blank=True)
 
+    constraint_fields = {"registration_one_per_school_year": "year", "registration_return_reason": "reason"}
+
     class Meta:
         verbose_name = _("学分审核登记")
         verbose_name_plural = _("学分审核登记")
         ordering = ["-year", "school"]
         constraints = [
-            models.UniqueConstraint(fields=["school", "year"], name="registration_one_per_school_year"),
-            models.CheckConstraint(condition=~Q(status="returned") | ~Q(reason=""), name="registration_return_reason"),
+            models.UniqueConstraint(
+                fields=["school", "year"],
+                name="registration_one_per_school_year",
+                violation_error_message=_("本校该年度已有学分登记"),
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="returned") | ~Q(reason=""),
+                name="registration_return_reason",
+                violation_error_message=_("退回时须填写原因"),
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.school_id} {self.year}: {self.status}"
 
 
-class TallyCorrection(models.Model):
+class TallyCorrection(ExplainedConstraints, models.Model):
     """A change to an approved tally: the reason and the old values are kept."""
 
     tally = models.ForeignKey(CreditTally, on_delete=models.CASCADE, related_name="corrections")
@@ -655,9 +788,15 @@ class TallyCorrection(models.Model):
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
 
+    constraint_fields = {"correction_has_reason": "reason"}
+
     class Meta:
         ordering = ["-created_at", "-pk"]
-        constraints = [models.CheckConstraint(condition=~Q(reason=""), name="correction_has_reason")]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(reason=""), name="correction_has_reason", violation_error_message=_("请填写更正原因")
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.tally_id}: {self.reason}"
@@ -681,7 +820,7 @@ class AuditEntry(models.Model):
         return f"{self.action} {self.object_type}#{self.object_id}"
 
 
-class CycleReview(models.Model):
+class CycleReview(ExplainedConstraints, models.Model):
     """周期核定: the county's decision over one cycle: 达标 per teacher, surplus carried forward within a cap,
     宽限补修 with a deadline for those short; the cycle's ledger rows lock until a reopening (with reason)."""
 
@@ -703,15 +842,17 @@ class CycleReview(models.Model):
     )
     reviewed_at = models.DateTimeField(_("核定时间"), auto_now_add=True)
 
+    constraint_fields = {"cycle_review_once": "start_year", "cycle_review_cap_non_negative": "carry_cap", "cycle_review_reopen_reason": "reopen_reason"}
+
     class Meta:
         verbose_name = _("周期核定")
         verbose_name_plural = _("周期核定")
         ordering = ["county", "-start_year"]
         constraints = [
-            models.UniqueConstraint(fields=["county", "start_year"], name="cycle_review_once"),
-            models.CheckConstraint(condition=Q(carry_cap__gte=0), name="cycle_review_cap_non_negative"),
+            models.UniqueConstraint(fields=["county", "start_year"], name="cycle_review_once", violation_error_message=_("该周期已核定")),
+            models.CheckConstraint(condition=Q(carry_cap__gte=0), name="cycle_review_cap_non_negative", violation_error_message=_("结转上限不能为负数")),
             models.CheckConstraint(
-                condition=~Q(status="reopened") | ~Q(reopen_reason=""), name="cycle_review_reopen_reason"
+                condition=~Q(status="reopened") | ~Q(reopen_reason=""), name="cycle_review_reopen_reason", violation_error_message=_("重新开放必须填写原因")
             ),
         ]
 
@@ -723,7 +864,7 @@ class CycleReview(models.Model):
         return self.start_year + self.years - 1
 
 
-class CycleResult(models.Model):
+class CycleResult(ExplainedConstraints, models.Model):
     review = models.ForeignKey(CycleReview, on_delete=models.CASCADE, related_name="results")
     teacher = models.ForeignKey("trainees.Teacher", on_delete=models.CASCADE, related_name="cycle_results")
     school = models.ForeignKey("trainees.School", on_delete=models.PROTECT, related_name="+")
@@ -732,13 +873,15 @@ class CycleResult(models.Model):
     carried = models.DecimalField(_("结转"), max_digits=7, decimal_places=1, default=0)
     grace = models.BooleanField(_("宽限补修"), default=False)
 
+    constraint_fields = {"cycle_result_once": "teacher", "cycle_result_grace_only_if_short": "grace"}
+
     class Meta:
         verbose_name = _("周期核定结果")
         verbose_name_plural = _("周期核定结果")
         ordering = ["review", "school", "teacher"]
         constraints = [
-            models.UniqueConstraint(fields=["review", "teacher"], name="cycle_result_once"),
-            models.CheckConstraint(condition=~Q(met=True, grace=True), name="cycle_result_grace_only_if_short"),
+            models.UniqueConstraint(fields=["review", "teacher"], name="cycle_result_once", violation_error_message=_("该教师在本周期已有核定结果")),
+            models.CheckConstraint(condition=~Q(met=True, grace=True), name="cycle_result_grace_only_if_short", violation_error_message=_("已达标的教师不需要宽限补修")),
         ]
 
     def __str__(self) -> str:

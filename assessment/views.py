@@ -13,6 +13,7 @@ from core.excel import xlsx_response
 from core.forms_util import apply_validation_error
 from core.pagination import paginate
 from core.params import query_int, query_year
+from core.pickers import SchoolFilterForm
 from core.scoping import (
     SCHOOL,
     SELF,
@@ -436,12 +437,14 @@ def school_session_create(request, pk: int):
 def tally_list(request):
     require_oversight(request.user)
     year = _year(request)
-    qs = selectors.tallies(user=request.user, year=year, school_id=query_int(request, "school"))
+    school_form = SchoolFilterForm(request.GET, schools=selectors.schools(user=request.user))
+    school = school_form.chosen()
+    qs = selectors.tallies(user=request.user, year=year, school_id=school.pk if school else None)
     context = {
         "year": year,
         "page": paginate(request, qs),
         "run_form": TallyRunForm(initial={"year": year}) if is_county_level(request.user) else None,
-        "schools": selectors.schools(user=request.user),
+        "school_form": school_form,
     }
     return render(request, "assessment/tally_list.html", context)
 

@@ -2,6 +2,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from core.constraints import ExplainedConstraints
+
 
 class Status(models.TextChoices):
     PRESENT = "present", _("出勤")
@@ -15,7 +17,7 @@ class Status(models.TextChoices):
 ATTENDED = (Status.PRESENT, Status.LATE, Status.EARLY_LEAVE)
 
 
-class AttendanceRecord(models.Model):
+class AttendanceRecord(ExplainedConstraints, models.Model):
     # On PostgreSQL the table's pages are filled to 70 % (migration 0004) so that rewriting a whole
     # grid updates rows in place (HOT).
     class Source(models.TextChoices):
@@ -36,10 +38,18 @@ class AttendanceRecord(models.Model):
     # When the trainee scanned in. A scan never changes a mark a person made; it is kept here beside it.
     scanned_at = models.DateTimeField(_("扫码签到时间"), null=True, blank=True)
 
+    constraint_fields = {"attendance_one_per_session": "enrolment"}
+
     class Meta:
         verbose_name = _("考勤记录")
         verbose_name_plural = _("考勤记录")
-        constraints = [models.UniqueConstraint(fields=["session", "enrolment"], name="attendance_one_per_session")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["session", "enrolment"],
+                name="attendance_one_per_session",
+                violation_error_message=_("该学员本次培训已有考勤记录"),
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.enrolment_id}@{self.session_id}: {self.status}"

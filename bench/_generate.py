@@ -147,13 +147,15 @@ def generate_sql(shape: Shape) -> list[str]:
         """INSERT INTO outreach_onlinestudy (online_hours, tasks_done, imported_at, enrolment_id)
            SELECT (e.id % 40) + 0.5, e.id % 5, now(), e.id
            FROM programs_enrolment e JOIN programs_subproject s ON s.id = e.subproject_id WHERE s.kind = 'workshop'""",
-        f"""INSERT INTO assessment_creditrequirement (year, total_hours, min_centralized, min_online,
-                   min_school_based, cycle_total_hours, county_id)
-            SELECT y, 72, 0, 0, 0, 360, {first} + c
+        f"""INSERT INTO assessment_creditrequirement (year, "group", new_within_years, unit, total_hours,
+                   updated_at, county_id)
+            SELECT y, 'all', 3, 'hours', 72, now(), {first} + c
             FROM generate_series({YEAR_FROM}, {YEAR_TO}) y, generate_series(0, {counties - 1}) c""",
         f"""INSERT INTO assessment_credittally (year, centralized_hours, online_hours, school_based_hours,
-                   total_hours, credits, met, shortfall_hours, computed_at, county_id, school_id, teacher_id)
-            SELECT y, h, 0, 0, h, h / 10.0, h >= 72, greatest(72 - h, 0), now(), s.county_id, t.school_id, t.id
+                   total_hours, credits, met, shortfall_hours, unit, requirement_total, rule, computed_at,
+                   county_id, school_id, teacher_id)
+            SELECT y, h, 0, 0, h, h / 10.0, h >= 72, greatest(72 - h, 0), 'hours', 72, '', now(),
+                   s.county_id, t.school_id, t.id
             FROM trainees_teacher t JOIN trainees_school s ON s.id = t.school_id,
                  generate_series({YEAR_FROM}, {YEAR_TO}) y, LATERAL (SELECT (t.id * 13 + y) % 120 AS h) x""",
         "SET session_replication_role = DEFAULT",

@@ -10,6 +10,8 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
+from core.constraints import ExplainedConstraints
+
 DEFAULT_SERIAL_TEMPLATE = "{县区代码}-{年度}-{序号:05d}"
 DEFAULT_MIN_ATTENDANCE = Decimal(80)
 
@@ -19,7 +21,7 @@ class Layout(models.TextChoices):
     SIMPLE = "simple", _("简洁（竖版）")
 
 
-class CountyCertificateSettings(models.Model):
+class CountyCertificateSettings(ExplainedConstraints, models.Model):
     """What a county prints on its documents: the issuing unit, its seal and signature, the serial
     template and the layout."""
 
@@ -41,16 +43,18 @@ class CountyCertificateSettings(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
 
+    constraint_fields = {"certsettings_has_template": "serial_template"}
+
     class Meta:
         verbose_name = _("证书设置")
         verbose_name_plural = _("证书设置")
-        constraints = [models.CheckConstraint(condition=~Q(serial_template=""), name="certsettings_has_template")]
+        constraints = [models.CheckConstraint(condition=~Q(serial_template=""), name="certsettings_has_template", violation_error_message=_("请填写证书编号模板"))]
 
     def __str__(self) -> str:
         return str(self.county)
 
 
-class CertificateRule(models.Model):
+class CertificateRule(ExplainedConstraints, models.Model):
     """What earns a sub-project's 结业证书; a sub-project without a rule uses the defaults."""
 
     subproject = models.OneToOneField(
@@ -66,12 +70,14 @@ class CertificateRule(models.Model):
     require_pass = models.BooleanField(_("须考核合格（有考核方案时）"), default=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    constraint_fields = {"certrule_attendance_percent": "min_attendance"}
+
     class Meta:
         verbose_name = _("结业条件")
         verbose_name_plural = _("结业条件")
         constraints = [
             models.CheckConstraint(
-                condition=Q(min_attendance__gte=0, min_attendance__lte=100), name="certrule_attendance_percent"
+                condition=Q(min_attendance__gte=0, min_attendance__lte=100), name="certrule_attendance_percent", violation_error_message=_("出勤率要求应在 0 到 100 之间")
             )
         ]
 
@@ -79,21 +85,23 @@ class CertificateRule(models.Model):
         return str(self.subproject)
 
 
-class SerialCounter(models.Model):
+class SerialCounter(ExplainedConstraints, models.Model):
     """The last number handed out per county and year; locked while a serial is taken."""
 
     county = models.ForeignKey("trainees.Region", on_delete=models.CASCADE, related_name="+")
     year = models.PositiveSmallIntegerField()
     last = models.PositiveIntegerField(default=0)
 
+    constraint_fields = {"serialcounter_unique_county_year": "year"}
+
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["county", "year"], name="serialcounter_unique_county_year")]
+        constraints = [models.UniqueConstraint(fields=["county", "year"], name="serialcounter_unique_county_year", violation_error_message=_("本县区该年度的编号计数已存在"))]
 
     def __str__(self) -> str:
         return f"{self.county_id}/{self.year}: {self.last}"
 
 
-class Certificate(models.Model):
+class Certificate(ExplainedConstraints, models.Model):
     class Kind(models.TextChoices):
         COMPLETION = "completion", _("结业证书")
         HOURS = "hours", _("学时证明")
@@ -152,37 +160,39 @@ class Certificate(models.Model):
     )
     file = models.FileField(_("文件"), upload_to="certificates/", max_length=200)
 
+    constraint_fields = {"certificate_has_file": "file", "certificate_completion_enrolment": "enrolment", "certificate_revoked_has_reason": "revoke_reason", "certificate_reissue_has_original": "reissue_of", "certificate_not_reissue_of_itself": "reissue_of", "certificate_one_valid_per_enrolment": "enrolment", "certificate_one_valid_hours_per_year": "year", "certificate_unique_reissue": "__all__"}
+
     class Meta:
         verbose_name = _("证书")
         verbose_name_plural = _("证书")
         ordering = ["-issued_at", "-pk"]
         constraints = [
-            models.CheckConstraint(condition=~Q(file=""), name="certificate_has_file"),
+            models.CheckConstraint(condition=~Q(file=""), name="certificate_has_file", violation_error_message=_("证书缺少文件")),
             models.CheckConstraint(
-                condition=~Q(kind="completion") | Q(enrolment__isnull=False), name="certificate_completion_enrolment"
+                condition=~Q(kind="completion") | Q(enrolment__isnull=False), name="certificate_completion_enrolment", violation_error_message=_("结业证书必须对应一条报名")
             ),
             models.CheckConstraint(
                 condition=~Q(status="revoked") | (Q(revoked_at__isnull=False) & ~Q(revoke_reason="")),
-                name="certificate_revoked_has_reason",
+                name="certificate_revoked_has_reason", violation_error_message=_("撤销证书必须填写原因"),
             ),
             models.CheckConstraint(
                 condition=Q(reissue_number=0, reissue_of__isnull=True)
                 | Q(reissue_number__gt=0, reissue_of__isnull=False),
-                name="certificate_reissue_has_original",
+                name="certificate_reissue_has_original", violation_error_message=_("补发证书必须指向原证书"),
             ),
-            models.CheckConstraint(condition=~Q(reissue_of=F("pk")), name="certificate_not_reissue_of_itself"),
+            models.CheckConstraint(condition=~Q(reissue_of=F("pk")), name="certificate_not_reissue_of_itself", violation_error_message=_("证书不能是自身的补发")),
             # One certificate in force per completed enrolment, and per teacher and year for hours.
             models.UniqueConstraint(
                 fields=["enrolment"],
                 condition=Q(kind="completion", status="valid"),
-                name="certificate_one_valid_per_enrolment",
+                name="certificate_one_valid_per_enrolment", violation_error_message=_("该报名已有有效的结业证书"),
             ),
             models.UniqueConstraint(
                 fields=["teacher", "year"],
                 condition=Q(kind="hours", status="valid"),
-                name="certificate_one_valid_hours_per_year",
+                name="certificate_one_valid_hours_per_year", violation_error_message=_("该教师该年度已有有效的学时证明"),
             ),
-            models.UniqueConstraint(fields=["base_serial", "reissue_number"], name="certificate_unique_reissue"),
+            models.UniqueConstraint(fields=["base_serial", "reissue_number"], name="certificate_unique_reissue", violation_error_message=_("该补发编号已存在")),
         ]
         indexes = [models.Index(fields=["teacher", "kind"]), models.Index(fields=["enrolment", "kind"])]
 
@@ -222,7 +232,7 @@ class Verification(models.Model):
         return f"{self.via} {self.asked}"
 
 
-class IssueJob(models.Model):
+class IssueJob(ExplainedConstraints, models.Model):
     """One request to issue a sub-project's 结业证书 and zip them: stored before the task runs."""
 
     class Status(models.TextChoices):
@@ -250,13 +260,15 @@ class IssueJob(models.Model):
     file = models.FileField(_("压缩包"), upload_to="certificates/batches/", blank=True, max_length=200)
     error = models.TextField(_("错误"), blank=True)
 
+    constraint_fields = {"issuejob_progress_percent": "progress", "issuejob_done_has_file": "file"}
+
     class Meta:
         verbose_name = _("批量发证")
         verbose_name_plural = _("批量发证")
         ordering = ["-created_at", "-pk"]
         constraints = [
-            models.CheckConstraint(condition=Q(progress__lte=100), name="issuejob_progress_percent"),
-            models.CheckConstraint(condition=~Q(status="done") | ~Q(file=""), name="issuejob_done_has_file"),
+            models.CheckConstraint(condition=Q(progress__lte=100), name="issuejob_progress_percent", violation_error_message=_("进度应在 0 到 100 之间")),
+            models.CheckConstraint(condition=~Q(status="done") | ~Q(file=""), name="issuejob_done_has_file", violation_error_message=_("已完成的发证任务必须有文件")),
         ]
 
     def __str__(self) -> str:

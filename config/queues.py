@@ -20,6 +20,7 @@ DEFAULT_WORKER_GROUPS = f"{NOTICES},{DEFAULT} {IMPORTS},{TALLIES} {EXPORTS}"
 
 TASK_QUEUES: dict[str, str] = {
     "programs.tasks.send_notices": NOTICES,
+    "programs.tasks.send_notice_sms": NOTICES,
     "assessment.tasks.run_tally": TALLIES,
     "outreach.tasks.build_resource_pack": EXPORTS,
     "reports.export_annual_summary": EXPORTS,

@@ -30,6 +30,8 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    # Django's form templates, found by the project's engine so templates/django/forms/ can adjust them.
+    "django.forms",
     "crispy_forms",
     "crispy_bootstrap5",
     "django_filters",
@@ -204,6 +206,9 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 10000  # the attendance grid posts several fields per trainee
 
+# Widgets render through the project's template engine: templates/django/forms/widgets/select_option.html
+# makes Django's blank choice read 请选择.
+FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 
@@ -234,6 +239,15 @@ EMAIL_BACKEND = env_str(
     "django.core.mail.backends.console.EmailBackend" if DEBUG else "django.core.mail.backends.smtp.EmailBackend",
 )
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "peixun@localhost")
+# Text messages (short notices to teachers' phones), chosen like EMAIL_BACKEND: see core/sms/.
+SMS_BACKEND = env_str(
+    "SMS_BACKEND", "core.sms.backends.console.SmsBackend" if DEBUG else "core.sms.backends.dummy.SmsBackend"
+)
+SMS_FILE_PATH = env_str("SMS_FILE_PATH", str(VAR_DIR / "sms"))
+SMS_HTTP_URL = env_str("SMS_HTTP_URL")
+SMS_HTTP_TOKEN = env_str("SMS_HTTP_TOKEN")
+SMS_HTTP_SIGN = env_str("SMS_HTTP_SIGN", "县教师发展中心")
+SMS_HTTP_TIMEOUT = env_int("SMS_HTTP_TIMEOUT", 10)
 
 # HTTPS hardening is on whenever DEBUG is off, unless a local single-machine run turns it off explicitly.
 HTTPS = env_bool("HTTPS", default=not DEBUG)

@@ -3,8 +3,10 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from core.constraints import ExplainedConstraints
 
-class ImportUpload(models.Model):
+
+class ImportUpload(ExplainedConstraints, models.Model):
     """An uploaded import file: kept between the preview and the confirmation, then as history
     (who imported which file when, the counts and the outcome) after the file itself has expired."""
 
@@ -39,13 +41,19 @@ class ImportUpload(models.Model):
     imported_at = models.DateTimeField(_("导入时间"), null=True, blank=True)
     file_deleted_at = models.DateTimeField(_("文件删除时间"), null=True, blank=True)
 
+    constraint_fields = {"importupload_progress_percent": "progress"}
+
     class Meta:
         ordering = ["-created_at"]
         verbose_name = _("导入文件")
         verbose_name_plural = _("导入文件")
         indexes = [models.Index(fields=["county", "-created_at"])]
         constraints = [
-            models.CheckConstraint(condition=Q(progress__lte=100), name="importupload_progress_percent"),
+            models.CheckConstraint(
+                condition=Q(progress__lte=100),
+                name="importupload_progress_percent",
+                violation_error_message=_("进度须在 0 到 100 之间"),
+            ),
         ]
 
     def __str__(self) -> str:

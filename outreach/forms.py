@@ -1,6 +1,8 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from core.pickers import PickerField
+
 from .models import (
     DEFAULT_PHASES,
     CycleTeamMember,
@@ -43,7 +45,7 @@ class VisitForm(forms.Form):
     date = forms.DateField(label=_("日期"), widget=forms.DateInput(attrs={"type": "date"}))
     start_time = forms.TimeField(label=_("开始时间"), widget=forms.TimeInput(attrs={"type": "time"}))
     end_time = forms.TimeField(label=_("结束时间"), widget=forms.TimeInput(attrs={"type": "time"}))
-    host_school = forms.ModelChoiceField(label=_("承办学校"), queryset=None)
+    host_school = PickerField(label=_("承办学校"), kind="schools", queryset=None)
     title = forms.CharField(label=_("主题"), max_length=128, required=False)
     place = forms.CharField(label=_("地点"), max_length=128, required=False)
     hours = forms.DecimalField(label=_("学时"), max_digits=4, decimal_places=1, min_value=0, initial=0)
@@ -58,7 +60,7 @@ class VisitDayForm(forms.Form):
     date = forms.DateField(label=_("日期"), widget=forms.DateInput(attrs={"type": "date"}))
     start_time = forms.TimeField(label=_("开始时间"), widget=forms.TimeInput(attrs={"type": "time"}))
     end_time = forms.TimeField(label=_("结束时间"), widget=forms.TimeInput(attrs={"type": "time"}))
-    host_school = forms.ModelChoiceField(label=_("承办学校"), queryset=None)
+    host_school = PickerField(label=_("承办学校"), kind="schools", queryset=None)
     place = forms.CharField(label=_("地点"), max_length=128, required=False)
     hours = forms.DecimalField(label=_("学时"), max_digits=4, decimal_places=1, min_value=0, initial=0)
 
@@ -85,7 +87,7 @@ class ActivityForm(forms.ModelForm):
 
 
 class TeamMemberForm(forms.Form):
-    member = forms.ModelChoiceField(label=_("团队库成员"), queryset=None)
+    member = PickerField(label=_("团队库成员"), kind="members", queryset=None)
     role = forms.ChoiceField(label=_("角色"), choices=CycleTeamMember.Role.choices)
 
     def __init__(self, *args, pool, **kwargs):
@@ -95,7 +97,7 @@ class TeamMemberForm(forms.Form):
 
 class PoolMemberForm(forms.Form):
     name = forms.CharField(label=_("姓名"), max_length=64, required=False)
-    teacher = forms.ModelChoiceField(label=_("教师（可选）"), queryset=None, required=False)
+    teacher = PickerField(label=_("教师（可选）"), kind="teachers", queryset=None, required=False)
     member_type = forms.ChoiceField(
         label=_("成员类型"), choices=MemberType.choices, initial=MemberType.FRONTLINE, required=False
     )
@@ -179,7 +181,7 @@ class WorkshopForm(forms.Form):
     subproject = forms.ModelChoiceField(label=_("子项目（教师工作坊研修）"), queryset=None)
     name = forms.CharField(label=_("工作坊名称"), max_length=128)
     subject = forms.CharField(label=_("学科"), max_length=32)
-    host = forms.ModelChoiceField(label=_("坊主"), queryset=None, required=False)
+    host = PickerField(label=_("坊主"), kind="teachers", queryset=None, required=False)
     capacity = forms.IntegerField(label=_("人数上限"), min_value=1, initial=50)
     required_online_hours = forms.DecimalField(
         label=_("应修在线学时"), min_value=0.1, max_value=9999, initial=80, decimal_places=1
@@ -217,7 +219,7 @@ class WorkshopMemberForm(forms.Form):
 
 
 class WorkshopStaffForm(forms.Form):
-    teacher = forms.ModelChoiceField(label=_("教师"), queryset=None)
+    teacher = PickerField(label=_("教师"), kind="teachers", queryset=None)
     role = forms.ChoiceField(label=_("角色"), choices=WorkshopStaff.Role.choices)
     own_score = forms.DecimalField(
         label=_("个人工作得分"), min_value=0, max_value=100, decimal_places=1, required=False
@@ -230,7 +232,7 @@ class WorkshopStaffForm(forms.Form):
 
 class ResearchGroupForm(forms.Form):
     name = forms.CharField(label=_("小组名称"), max_length=64)
-    leader = forms.ModelChoiceField(label=_("组长"), queryset=None, required=False)
+    leader = PickerField(label=_("组长"), kind="teachers", queryset=None, required=False)
     tutor = forms.ModelChoiceField(label=_("辅导教师"), queryset=None, required=False)
     leader_own_score = forms.DecimalField(
         label=_("组长个人工作得分"), min_value=0, max_value=100, decimal_places=1, required=False

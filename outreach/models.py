@@ -3,6 +3,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from core.constraints import ExplainedConstraints
 from trainees.idcard import validate_id_number
 
 DEFAULT_PHASES = ("诊断示范", "研课磨课", "成果展示", "总结提升")
@@ -30,16 +31,24 @@ class Cycle(models.Model):
         return f"{self.year} {self.subject}"
 
 
-class Phase(models.Model):
+class Phase(ExplainedConstraints, models.Model):
     cycle = models.ForeignKey(Cycle, on_delete=models.CASCADE, related_name="phases")
     order = models.PositiveSmallIntegerField(_("顺序"))
     name = models.CharField(_("阶段名称"), max_length=32)
+
+    constraint_fields = {"phase_unique_order": "order"}
 
     class Meta:
         verbose_name = _("阶段")
         verbose_name_plural = _("阶段")
         ordering = ["cycle", "order"]
-        constraints = [models.UniqueConstraint(fields=["cycle", "order"], name="phase_unique_order")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["cycle", "order"],
+                name="phase_unique_order",
+                violation_error_message=_("本周期已有相同序号的阶段"),
+            )
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -62,7 +71,7 @@ class PhaseTask(models.Model):
         return self.title
 
 
-class TaskSubmission(models.Model):
+class TaskSubmission(ExplainedConstraints, models.Model):
     class Status(models.TextChoices):
         SUBMITTED = "submitted", _("已提交")
         DONE = "done", _("合格")
@@ -79,16 +88,24 @@ class TaskSubmission(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
 
+    constraint_fields = {"submission_one_per_trainee": "enrolment"}
+
     class Meta:
         verbose_name = _("任务提交")
         verbose_name_plural = _("任务提交")
-        constraints = [models.UniqueConstraint(fields=["task", "enrolment"], name="submission_one_per_trainee")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["task", "enrolment"],
+                name="submission_one_per_trainee",
+                violation_error_message=_("该学员已提交过本任务"),
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.task} / {self.enrolment_id}"
 
 
-class OnlineStudy(models.Model):
+class OnlineStudy(ExplainedConstraints, models.Model):
     """Online study of one enrolment as the external platform reports it (imported from Excel)."""
 
     enrolment = models.OneToOneField("programs.Enrolment", on_delete=models.CASCADE, related_name="online_study")
@@ -96,10 +113,18 @@ class OnlineStudy(models.Model):
     tasks_done = models.PositiveIntegerField(_("完成任务数"), default=0)
     imported_at = models.DateTimeField(auto_now=True)
 
+    constraint_fields = {"online_hours_non_negative": "online_hours"}
+
     class Meta:
         verbose_name = _("网络研修记录")
         verbose_name_plural = _("网络研修记录")
-        constraints = [models.CheckConstraint(condition=Q(online_hours__gte=0), name="online_hours_non_negative")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(online_hours__gte=0),
+                name="online_hours_non_negative",
+                violation_error_message=_("在线学时不能为负数"),
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.enrolment_id}: {self.online_hours}"
@@ -118,7 +143,7 @@ class MemberType(models.TextChoices):
 PRACTITIONER_TYPES = (MemberType.FRONTLINE, MemberType.RESEARCHER)
 
 
-class TeamPool(models.Model):
+class TeamPool(ExplainedConstraints, models.Model):
     """A member of the county's training-team pool 培训团队库, from which visiting teams are drawn."""
 
     county = models.ForeignKey("trainees.Region", verbose_name=_("县区"), on_delete=models.PROTECT, related_name="+")
@@ -141,16 +166,24 @@ class TeamPool(models.Model):
     id_number = models.CharField(_("身份证号"), max_length=18, blank=True, validators=[validate_id_number])
     is_active = models.BooleanField(_("在库"), default=True)
 
+    constraint_fields = {"team_pool_teacher_once": "teacher", "team_pool_id_number_once": "id_number"}
+
     class Meta:
         verbose_name = _("培训团队库成员")
         verbose_name_plural = _("培训团队库成员")
         ordering = ["county", "name", "pk"]
         constraints = [
             models.UniqueConstraint(
-                fields=["county", "teacher"], condition=Q(teacher__isnull=False), name="team_pool_teacher_once"
+                fields=["county", "teacher"],
+                condition=Q(teacher__isnull=False),
+                name="team_pool_teacher_once",
+                violation_error_message=_("该教师已在本县团队库中"),
             ),
             models.UniqueConstraint(
-                fields=["county", "id_number"], condition=~Q(id_number=""), name="team_pool_id_number_once"
+                fields=["county", "id_number"],
+                condition=~Q(id_number=""),
+                name="team_pool_id_number_once",
+                violation_error_message=_("该身份证号已在本县团队库中"),
             ),
         ]
 
@@ -158,7 +191,7 @@ class TeamPool(models.Model):
         return self.name
 
 
-class CycleTeamMember(models.Model):
+class CycleTeamMember(ExplainedConstraints, models.Model):
     """A pool member on one cycle's visiting team 送培团队, in one role."""
 
     class Role(models.TextChoices):
@@ -173,17 +206,25 @@ class CycleTeamMember(models.Model):
     )
     role = models.CharField(_("角色"), max_length=12, choices=Role.choices)
 
+    constraint_fields = {"cycle_team_member_once": "member"}
+
     class Meta:
         verbose_name = _("送培团队成员")
         verbose_name_plural = _("送培团队成员")
         ordering = ["cycle", "role", "member__name", "pk"]
-        constraints = [models.UniqueConstraint(fields=["cycle", "member"], name="cycle_team_member_once")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["cycle", "member"],
+                name="cycle_team_member_once",
+                violation_error_message=_("该成员已在本周期送培团队中"),
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.member} ({self.get_role_display()})"
 
 
-class Visit(models.Model):
+class Visit(ExplainedConstraints, models.Model):
     """A 送教 visit 班次: one or more days at host schools, placed in one phase of the cycle and
     numbered within it (送教次序). Each day is a programs.Session with its own attendance."""
 
@@ -192,13 +233,21 @@ class Visit(models.Model):
     number = models.PositiveSmallIntegerField(_("送教次序"))
     title = models.CharField(_("主题"), max_length=128, blank=True)
 
+    constraint_fields = {"visit_unique_number_in_cycle": "number", "visit_number_positive": "number"}
+
     class Meta:
         verbose_name = _("送教活动")
         verbose_name_plural = _("送教活动")
         ordering = ["cycle", "number", "pk"]
         constraints = [
-            models.UniqueConstraint(fields=["cycle", "number"], name="visit_unique_number_in_cycle"),
-            models.CheckConstraint(condition=Q(number__gte=1), name="visit_number_positive"),
+            models.UniqueConstraint(
+                fields=["cycle", "number"],
+                name="visit_unique_number_in_cycle",
+                violation_error_message=_("本周期已有相同次序的送教活动"),
+            ),
+            models.CheckConstraint(
+                condition=Q(number__gte=1), name="visit_number_positive", violation_error_message=_("次序须从 1 开始")
+            ),
         ]
 
     def __str__(self) -> str:
@@ -221,20 +270,28 @@ class VisitDay(models.Model):
         return str(self.session)
 
 
-class VisitBooking(models.Model):
+class VisitBooking(ExplainedConstraints, models.Model):
     """A team member booked on one day of a visit (presenting or accompanying)."""
 
     day = models.ForeignKey(VisitDay, on_delete=models.CASCADE, related_name="bookings")
     member = models.ForeignKey(CycleTeamMember, on_delete=models.CASCADE, related_name="bookings")
 
+    constraint_fields = {"visit_booking_once_per_day": "member"}
+
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["day", "member"], name="visit_booking_once_per_day")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["day", "member"],
+                name="visit_booking_once_per_day",
+                violation_error_message=_("该成员当天已有安排"),
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.member_id}@{self.day_id}"
 
 
-class VisitActivity(models.Model):
+class VisitActivity(ExplainedConstraints, models.Model):
     class Kind(models.TextChoices):
         DEMO_LESSON = "demo_lesson", _("示范课")
         LECTURE = "lecture", _("专题讲座")
@@ -260,14 +317,25 @@ class VisitActivity(models.Model):
     class_grade = models.CharField(_("班级/年级"), max_length=32, blank=True)
     hours = models.DecimalField(_("学时"), max_digits=4, decimal_places=1, default=0)
 
+    constraint_fields = {
+        "visit_activity_hours_non_negative": "hours",
+        "visit_activity_presenter_unless_seminar": "presenter",
+    }
+
     class Meta:
         verbose_name = _("送教活动内容")
         verbose_name_plural = _("送教活动内容")
         ordering = ["day", "pk"]
         constraints = [
-            models.CheckConstraint(condition=Q(hours__gte=0), name="visit_activity_hours_non_negative"),
             models.CheckConstraint(
-                condition=Q(presenter__isnull=False) | Q(kind="seminar"), name="visit_activity_presenter_unless_seminar"
+                condition=Q(hours__gte=0),
+                name="visit_activity_hours_non_negative",
+                violation_error_message=_("学时不能为负数"),
+            ),
+            models.CheckConstraint(
+                condition=Q(presenter__isnull=False) | Q(kind="seminar"),
+                name="visit_activity_presenter_unless_seminar",
+                violation_error_message=_("除研讨外，活动须选择主讲人"),
             ),
         ]
 
@@ -373,7 +441,7 @@ class ResourcePack(models.Model):
         return f"{self.cycle_id}: {self.get_status_display()}"
 
 
-class Workshop(models.Model):
+class Workshop(ExplainedConstraints, models.Model):
     """A teacher workshop 教师工作坊 of one subject; its members are enrolments of its sub-project."""
 
     subproject = models.OneToOneField(
@@ -397,6 +465,14 @@ class Workshop(models.Model):
     tasks_weight = models.PositiveSmallIntegerField(_("研修任务权重"), default=20)
     required_tasks = models.PositiveSmallIntegerField(_("应完成任务数"), default=10)
 
+    constraint_fields = {
+        "workshop_weights_in_range": "members_weight",
+        "workshop_weights_sum_100": "own_weight",
+        "workshop_required_hours_positive": "required_online_hours",
+        "workshop_member_weights_sum_100": "tasks_weight",
+        "workshop_required_tasks_positive": "required_tasks",
+    }
+
     class Meta:
         verbose_name = _("教师工作坊")
         verbose_name_plural = _("教师工作坊")
@@ -405,26 +481,38 @@ class Workshop(models.Model):
             models.CheckConstraint(
                 condition=Q(members_weight__lte=100) & Q(own_weight__lte=100) & Q(members_weight__gte=0),
                 name="workshop_weights_in_range",
+                violation_error_message=_("权重须在 0 到 100 之间"),
             ),
             models.CheckConstraint(
-                condition=Q(members_weight=100 - models.F("own_weight")), name="workshop_weights_sum_100"
+                condition=Q(members_weight=100 - models.F("own_weight")),
+                name="workshop_weights_sum_100",
+                violation_error_message=_("成员成绩权重与本人工作权重之和须为 100"),
             ),
-            models.CheckConstraint(condition=Q(required_online_hours__gt=0), name="workshop_required_hours_positive"),
+            models.CheckConstraint(
+                condition=Q(required_online_hours__gt=0),
+                name="workshop_required_hours_positive",
+                violation_error_message=_("要求的在线学时须大于 0"),
+            ),
             models.CheckConstraint(
                 condition=Q(online_weight__lte=100)
                 & Q(offline_weight__lte=100)
                 & Q(tasks_weight__lte=100)
                 & Q(online_weight=100 - models.F("offline_weight") - models.F("tasks_weight")),
                 name="workshop_member_weights_sum_100",
+                violation_error_message=_("在线学时、线下研修、任务三项权重须各在 0 到 100 之间，且之和为 100"),
             ),
-            models.CheckConstraint(condition=Q(required_tasks__gt=0), name="workshop_required_tasks_positive"),
+            models.CheckConstraint(
+                condition=Q(required_tasks__gt=0),
+                name="workshop_required_tasks_positive",
+                violation_error_message=_("要求完成的任务数须大于 0"),
+            ),
         ]
 
     def __str__(self) -> str:
         return self.name
 
 
-class WorkshopStaff(models.Model):
+class WorkshopStaff(ExplainedConstraints, models.Model):
     """The core team 核心团队 and tutors 辅导教师 of a workshop, with the score of their own work."""
 
     class Role(models.TextChoices):
@@ -438,15 +526,22 @@ class WorkshopStaff(models.Model):
     role = models.CharField(_("角色"), max_length=16, choices=Role.choices)
     own_score = models.DecimalField(_("个人工作得分"), max_digits=5, decimal_places=1, null=True, blank=True)
 
+    constraint_fields = {"workshop_staff_once": "teacher", "workshop_staff_score_range": "own_score"}
+
     class Meta:
         verbose_name = _("工作坊团队成员")
         verbose_name_plural = _("工作坊团队成员")
         ordering = ["workshop", "role", "pk"]
         constraints = [
-            models.UniqueConstraint(fields=["workshop", "teacher", "role"], name="workshop_staff_once"),
+            models.UniqueConstraint(
+                fields=["workshop", "teacher", "role"],
+                name="workshop_staff_once",
+                violation_error_message=_("该教师已担任本工作坊的这一职务"),
+            ),
             models.CheckConstraint(
                 condition=Q(own_score__isnull=True) | Q(own_score__gte=0, own_score__lte=100),
                 name="workshop_staff_score_range",
+                violation_error_message=_("分数须在 0 到 100 之间"),
             ),
         ]
 
@@ -454,7 +549,7 @@ class WorkshopStaff(models.Model):
         return f"{self.teacher} ({self.get_role_display()})"
 
 
-class ResearchGroup(models.Model):
+class ResearchGroup(ExplainedConstraints, models.Model):
     """A research group 研修小组 of a workshop, led by one member and followed by one tutor."""
 
     workshop = models.ForeignKey(Workshop, on_delete=models.CASCADE, related_name="groups")
@@ -472,15 +567,22 @@ class ResearchGroup(models.Model):
     )
     leader_own_score = models.DecimalField(_("组长个人工作得分"), max_digits=5, decimal_places=1, null=True, blank=True)
 
+    constraint_fields = {"research_group_unique_name": "name", "research_group_score_range": "leader_own_score"}
+
     class Meta:
         verbose_name = _("研修小组")
         verbose_name_plural = _("研修小组")
         ordering = ["workshop", "name"]
         constraints = [
-            models.UniqueConstraint(fields=["workshop", "name"], name="research_group_unique_name"),
+            models.UniqueConstraint(
+                fields=["workshop", "name"],
+                name="research_group_unique_name",
+                violation_error_message=_("本工作坊已有同名研修小组"),
+            ),
             models.CheckConstraint(
                 condition=Q(leader_own_score__isnull=True) | Q(leader_own_score__gte=0, leader_own_score__lte=100),
                 name="research_group_score_range",
+                violation_error_message=_("分数须在 0 到 100 之间"),
             ),
         ]
 
@@ -512,7 +614,7 @@ class WorkshopMember(models.Model):
         return f"{self.workshop_id}/{self.enrolment_id}"
 
 
-class WorkshopBulletin(models.Model):
+class WorkshopBulletin(ExplainedConstraints, models.Model):
     """The weekly progress bulletin 研修简报 of a workshop: who is behind on online hours, for the host."""
 
     workshop = models.ForeignKey(Workshop, on_delete=models.CASCADE, related_name="bulletins")
@@ -525,11 +627,19 @@ class WorkshopBulletin(models.Model):
     behind = models.JSONField(_("进度落后成员"), default=list)
     created_at = models.DateTimeField(auto_now_add=True)
 
+    constraint_fields = {"workshop_bulletin_once_a_week": "week_start"}
+
     class Meta:
         verbose_name = _("工作坊研修简报")
         verbose_name_plural = _("工作坊研修简报")
         ordering = ["workshop", "-week_start"]
-        constraints = [models.UniqueConstraint(fields=["workshop", "week_start"], name="workshop_bulletin_once_a_week")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["workshop", "week_start"],
+                name="workshop_bulletin_once_a_week",
+                violation_error_message=_("本周的简报已生成"),
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.workshop_id} {self.week_start}"

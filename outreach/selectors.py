@@ -32,6 +32,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from attendance.models import ATTENDED, AttendanceRecord
+from core.pickers import matching
 from core.scoping import ALL, COUNTY, REGION, SCHOOL, SELF, is_county_level, scope_of, visible
 from programs.models import Enrolment, Session, SubProject
 from trainees.models import School, Teacher
@@ -1080,3 +1081,9 @@ def outreach_statistics(
             total.add(figures)
         total.persons = _persons_by(cycles, None)[None]
     return OutreachStatistics(cycles=per_cycle, years=years, total=total)
+
+
+def member_search(*, user: Any, term: str) -> QuerySet[TeamPool]:
+    """Active members of the user's training-team pool matching `term` (the picker's search)."""
+    qs = pool_queryset(user=user).filter(is_active=True)
+    return matching(qs, term, ("name", "phone", "subject")).order_by("name", "pk")

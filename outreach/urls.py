@@ -36,4 +36,5 @@ urlpatterns = [
     path("workshops/<int:pk>/weights/", views.workshop_weights, name="outreach_workshop_weights"),
     path("workshops/<int:pk>/staff/add/", views.workshop_staff_add, name="outreach_workshop_staff_add"),
     path("workshops/<int:pk>/groups/add/", views.workshop_group_add, name="outreach_workshop_group_add"),
+    path("pickers/members/", views.picker_members, name="picker_members"),
 ]

@@ -8,6 +8,7 @@ from django.views.decorators.http import require_POST
 
 from core.forms_util import apply_validation_error
 from core.pagination import paginate
+from core.pickers import search_response, search_term
 from core.scoping import (
     SELF,
     is_county_level,
@@ -472,3 +473,10 @@ def visit_book(request, pk: int):
     else:
         messages.error(request, _("请选择本次送教的日期和本周期的团队成员"))
     return redirect("outreach_visit_detail", pk=visit.pk)
+
+
+@login_required
+def picker_members(request):
+    """The team-member picker's search: the active members of the user's county pool."""
+    require_oversight(request.user)
+    return search_response(selectors.member_search(user=request.user, term=search_term(request)), kind="members")

@@ -1,9 +1,13 @@
+from typing import Any
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from core.pickers import PickerField
 from trainees.models import Region, School, Teacher
 
-from .models import Category, Level, Program, Session, SubProject
+from .models import Category, Level, Notice, Program, Session, SubProject
+from .notices import ERR_DECLINE_REASON
 from .services import REGION_PROGRAM_LEVEL, SESSION_FIELDS, SUBPROJECT_FIELDS
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -51,6 +55,8 @@ class SubProjectForm(forms.ModelForm):
 
 
 class SessionForm(forms.ModelForm):
+    host_school = PickerField(label=_("承办学校"), kind="schools", queryset=School.objects.none(), required=False)
+
     class Meta:
         model = Session
         fields = list(SESSION_FIELDS)
@@ -69,8 +75,21 @@ class QuotaForm(forms.Form):
         self.rows = rows
         for row in rows:
             self.fields[f"school_{row.school.pk}"] = forms.IntegerField(
-                label=row.school.name, min_value=0, required=False, initial=row.quota
+                label=row.school.name,
+                min_value=0,
+                required=False,
+                initial=row.quota,
+                widget=forms.NumberInput(attrs={"class": "form-control form-control-sm js-quota", "min": 0}),
             )
+
+    def table(self) -> list[tuple[Any, Any]]:
+        """(row, bound field) per school, for the quota table."""
+        return [(row, self[f"school_{row.school.pk}"]) for row in self.rows]
+
+    def total(self) -> int:
+        """The places the form now shows, as typed (the running total's starting value)."""
+        values = (str(bound.value() or "").strip() for _row, bound in self.table())
+        return sum(int(v) for v in values if v.isdigit())
 
     def changed_quotas(self) -> list[tuple[School, int]]:
         changed = []
@@ -102,12 +121,11 @@ class CountyQuotaForm(forms.Form):
 
 
 class NominateForm(forms.Form):
-    teacher = forms.ModelChoiceField(label=_("教师"), queryset=Teacher.objects.none())
+    teacher = PickerField(label=_("教师"), kind="teachers", queryset=Teacher.objects.none())
 
     def __init__(self, *args, candidates, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["teacher"].queryset = candidates
-        self.fields["teacher"].label_from_instance = lambda t: f"{t.school.name} · {t.name}（{t.masked_id_number}）"
 
 
 class ReasonForm(forms.Form):
@@ -115,10 +133,26 @@ class ReasonForm(forms.Form):
 
 
 class SubstituteForm(forms.Form):
-    replacement = forms.ModelChoiceField(label=_("替换教师"), queryset=Teacher.objects.none())
+    replacement = PickerField(label=_("替换教师"), kind="teachers", queryset=Teacher.objects.none())
     reason = forms.CharField(label=_("换人原因"), max_length=200)
 
     def __init__(self, *args, candidates, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["replacement"].queryset = candidates
-        self.fields["replacement"].label_from_instance = lambda t: f"{t.school.name} · {t.name}（{t.masked_id_number}）"
+
+
+class NoticeAnswerForm(forms.Form):
+    response = forms.ChoiceField(label=_("回复"), choices=Notice.Response.choices, widget=forms.RadioSelect)
+    reason = forms.CharField(
+        label=_("无法参加的原因"),
+        max_length=200,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("选择“无法参加”时必填：原因会转给学校联络员和县培训中心，用于安排换人。"),
+    )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("response") == Notice.Response.DECLINED and not (data.get("reason") or "").strip():
+            self.add_error("reason", _(ERR_DECLINE_REASON))
+        return data

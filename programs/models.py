@@ -2,9 +2,15 @@ from typing import Any
 
 import pghistory
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
+
+from core.constraints import ExplainedConstraints
+
+ERR_SESSION_OUTSIDE = "培训日期须在子项目日期（{dates}）之内"
+ERR_SESSIONS_LEFT_OUTSIDE = "已有培训活动安排在 {date}，不在新的起止日期之内：请先调整该活动"
 
 
 class Level(models.TextChoices):
@@ -48,7 +54,7 @@ class Category(models.Model):
         return self.name
 
 
-class Program(models.Model):
+class Program(ExplainedConstraints, models.Model):
     class Status(models.TextChoices):
         PLANNING = "planning", _("筹备中")
         ENROLLING = "enrolling", _("报名中")
@@ -82,26 +88,45 @@ class Program(models.Model):
     status = models.CharField(_("状态"), max_length=16, choices=Status.choices, default=Status.PLANNING)
     created_at = models.DateTimeField(auto_now_add=True)
 
+    constraint_fields = {
+        "program_unique_year_name_county": "name",
+        "program_unique_year_name_region": "name",
+        "program_year_range": "year",
+        "program_owned_by_county_or_region": "__all__",
+        "program_region_level": "level",
+    }
+
     class Meta:
         verbose_name = _("培训项目")
         verbose_name_plural = _("培训项目")
         ordering = ["-year", "name"]
         constraints = [
-            models.UniqueConstraint(fields=["year", "name", "county"], name="program_unique_year_name_county"),
+            models.UniqueConstraint(
+                fields=["year", "name", "county"],
+                name="program_unique_year_name_county",
+                violation_error_message=_("本县区同一年度已有同名项目"),
+            ),
             models.UniqueConstraint(
                 fields=["year", "name", "region"],
                 condition=Q(region__isnull=False),
                 name="program_unique_year_name_region",
+                violation_error_message=_("本市/省同一年度已有同名项目"),
             ),
-            models.CheckConstraint(condition=Q(year__gte=2000, year__lte=2100), name="program_year_range"),
+            models.CheckConstraint(
+                condition=Q(year__gte=2000, year__lte=2100),
+                name="program_year_range",
+                violation_error_message=_("年度须在 2000 到 2100 之间"),
+            ),
             models.CheckConstraint(
                 condition=Q(county__isnull=False, region__isnull=True) | Q(county__isnull=True, region__isnull=False),
                 name="program_owned_by_county_or_region",
+                violation_error_message=_("培训项目属于一个县区，或属于一个市、省（二者选一）"),
             ),
             # An office above the county runs programs at its own level (市级 or 省级).
             models.CheckConstraint(
                 condition=Q(region__isnull=True) | Q(level__in=["municipal", "provincial"]),
                 name="program_region_level",
+                violation_error_message=_("市级、省级部门的项目级别须为“市级”或“省级”"),
             ),
         ]
 
@@ -118,7 +143,7 @@ class Program(models.Model):
         return self.region if self.region_id else self.county
 
 
-class SubProject(models.Model):
+class SubProject(ExplainedConstraints, models.Model):
     class Kind(models.TextChoices):
         OUTREACH = "outreach", _("送教下乡")
         WORKSHOP = "workshop", _("教师工作坊研修")
@@ -157,24 +182,58 @@ class SubProject(models.Model):
     quota = models.PositiveIntegerField(_("名额"), default=0)
     budget = models.DecimalField(_("预算（元）"), max_digits=12, decimal_places=2, null=True, blank=True)
 
+    constraint_fields = {
+        "subproject_unique_name_in_program": "name",
+        "subproject_dates_ordered": "end_date",
+        "subproject_hours_non_negative": "hours",
+    }
+
     class Meta:
         verbose_name = _("子项目")
         verbose_name_plural = _("子项目")
         ordering = ["program", "start_date", "name"]
         constraints = [
-            models.UniqueConstraint(fields=["program", "name"], name="subproject_unique_name_in_program"),
+            models.UniqueConstraint(
+                fields=["program", "name"],
+                name="subproject_unique_name_in_program",
+                violation_error_message=_("本项目已有同名子项目"),
+            ),
             models.CheckConstraint(
                 condition=Q(start_date__isnull=True) | Q(end_date__isnull=True) | Q(end_date__gte=F("start_date")),
                 name="subproject_dates_ordered",
+                violation_error_message=_("结束日期不能早于开始日期"),
             ),
-            models.CheckConstraint(condition=Q(hours__gte=0), name="subproject_hours_non_negative"),
+            models.CheckConstraint(
+                condition=Q(hours__gte=0),
+                name="subproject_hours_non_negative",
+                violation_error_message=_("学时不能为负数"),
+            ),
         ]
 
     def __str__(self) -> str:
         return self.name
 
+    def dates_text(self) -> str:
+        start = f"{self.start_date:%Y-%m-%d}" if self.start_date else _("不限")
+        end = f"{self.end_date:%Y-%m-%d}" if self.end_date else _("不限")
+        return f"{start} 至 {end}"
 
-class Session(models.Model):
+    def clean(self) -> None:
+        # New dates may not leave sessions already planned outside them.
+        if not self.pk or not (self.start_date or self.end_date):
+            return
+        outside = Q()
+        if self.start_date:
+            outside |= Q(date__lt=self.start_date)
+        if self.end_date:
+            outside |= Q(date__gt=self.end_date)
+        first = self.sessions.filter(outside).order_by("date").values_list("date", flat=True).first()
+        if first is not None:
+            field = "start_date" if self.start_date and first < self.start_date else "end_date"
+            raise ValidationError({field: _(ERR_SESSIONS_LEFT_OUTSIDE).format(date=f"{first:%Y-%m-%d}")})
+
+
+class Session(ExplainedConstraints, models.Model):
     """A dated activity of a sub-project; attendance, outreach visits and workshop activities hang on it."""
 
     class Kind(models.TextChoices):
@@ -205,36 +264,63 @@ class Session(models.Model):
     hours = models.DecimalField(_("学时"), max_digits=4, decimal_places=1, default=0)
     kind = models.CharField(_("类型"), max_length=20, choices=Kind.choices, default=Kind.LECTURE)
 
+    constraint_fields = {"session_times_ordered": "end_time", "session_hours_non_negative": "hours"}
+
     class Meta:
         verbose_name = _("培训活动")
         verbose_name_plural = _("培训活动")
         ordering = ["date", "start_time", "pk"]
         constraints = [
-            models.CheckConstraint(condition=Q(end_time__gt=F("start_time")), name="session_times_ordered"),
-            models.CheckConstraint(condition=Q(hours__gte=0), name="session_hours_non_negative"),
+            models.CheckConstraint(
+                condition=Q(end_time__gt=F("start_time")),
+                name="session_times_ordered",
+                violation_error_message=_("结束时间须晚于开始时间"),
+            ),
+            models.CheckConstraint(
+                condition=Q(hours__gte=0),
+                name="session_hours_non_negative",
+                violation_error_message=_("学时不能为负数"),
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.date:%Y-%m-%d} {self.title or self.subproject.name}"
 
+    def clean(self) -> None:
+        # A session outside its sub-project's dates would count hours and attendance for days the
+        # training does not run; the import path goes through full_clean too.
+        sub = self.subproject if self.subproject_id else None
+        if sub is None or self.date is None:
+            return
+        if (sub.start_date and self.date < sub.start_date) or (sub.end_date and self.date > sub.end_date):
+            raise ValidationError({"date": _(ERR_SESSION_OUTSIDE).format(dates=sub.dates_text())})
 
-class SchoolQuota(models.Model):
+
+class SchoolQuota(ExplainedConstraints, models.Model):
     subproject = models.ForeignKey(SubProject, on_delete=models.CASCADE, related_name="school_quotas")
     school = models.ForeignKey(
         "trainees.School", verbose_name=_("学校"), on_delete=models.PROTECT, related_name="quotas"
     )
     quota = models.PositiveIntegerField(_("名额"))
 
+    constraint_fields = {"quota_unique_school": "school"}
+
     class Meta:
         verbose_name = _("学校名额")
         verbose_name_plural = _("学校名额")
-        constraints = [models.UniqueConstraint(fields=["subproject", "school"], name="quota_unique_school")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["subproject", "school"],
+                name="quota_unique_school",
+                violation_error_message=_("该校在本子项目已有名额"),
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.subproject} / {self.school}: {self.quota}"
 
 
-class CountyQuota(models.Model):
+class CountyQuota(ExplainedConstraints, models.Model):
     """Places a city or province program's sub-project allots a county (名额分配); the county passes
     them on to its schools as SchoolQuota rows and confirms its own teachers."""
 
@@ -248,11 +334,19 @@ class CountyQuota(models.Model):
     )
     quota = models.PositiveIntegerField(_("名额"))
 
+    constraint_fields = {"county_quota_unique_county": "county"}
+
     class Meta:
         verbose_name = _("县区名额")
         verbose_name_plural = _("县区名额")
         ordering = ["subproject", "county__name"]
-        constraints = [models.UniqueConstraint(fields=["subproject", "county"], name="county_quota_unique_county")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["subproject", "county"],
+                name="county_quota_unique_county",
+                violation_error_message=_("该县区在本子项目已有名额"),
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.subproject} / {self.county}: {self.quota}"
@@ -263,7 +357,7 @@ class CountyQuota(models.Model):
 # triggers: a row-level one attaches the context once per row (a subtransaction each), which made a
 # 20,000-row import 25x slower than the same insert without history.
 @pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent(), level=pghistory.Statement)
-class Enrolment(models.Model):
+class Enrolment(ExplainedConstraints, models.Model):
     class Status(models.TextChoices):
         NOMINATED = "nominated", _("已提名")
         CONFIRMED = "confirmed", _("已确认")
@@ -301,6 +395,11 @@ class Enrolment(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
 
+    constraint_fields = {
+        "enrolment_one_active_place_per_teacher": "teacher",
+        "enrolment_not_replacing_itself": "replaces",
+    }
+
     class Meta:
         verbose_name = _("报名")
         verbose_name_plural = _("报名")
@@ -310,8 +409,13 @@ class Enrolment(models.Model):
                 fields=["subproject", "teacher"],
                 condition=Q(status__in=["nominated", "confirmed", "completed"]),
                 name="enrolment_one_active_place_per_teacher",
+                violation_error_message=_("该教师已报名本子项目"),
             ),
-            models.CheckConstraint(condition=~Q(replaces=F("id")), name="enrolment_not_replacing_itself"),
+            models.CheckConstraint(
+                condition=~Q(replaces=F("id")),
+                name="enrolment_not_replacing_itself",
+                violation_error_message=_("不能替换自己"),
+            ),
         ]
         indexes = [models.Index(fields=["subproject", "status"]), models.Index(fields=["teacher", "status"])]
 
@@ -319,7 +423,7 @@ class Enrolment(models.Model):
         return f"{self.teacher} @ {self.subproject}"
 
 
-class Notice(models.Model):
+class Notice(ExplainedConstraints, models.Model):
     """What a teacher was told (enrolled, substituted, withdrawn…): stored, shown in the app, e-mailed."""
 
     class Kind(models.TextChoices):
@@ -340,6 +444,7 @@ class Notice(models.Model):
 
     created_at = models.DateTimeField(auto_now_add=True)
     emailed_at = models.DateTimeField(null=True, blank=True)
+    sms_sent_at = models.DateTimeField(_("短信发送时间"), null=True, blank=True)
     read_at = models.DateTimeField(null=True, blank=True)
     # Notices that place a teacher on a training ask for an answer: 确认参训, or 无法参加 with a reason
     # (which becomes a SubstitutionRequest for the coordinator).
@@ -347,6 +452,8 @@ class Notice(models.Model):
     response = models.CharField(_("回复"), max_length=16, choices=Response.choices, blank=True)
     response_reason = models.CharField(_("无法参加的原因"), max_length=200, blank=True)
     responded_at = models.DateTimeField(_("回复时间"), null=True, blank=True)
+
+    constraint_fields = {"notice_response_only_when_asked": "response", "notice_decline_has_reason": "response_reason"}
 
     class Meta:
         verbose_name = _("通知")
@@ -356,9 +463,12 @@ class Notice(models.Model):
             models.CheckConstraint(
                 condition=Q(response="") | Q(needs_response=True, responded_at__isnull=False),
                 name="notice_response_only_when_asked",
+                violation_error_message=_("这条通知不需要回复"),
             ),
             models.CheckConstraint(
-                condition=~Q(response="declined") | ~Q(response_reason=""), name="notice_decline_has_reason"
+                condition=~Q(response="declined") | ~Q(response_reason=""),
+                name="notice_decline_has_reason",
+                violation_error_message=_("请填写无法参加的原因"),
             ),
         ]
         indexes = [models.Index(fields=["teacher", "needs_response", "response"], name="notice_pending_response")]
@@ -367,7 +477,7 @@ class Notice(models.Model):
         return self.subject
 
 
-class SubstitutionRequest(models.Model):
+class SubstitutionRequest(ExplainedConstraints, models.Model):
     """A request to replace an enrolled trainee (换人): from the teacher (无法参加) or the coordinator.
 
     County staff decide; the substitution itself is `enrolment_substitute`, and the request keeps the
@@ -411,19 +521,31 @@ class SubstitutionRequest(models.Model):
         Enrolment, null=True, blank=True, on_delete=models.SET_NULL, related_name="substitution_request_result"
     )
 
+    constraint_fields = {
+        "substitution_request_one_pending": "enrolment",
+        "substitution_request_has_reason": "reason",
+        "substitution_request_decided_iff_not_pending": "status",
+    }
+
     class Meta:
         verbose_name = _("换人申请")
         verbose_name_plural = _("换人申请")
         ordering = ["-created_at", "-pk"]
         constraints = [
             models.UniqueConstraint(
-                fields=["enrolment"], condition=Q(status="pending"), name="substitution_request_one_pending"
+                fields=["enrolment"],
+                condition=Q(status="pending"),
+                name="substitution_request_one_pending",
+                violation_error_message=_("该学员已有待处理的换人申请"),
             ),
-            models.CheckConstraint(condition=~Q(reason=""), name="substitution_request_has_reason"),
+            models.CheckConstraint(
+                condition=~Q(reason=""), name="substitution_request_has_reason", violation_error_message=_("请填写原因")
+            ),
             models.CheckConstraint(
                 condition=Q(status="pending", decided_at__isnull=True)
                 | (~Q(status="pending") & Q(decided_at__isnull=False)),
                 name="substitution_request_decided_iff_not_pending",
+                violation_error_message=_("处理换人申请时须记录处理时间"),
             ),
         ]
 

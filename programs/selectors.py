@@ -8,7 +8,18 @@ teachers their own.
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum, Value
+from django.db.models import (
+    BooleanField,
+    Count,
+    ExpressionWrapper,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+)
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -235,6 +246,7 @@ class QuotaUse:
     participating: int
     attended: int
     sessions_held: int
+    teachers: int = 0
 
     @property
     def remaining(self) -> int | None:
@@ -252,6 +264,16 @@ class QuotaUse:
         return "—" if rate is None else f"{rate:.1%}"
 
 
+def quota_places(*, user: Any, subproject: SubProject) -> int:
+    """The places a county shares among its schools: the sub-project's, or what a city or province
+    allotted the user's county."""
+    if not subproject.program.region_id:
+        return subproject.quota
+    county_id = scope_of(user).county_id
+    allotted = CountyQuota.objects.filter(subproject=subproject, county_id=county_id).values_list("quota", flat=True)
+    return allotted.first() or 0
+
+
 def quota_use(*, user: Any, subproject: SubProject, all_schools: bool = False) -> list[QuotaUse]:
     """Quota and places used per school in one query; schools without quota or trainees only if asked."""
     enrolments = Enrolment.objects.filter(subproject=subproject, school=OuterRef("pk"))
@@ -267,6 +289,7 @@ def quota_use(*, user: Any, subproject: SubProject, all_schools: bool = False) -
             ),
             "enrolment__school",
         ),
+        teacher_count=_subquery_count(Teacher.objects.filter(school=OuterRef("pk")), "school"),
     )
     if not all_schools:
         schools = schools.filter(Q(quota_value__isnull=False) | Q(active__gt=0) | Q(participating__gt=0))
@@ -279,6 +302,7 @@ def quota_use(*, user: Any, subproject: SubProject, all_schools: bool = False) -
             participating=s.participating,
             attended=s.attended,
             sessions_held=held,
+            teachers=s.teacher_count,
         )
         for s in schools.select_related("township")
     ]
@@ -321,8 +345,15 @@ def nomination_candidates(*, user: Any, subproject: SubProject) -> QuerySet[Teac
 
 def school_trainees(*, user: Any, params: Any = None) -> tuple[TraineeFilter, QuerySet[Enrolment]]:
     """A coordinator's "my school's trainees" (county staff see their county's)."""
-    qs = enrolment_queryset(user=user).select_related(
-        "teacher", "school", "subproject", "subproject__program", "replaces__teacher"
+    # The answer to the place's current question (None: never asked, "": not answered yet).
+    question = Notice.objects.filter(enrolment_id=OuterRef("pk"), needs_response=True).order_by("-created_at", "-pk")
+    qs = (
+        enrolment_queryset(user=user)
+        .select_related("teacher", "school", "subproject", "subproject__program", "replaces__teacher")
+        .annotate(
+            notice_response=Subquery(question.values("response")[:1]),
+            notice_reason=Subquery(question.values("response_reason")[:1]),
+        )
     )
     flt = TraineeFilter(params, queryset=qs)
     return flt, flt.qs.order_by("-subproject__program__year", "-subproject__start_date", "teacher__name", "pk")
@@ -338,7 +369,15 @@ def my_enrolments(*, user: Any) -> QuerySet[Enrolment]:
 
 
 def my_notices(*, user: Any) -> QuerySet[Notice]:
-    return visible(Notice.objects.all(), user, teacher="teacher").select_related("enrolment__subproject")
+    """A teacher's notices; `answerable` marks those still waiting for 确认参训 / 无法参加."""
+    from .notices import ANSWERABLE
+
+    answerable = Q(needs_response=True, response="", enrolment__status__in=ANSWERABLE)
+    return (
+        visible(Notice.objects.all(), user, teacher="teacher")
+        .select_related("enrolment__subproject")
+        .annotate(answerable=ExpressionWrapper(answerable, output_field=BooleanField()))
+    )
 
 
 # Bulk pages and 换人 requests ------------------------------------------------------------------

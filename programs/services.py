@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from core.scoping import ALL, COUNTY, REGION, SCHOOL, is_admin, regions_below, scope_of
 from trainees.models import Region, School, Teacher
 
+from . import notices as notices_module
 from .models import (
     Category,
     CountyQuota,
@@ -88,12 +89,12 @@ NOTICE_TEXT = {
     "nominated": (
         Notice.Kind.ENROLLED,
         "培训报名通知：{sub}",
-        "您已被提名参加“{program} · {sub}”{dates}，待县培训中心确认。",
+        "您已被提名参加“{program} · {sub}”{dates}，待县培训中心确认。{first}",
     ),
     "confirmed": (
         Notice.Kind.ENROLLED,
         "培训报名确认：{sub}",
-        "您参加“{program} · {sub}”{dates}的报名已确认，请按时参训。",
+        "您参加“{program} · {sub}”{dates}的报名已确认，请按时参训。{first}",
     ),
     "rejected": (Notice.Kind.OTHER, "培训报名未通过：{sub}", "您参加“{program} · {sub}”的报名未通过。{reason}"),
     "withdrawn": (Notice.Kind.WITHDRAWN, "退出培训通知：{sub}", "您已退出“{program} · {sub}”。{reason}"),
@@ -105,7 +106,7 @@ NOTICE_TEXT = {
     "replacement": (
         Notice.Kind.ENROLLED,
         "培训报名确认（换人参训）：{sub}",
-        "您已替换其他教师参加“{program} · {sub}”{dates}，报名已确认，请按时参训。{reason}",
+        "您已替换其他教师参加“{program} · {sub}”{dates}，报名已确认，请按时参训。{first}{reason}",
     ),
 }
 
@@ -532,24 +533,29 @@ def notice_build(*, enrolment: Enrolment, event: str, reason: str = "") -> Notic
         "dates": _dates(sub),
         "reason": _("原因：{reason}").format(reason=reason) if reason else "",
     }
+    asks = event in notices_module.ASKING_EVENTS
+    values["first"] = notices_module.first_session_text(sub) if asks else ""
     return Notice(
         teacher_id=enrolment.teacher_id,
         enrolment=enrolment,
         kind=kind,
         subject=_(subject).format(**values),
         body=_(body).format(**values),
+        needs_response=asks,
     )
 
 
 def notify(notices: list[Notice]) -> list[Notice]:
-    """Store the notices now; e-mail them once the transaction that made the change commits."""
-    from .tasks import send_notices
+    """Store the notices now; e-mail and text them once the transaction that made the change commits."""
+    from .tasks import send_notice_sms, send_notices
 
+    notices_module.retire_open_questions(notices)
     created = Notice.objects.bulk_create(notices, batch_size=2000)
     ids = [n.pk for n in created]
     for start in range(0, len(ids), 1000):
         chunk = ids[start : start + 1000]
         transaction.on_commit(lambda chunk=chunk: send_notices.delay(chunk))
+        transaction.on_commit(lambda chunk=chunk: send_notice_sms.delay(chunk))
     return created
 
 

@@ -23,6 +23,7 @@ urlpatterns = [
     path("trainees/", views.school_trainees, name="school_trainees"),
     path("mine/", views.my_enrolments, name="my_enrolments"),
     path("mine/notices/read/", views.notices_read, name="notices_read"),
+    path("mine/notices/<int:pk>/answer/", views.notice_answer, name="notice_answer"),
     path("categories/", views.category_list, name="category_list"),
     path("categories/<int:pk>/edit/", views.category_edit, name="category_edit"),
     # Bulk work and 换人 requests (views_bulk).

@@ -3,16 +3,19 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from core.excel import xlsx_response
 from core.forms_util import apply_validation_error
 from core.pagination import paginate
+from core.pickers import is_picked_id
 from core.scoping import (
     ALL,
     REGION,
     SELF,
+    get_visible_or_404,
     is_admin,
     is_county_level,
     owns_region_record,
@@ -23,12 +26,14 @@ from core.scoping import (
 )
 from trainees import selectors as registry
 
-from . import selectors, services
+from . import notices, selectors, services
+from .allocation import quota_proposal
 from .exports import programs_workbook, signin_workbook
 from .forms import (
     CategoryForm,
     CountyQuotaForm,
     NominateForm,
+    NoticeAnswerForm,
     ProgramForm,
     QuotaForm,
     ReasonForm,
@@ -299,9 +304,14 @@ def session_edit(request, pk: int):
 def quota_edit(request, pk: int):
     require_county_level(request.user, lookup=lambda: selectors.subproject_get(user=request.user, pk=pk))
     sub = selectors.subproject_get(user=request.user, pk=pk)
-    form = QuotaForm(
-        request.POST or None, rows=selectors.quota_use(user=request.user, subproject=sub, all_schools=True)
-    )
+    rows = selectors.quota_use(user=request.user, subproject=sub, all_schools=True)
+    places = selectors.quota_places(user=request.user, subproject=sub)
+    if request.method == "POST" and "fill" in request.POST:
+        # A proposal only: shown in the form to be checked and saved, nothing is written yet.
+        form = QuotaForm(quota_proposal(rows=rows, places=places), rows=rows)
+        messages.info(request, _("已按各校教师人数填入 {n} 个名额，请核对后保存").format(n=places))
+        return render(request, "programs/quota_form.html", {"form": form, "sub": sub, "places": places})
+    form = QuotaForm(request.POST or None, rows=rows)
     if request.method == "POST" and form.is_valid():
         try:
             services.quotas_set(subproject=sub, quotas=form.changed_quotas())
@@ -310,7 +320,7 @@ def quota_edit(request, pk: int):
         else:
             messages.success(request, _("名额已保存"))
             return redirect("subproject_detail", pk=sub.pk)
-    return render(request, "programs/quota_form.html", {"form": form, "sub": sub})
+    return render(request, "programs/quota_form.html", {"form": form, "sub": sub, "places": places})
 
 
 @login_required
@@ -341,8 +351,9 @@ def county_quota_edit(request, pk: int):
 def enrolment_nominate(request, pk: int):
     require_school_or_county(request.user, lookup=lambda: selectors.subproject_get(user=request.user, pk=pk))
     sub = selectors.subproject_get(user=request.user, pk=pk)
-    if request.method == "POST" and request.POST.get("teacher"):
+    if request.method == "POST" and is_picked_id(request.POST.get("teacher", "")):
         # Looked up through the registry's scope first: another school's teacher is not found (404).
+        # A name or number typed without JavaScript is resolved by the form within the candidates.
         registry.teacher_get(user=request.user, pk=request.POST["teacher"])
     form = NominateForm(
         request.POST or None, candidates=selectors.nomination_candidates(user=request.user, subproject=sub)
@@ -434,6 +445,23 @@ def my_enrolments(request):
             "notices": selectors.my_notices(user=request.user)[:50],
         },
     )
+
+
+@login_required
+def notice_answer(request, pk: int):
+    """The teacher's 确认参训 / 无法参加 on an enrolment notice (the list posts 确认参训 here directly)."""
+    _require_teacher(request.user)
+    notice = get_visible_or_404(selectors.my_notices(user=request.user), request.user, pk=pk, teacher="teacher")
+    form = NoticeAnswerForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            notices.notice_answer(notice=notice, actor=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            apply_validation_error(form, exc)
+        else:
+            messages.success(request, _("已回复：{answer}").format(answer=notice.get_response_display()))
+            return redirect(f"{reverse('my_enrolments')}#notices")
+    return render(request, "programs/notice_answer.html", {"form": form, "notice": notice})
 
 
 @login_required

@@ -3,8 +3,10 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
+from core.constraints import ExplainedConstraints
 
-class ExportJob(models.Model):
+
+class ExportJob(ExplainedConstraints, models.Model):
     """One request for the annual summary workbook: stored before the task runs, so nothing is lost."""
 
     class Status(models.TextChoices):
@@ -49,17 +51,43 @@ class ExportJob(models.Model):
     file = models.FileField(_("文件"), upload_to="reports/annual/", blank=True)
     error = models.TextField(_("错误"), blank=True)
 
+    constraint_fields = {
+        "exportjob_years_ordered": "year_to",
+        "exportjob_progress_percent": "progress",
+        "exportjob_not_trained_years_positive": "not_trained_years",
+        "exportjob_done_has_file": "file",
+        "exportjob_county_or_region": "__all__",
+    }
+
     class Meta:
         verbose_name = _("年度汇总导出")
         verbose_name_plural = _("年度汇总导出")
         ordering = ["-created_at", "-pk"]
         constraints = [
-            models.CheckConstraint(condition=Q(year_from__lte=F("year_to")), name="exportjob_years_ordered"),
-            models.CheckConstraint(condition=Q(progress__lte=100), name="exportjob_progress_percent"),
-            models.CheckConstraint(condition=Q(not_trained_years__gte=1), name="exportjob_not_trained_years_positive"),
-            models.CheckConstraint(condition=~Q(status="done") | ~Q(file=""), name="exportjob_done_has_file"),
             models.CheckConstraint(
-                condition=Q(county__isnull=True) | Q(region__isnull=True), name="exportjob_county_or_region"
+                condition=Q(year_from__lte=F("year_to")),
+                name="exportjob_years_ordered",
+                violation_error_message=_("结束年度不能早于起始年度"),
+            ),
+            models.CheckConstraint(
+                condition=Q(progress__lte=100),
+                name="exportjob_progress_percent",
+                violation_error_message=_("进度须在 0 到 100 之间"),
+            ),
+            models.CheckConstraint(
+                condition=Q(not_trained_years__gte=1),
+                name="exportjob_not_trained_years_positive",
+                violation_error_message=_("未参训年数须至少为 1"),
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="done") | ~Q(file=""),
+                name="exportjob_done_has_file",
+                violation_error_message=_("已完成的导出须有文件"),
+            ),
+            models.CheckConstraint(
+                condition=Q(county__isnull=True) | Q(region__isnull=True),
+                name="exportjob_county_or_region",
+                violation_error_message=_("导出属于一个县区或一个市/省，不能同时属于两者"),
             ),
         ]
         indexes = [models.Index(fields=["status", "enqueued_at"])]
@@ -84,7 +112,7 @@ class ExportJob(models.Model):
         return f"{self.unit_name}{self.year_from}-{self.year_to}年度培训汇总.xlsx"
 
 
-class SavedStatistic(models.Model):
+class SavedStatistic(ExplainedConstraints, models.Model):
     """A 自定义统计 kept under a name for a county (or a city or province office): rows, columns and
     filters as whitelisted keys only, run again on demand."""
 
@@ -104,26 +132,45 @@ class SavedStatistic(models.Model):
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
     updated_at = models.DateTimeField(_("修改时间"), auto_now=True)
 
+    constraint_fields = {
+        "savedstatistic_county_or_region": "__all__",
+        "savedstatistic_unique_county_name": "name",
+        "savedstatistic_unique_region_name": "name",
+        "savedstatistic_unique_global_name": "name",
+        "savedstatistic_has_name": "name",
+    }
+
     class Meta:
         verbose_name = _("自定义统计")
         verbose_name_plural = _("自定义统计")
         ordering = ["name", "pk"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(county__isnull=True) | Q(region__isnull=True), name="savedstatistic_county_or_region"
+                condition=Q(county__isnull=True) | Q(region__isnull=True),
+                name="savedstatistic_county_or_region",
+                violation_error_message=_("统计属于一个县区或一个市/省，不能同时属于两者"),
             ),
             models.UniqueConstraint(
-                fields=["county", "name"], condition=Q(county__isnull=False), name="savedstatistic_unique_county_name"
+                fields=["county", "name"],
+                condition=Q(county__isnull=False),
+                name="savedstatistic_unique_county_name",
+                violation_error_message=_("本县区已有同名统计"),
             ),
             models.UniqueConstraint(
-                fields=["region", "name"], condition=Q(region__isnull=False), name="savedstatistic_unique_region_name"
+                fields=["region", "name"],
+                condition=Q(region__isnull=False),
+                name="savedstatistic_unique_region_name",
+                violation_error_message=_("本市/省已有同名统计"),
             ),
             models.UniqueConstraint(
                 fields=["name"],
                 condition=Q(county__isnull=True, region__isnull=True),
                 name="savedstatistic_unique_global_name",
+                violation_error_message=_("已有同名统计"),
             ),
-            models.CheckConstraint(condition=~Q(name=""), name="savedstatistic_has_name"),
+            models.CheckConstraint(
+                condition=~Q(name=""), name="savedstatistic_has_name", violation_error_message=_("请填写统计名称")
+            ),
         ]
 
     def __str__(self) -> str:

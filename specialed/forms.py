@@ -1,16 +1,16 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from core.pickers import PickerField, PickerMultipleField
+
 from .models import Participant, SupportVisit
 
 
 class SupportVisitForm(forms.Form):
-    school = forms.ModelChoiceField(label=_("派出学校"), queryset=None)
+    school = PickerField(label=_("派出学校"), kind="schools", queryset=None)
     kind = forms.ChoiceField(label=_("类型"), choices=SupportVisit.Kind.choices)
     date = forms.DateField(label=_("日期"), widget=forms.DateInput(attrs={"type": "date"}))
-    teachers = forms.ModelMultipleChoiceField(
-        label=_("参加教师"), queryset=None, widget=forms.SelectMultiple(attrs={"size": 6})
-    )
+    teachers = PickerMultipleField(label=_("参加教师"), kind="teachers", queryset=None)
     township = forms.ModelChoiceField(label=_("乡镇（送教上门）"), queryset=None, required=False)
     child_code = forms.CharField(
         label=_("儿童编号（送教上门）"),
@@ -18,7 +18,7 @@ class SupportVisitForm(forms.Form):
         required=False,
         help_text=_("只填编号，如 QS-2026-07；不得填写儿童姓名、身份证号或诊断"),
     )
-    target_school = forms.ModelChoiceField(label=_("指导学校（巡回指导）"), queryset=None, required=False)
+    target_school = PickerField(label=_("指导学校（巡回指导）"), kind="schools", queryset=None, required=False)
     class_name = forms.CharField(label=_("班级（巡回指导）"), max_length=32, required=False)
     hours = forms.DecimalField(label=_("学时"), max_digits=4, decimal_places=1, min_value=0.1, max_value=24)
     contents = forms.MultipleChoiceField(
@@ -37,7 +37,6 @@ class SupportVisitForm(forms.Form):
         self.fields["school"].queryset = schools
         self.fields["target_school"].queryset = target_schools
         self.fields["teachers"].queryset = teachers
-        self.fields["teachers"].label_from_instance = lambda t: f"{t.name}（{t.school.name}）"
         self.fields["township"].queryset = townships
 
 

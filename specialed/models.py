@@ -10,13 +10,15 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from core.constraints import ExplainedConstraints
+
 CHILD_CODE_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9-]{0,15}$"
 child_code_validator = RegexValidator(
     CHILD_CODE_PATTERN, _("儿童编号只能由字母、数字和“-”组成，最多 16 位（不得填写姓名或身份证号）")
 )
 
 
-class SupportVisit(models.Model):
+class SupportVisit(ExplainedConstraints, models.Model):
     """One 送教上门 (a home visit to a child who cannot attend school) or 巡回指导 (itinerant guidance to
     a 随班就读 class), by teachers of the visiting school."""
 
@@ -56,19 +58,32 @@ class SupportVisit(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
+    constraint_fields = {
+        "support_visit_hours_range": "hours",
+        "support_visit_home_has_child_code": "child_code",
+        "support_visit_itinerant_has_school": "target_school",
+    }
+
     class Meta:
         verbose_name = _("送教上门与巡回指导")
         verbose_name_plural = _("送教上门与巡回指导")
         ordering = ["-date", "-pk"]
         indexes = [models.Index(fields=["county", "date"]), models.Index(fields=["school", "date"])]
         constraints = [
-            models.CheckConstraint(condition=Q(hours__gt=0) & Q(hours__lte=24), name="support_visit_hours_range"),
             models.CheckConstraint(
-                condition=~Q(kind="home") | ~Q(child_code=""), name="support_visit_home_has_child_code"
+                condition=Q(hours__gt=0) & Q(hours__lte=24),
+                name="support_visit_hours_range",
+                violation_error_message=_("学时须大于 0 且不超过 24"),
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind="home") | ~Q(child_code=""),
+                name="support_visit_home_has_child_code",
+                violation_error_message=_("送教上门须填写儿童编号"),
             ),
             models.CheckConstraint(
                 condition=~Q(kind="itinerant") | Q(target_school__isnull=False),
                 name="support_visit_itinerant_has_school",
+                violation_error_message=_("巡回指导须选择指导学校"),
             ),
         ]
 
@@ -110,7 +125,7 @@ class Participant(models.Model):
         return self.name
 
 
-class ParticipantEnrolment(models.Model):
+class ParticipantEnrolment(ExplainedConstraints, models.Model):
     """A participant on a sub-project: one place, whether they attended."""
 
     subproject = models.ForeignKey(
@@ -123,12 +138,18 @@ class ParticipantEnrolment(models.Model):
     attended = models.BooleanField(_("已参训"), default=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
+    constraint_fields = {"participant_once_per_subproject": "participant"}
+
     class Meta:
         verbose_name = _("非教师学员参训")
         verbose_name_plural = _("非教师学员参训")
         ordering = ["subproject", "participant__name", "pk"]
         constraints = [
-            models.UniqueConstraint(fields=["subproject", "participant"], name="participant_once_per_subproject")
+            models.UniqueConstraint(
+                fields=["subproject", "participant"],
+                name="participant_once_per_subproject",
+                violation_error_message=_("该人员已报名本子项目"),
+            )
         ]
 
     def __str__(self) -> str:

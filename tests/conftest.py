@@ -118,6 +118,17 @@ def _isolated_media(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
 
 
+@pytest.fixture(autouse=True)
+def _sms_outbox(settings):
+    """Text messages go to `core.sms.outbox` in every test (like Django's mail.outbox), emptied first."""
+    from core import sms
+
+    settings.SMS_BACKEND = "core.sms.backends.locmem.SmsBackend"
+    sms.outbox.clear()
+    yield
+    sms.outbox.clear()
+
+
 @dataclass
 class World:
     county_x: Region

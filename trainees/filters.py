@@ -2,6 +2,8 @@ import django_filters
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from core.pickers import PickerFilter
+
 from .models import Region, School, Teacher
 
 YES_NO = (("1", _("是")), ("0", _("否")))
@@ -9,7 +11,7 @@ YES_NO = (("1", _("是")), ("0", _("否")))
 
 class TeacherFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(label=_("搜索（姓名/手机号）"), method="search", max_length=64)
-    school = django_filters.ModelChoiceFilter(label=_("学校"), queryset=School.objects.none())
+    school = PickerFilter(label=_("学校"), kind="schools", queryset=School.objects.none())
     township = django_filters.ModelChoiceFilter(
         label=_("乡镇"), field_name="school__township", queryset=Region.objects.none()
     )

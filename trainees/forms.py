@@ -1,6 +1,8 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from core.pickers import PickerField
+
 from .idcard import normalize_id_number, parse_id_number
 from .models import Region, School, Teacher
 
@@ -27,6 +29,8 @@ class SchoolForm(forms.ModelForm):
 
 
 class TeacherForm(forms.ModelForm):
+    school = PickerField(label=_("学校"), kind="schools", queryset=School.objects.none())
+
     class Meta:
         model = Teacher
         fields = [
@@ -79,7 +83,7 @@ class TeacherIdLookupForm(forms.Form):
 
 
 class TransferForm(forms.Form):
-    to_school = forms.ModelChoiceField(label=_("调入学校"), queryset=School.objects.none())
+    to_school = PickerField(label=_("调入学校"), kind="schools", queryset=School.objects.none())
     note = forms.CharField(label=_("说明"), max_length=200, required=False)
 
     def __init__(self, *args, schools, **kwargs):

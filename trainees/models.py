@@ -3,10 +3,12 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from core.constraints import ExplainedConstraints
+
 from .idcard import mask_id_number, validate_id_number
 
 
-class Region(models.Model):
+class Region(ExplainedConstraints, models.Model):
     """A node of the administrative tree: province → city → county/district → township."""
 
     class Level(models.TextChoices):
@@ -28,16 +30,32 @@ class Region(models.Model):
     )
     code = models.CharField(_("行政区划代码"), max_length=12, blank=True)
 
+    constraint_fields = {
+        "region_unique_name_in_parent": "name",
+        "region_unique_root_name": "name",
+        "region_only_provinces_are_roots": "parent",
+    }
+
     class Meta:
         verbose_name = _("行政区域")
         verbose_name_plural = _("行政区域")
         ordering = ["level", "name"]
         constraints = [
-            models.UniqueConstraint(fields=["parent", "name"], name="region_unique_name_in_parent"),
-            models.UniqueConstraint(fields=["name"], condition=Q(parent__isnull=True), name="region_unique_root_name"),
+            models.UniqueConstraint(
+                fields=["parent", "name"],
+                name="region_unique_name_in_parent",
+                violation_error_message=_("同一上级下已有同名地区"),
+            ),
+            models.UniqueConstraint(
+                fields=["name"],
+                condition=Q(parent__isnull=True),
+                name="region_unique_root_name",
+                violation_error_message=_("已有同名的省级地区"),
+            ),
             models.CheckConstraint(
                 condition=Q(level="province", parent__isnull=True) | (~Q(level="province") & Q(parent__isnull=False)),
                 name="region_only_provinces_are_roots",
+                violation_error_message=_("省级地区没有上级，其他地区须选择上级"),
             ),
         ]
 
@@ -45,7 +63,7 @@ class Region(models.Model):
         return self.name
 
 
-class School(models.Model):
+class School(ExplainedConstraints, models.Model):
     class Kind(models.TextChoices):
         URBAN = "urban", _("县城学校")
         TOWNSHIP_CENTRAL = "central", _("乡镇中心校")
@@ -84,17 +102,25 @@ class School(models.Model):
     # Its resource teachers are its teachers marked is_resource_teacher.
     has_resource_room = models.BooleanField(_("设有资源教室"), default=False)
 
+    constraint_fields = {"school_unique_name_in_county": "name"}
+
     class Meta:
         verbose_name = _("学校")
         verbose_name_plural = _("学校")
         ordering = ["code"]
-        constraints = [models.UniqueConstraint(fields=["county", "name"], name="school_unique_name_in_county")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["county", "name"],
+                name="school_unique_name_in_county",
+                violation_error_message=_("本县区已有同名学校"),
+            )
+        ]
 
     def __str__(self) -> str:
         return self.name
 
 
-class Teacher(models.Model):
+class Teacher(ExplainedConstraints, models.Model):
     class Gender(models.TextChoices):
         MALE = "M", _("男")
         FEMALE = "F", _("女")
@@ -153,18 +179,28 @@ class Teacher(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    constraint_fields = {
+        "teacher_id_number_format": "id_number",
+        "teacher_joined_school_after_starting_work": "school_start_month",
+    }
+
     class Meta:
         verbose_name = _("教师")
         verbose_name_plural = _("教师")
         ordering = ["school_id", "name", "id"]
         indexes = [models.Index(fields=["name"]), models.Index(fields=["phone"])]
         constraints = [
-            models.CheckConstraint(condition=Q(id_number__regex=r"^[0-9]{17}[0-9X]$"), name="teacher_id_number_format"),
+            models.CheckConstraint(
+                condition=Q(id_number__regex=r"^[0-9]{17}[0-9X]$"),
+                name="teacher_id_number_format",
+                violation_error_message=_("身份证号须为 18 位，最后一位可以是数字或 X"),
+            ),
             models.CheckConstraint(
                 condition=Q(work_start_month__isnull=True)
                 | Q(school_start_month__isnull=True)
                 | Q(school_start_month__gte=models.F("work_start_month")),
                 name="teacher_joined_school_after_starting_work",
+                violation_error_message=_("进本校年月不能早于参加工作年月"),
             ),
         ]
 
@@ -176,7 +212,7 @@ class Teacher(models.Model):
         return mask_id_number(self.id_number)
 
 
-class TeacherTransfer(models.Model):
+class TeacherTransfer(ExplainedConstraints, models.Model):
     """A teacher's move between schools; the trail stays with the teacher."""
 
     teacher = models.ForeignKey(Teacher, on_delete=models.CASCADE, related_name="transfers")
@@ -188,12 +224,18 @@ class TeacherTransfer(models.Model):
     )
     note = models.CharField(_("说明"), max_length=200, blank=True)
 
+    constraint_fields = {"transfer_changes_school": "to_school"}
+
     class Meta:
         verbose_name = _("调动记录")
         verbose_name_plural = _("调动记录")
         ordering = ["-moved_at", "-id"]
         constraints = [
-            models.CheckConstraint(condition=~Q(from_school=models.F("to_school")), name="transfer_changes_school"),
+            models.CheckConstraint(
+                condition=~Q(from_school=models.F("to_school")),
+                name="transfer_changes_school",
+                violation_error_message=_("调入学校不能与原学校相同"),
+            ),
         ]
 
     def __str__(self) -> str:

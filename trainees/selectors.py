@@ -4,6 +4,7 @@ from typing import Any
 
 from django.db.models import Count, QuerySet
 
+from core.pickers import matching
 from core.scoping import get_visible_or_404, visible
 
 from .filters import SchoolFilter, TeacherFilter
@@ -72,3 +73,16 @@ def teacher_get(*, user: Any, pk: Any) -> Teacher:
 
 def teacher_transfers(*, teacher: Teacher) -> QuerySet[TeacherTransfer]:
     return teacher.transfers.select_related("from_school", "to_school", "actor")
+
+
+def teacher_search(*, user: Any, term: str, school_id: Any = None) -> QuerySet[Teacher]:
+    """Teachers the user may see whose name, phone or ID number contains `term` (the picker's search)."""
+    qs = matching(teacher_queryset(user=user), term, ("name", "phone", "id_number"))
+    if school_id and str(school_id).isdigit():
+        qs = qs.filter(school_id=int(school_id))
+    return qs.select_related("school").order_by("name", "school__name", "pk")
+
+
+def school_search(*, user: Any, term: str) -> QuerySet[School]:
+    """Schools the user may see whose name or code contains `term` (the picker's search)."""
+    return matching(school_queryset(user=user), term, ("name", "code")).order_by("name", "pk")

@@ -13,4 +13,6 @@ urlpatterns = [
     path("teachers/<int:pk>/", views.teacher_detail, name="teacher_detail"),
     path("teachers/<int:pk>/edit/", views.teacher_edit, name="teacher_edit"),
     path("teachers/<int:pk>/transfer/", views.teacher_transfer, name="teacher_transfer"),
+    path("pickers/teachers/", views.picker_teachers, name="picker_teachers"),
+    path("pickers/schools/", views.picker_schools, name="picker_schools"),
 ]

@@ -7,6 +7,7 @@ from django.utils.translation import gettext as _
 from core.excel import xlsx_response
 from core.forms_util import apply_validation_error
 from core.pagination import paginate
+from core.pickers import search_response, search_term
 from core.scoping import (
     REGION,
     SELF,
@@ -203,3 +204,17 @@ def teacher_transfer(request, pk: int):
             messages.success(request, _("调动已登记"))
             return redirect("teacher_detail", pk=pk)
     return render(request, "trainees/teacher_transfer.html", {"form": form, "teacher": teacher})
+
+
+@login_required
+def picker_teachers(request):
+    """The teacher picker's search: the teachers the user may see (a school's, a county's…)."""
+    require_reader(request.user)
+    rows = selectors.teacher_search(user=request.user, term=search_term(request), school_id=request.GET.get("school"))
+    return search_response(rows, kind="teachers")
+
+
+@login_required
+def picker_schools(request):
+    require_reader(request.user)
+    return search_response(selectors.school_search(user=request.user, term=search_term(request)), kind="schools")

@@ -15,6 +15,7 @@ from attendance.services import RowInput, attendance_grid_save
 from outreach import services as outreach_services
 from programs import services
 from programs.models import Enrolment, Notice, Program
+from programs.notices import notice_answer
 from reports.models import ExportJob
 from tests.factories import CategoryFactory, TeacherFactory, UserFactory
 from tests.factories.outreach import make_cycle, make_resource, make_task
@@ -59,11 +60,10 @@ def _session(sub, date, **fields):
     )
 
 
-def _ask_for_answer(enrolment):
-    # Enrolment notices are to ask for 确认参训 (issue 13, item 7); until the service does, the test
-    # marks the enrolment's latest notice as asking.
-    latest = Notice.objects.filter(enrolment=enrolment).order_by("-pk").values_list("pk", flat=True)[0]
-    Notice.objects.filter(pk=latest).update(needs_response=True)
+def _acknowledge(enrolment):
+    """The trainee answers 确认参训 on the place's open notice, as they would on their page."""
+    notice = Notice.objects.get(enrolment=enrolment, needs_response=True, response="")
+    notice_answer(notice=notice, response=Notice.Response.ACKNOWLEDGED, actor=None)
 
 
 def _county_day(world, county, staff, schools, coords, teachers, today):
@@ -75,16 +75,15 @@ def _county_day(world, county, staff, schools, coords, teachers, today):
     _session(soon, today + dt.timedelta(days=7))
     # School 0: two nominated by its coordinator, one confirmed; one rejected. School 1 fills its quota.
     a1 = services.enrolment_nominate(subproject=soon, teacher=teachers[0], actor=coords[0])
-    a2 = services.enrolment_nominate(subproject=soon, teacher=TeacherFactory(school=schools[0]), actor=coords[0])
-    a3 = services.enrolment_nominate(subproject=soon, teacher=TeacherFactory(school=schools[0]), actor=coords[0])
     services.enrolment_nominate(subproject=soon, teacher=TeacherFactory(school=schools[0]), actor=coords[0])
+    a3 = services.enrolment_nominate(subproject=soon, teacher=TeacherFactory(school=schools[0]), actor=coords[0])
+    a4 = services.enrolment_nominate(subproject=soon, teacher=TeacherFactory(school=schools[0]), actor=coords[0])
     services.enrolment_confirm(enrolment=a1, actor=staff)
     services.enrolment_reject(enrolment=a3, actor=staff, reason="不符合条件")
-    _ask_for_answer(a1)
-    _ask_for_answer(a2)
+    # a1, a2 and school 1's nominee have not answered their notices; a4 has.
+    _acknowledge(a4)
     if len(schools) > 1:
-        b1 = services.enrolment_nominate(subproject=soon, teacher=teachers[1], actor=coords[1])
-        _ask_for_answer(b1)
+        services.enrolment_nominate(subproject=soon, teacher=teachers[1], actor=coords[1])
 
     # A session today and one three days ago, with trainees of both schools and no attendance yet.
     running = _subproject(county, f"{county.name}在岗研修", today - dt.timedelta(days=5), days=10)
@@ -95,6 +94,7 @@ def _county_day(world, county, staff, schools, coords, teachers, today):
         for _i in range(2):
             e = services.enrolment_nominate(subproject=running, teacher=TeacherFactory(school=school), actor=staff)
             services.enrolment_confirm(enrolment=e, actor=staff)
+            _acknowledge(e)
     grid = list(Enrolment.objects.filter(subproject=running, status=Enrolment.Status.CONFIRMED))
     attendance_grid_save(session=recorded, user=staff, rows=[RowInput(e.pk, "present") for e in grid], version=0)
 
@@ -114,11 +114,13 @@ def _county_day(world, county, staff, schools, coords, teachers, today):
     for school in schools:
         e = services.enrolment_nominate(subproject=cycle.subproject, teacher=TeacherFactory(school=school), actor=staff)
         services.enrolment_confirm(enrolment=e, actor=staff)
+        _acknowledge(e)
         outreach_services.submission_submit(task=task, teacher=e.teacher, text="反思")
         late = services.enrolment_nominate(
             subproject=cycle.subproject, teacher=TeacherFactory(school=school), actor=staff
         )
         services.enrolment_confirm(enrolment=late, actor=staff)  # overdue: nothing handed in
+        _acknowledge(late)
     make_resource(cycle, actor=staff)
 
     ExportJob.objects.create(requested_by=staff, county=county, year_from=last_year, year_to=last_year)

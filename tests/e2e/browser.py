@@ -72,3 +72,11 @@ def page(browser, request):
     context.close()
     if blocked and report is not None and report.passed:
         pytest.fail("the page broke the content security policy:\n" + "\n".join(blocked))
+
+
+def pick(page, name: str, query: str, label: str) -> None:
+    """Choose `label` in the searchable picker of field `name` (core/pickers.py), typing `query`."""
+    wrapper = page.locator(f"input[name={name}] ~ .ts-wrapper").first
+    wrapper.locator(".ts-control").click()
+    wrapper.locator(".ts-control input").fill(query)
+    wrapper.locator(".ts-dropdown .option", has_text=label).first.click()

@@ -8,6 +8,8 @@ from programs import services as program_services
 from programs.models import Enrolment, Program, SchoolQuota
 from tests.factories.registry import TeacherFactory
 
+from .browser import pick
+
 pytestmark = pytest.mark.e2e
 
 
@@ -65,10 +67,14 @@ def test_county_staff_run_a_program_from_creation_to_substitution(world, login, 
     login(world.coord_a)
     page.goto(detail_url)
     page.get_by_role("link", name="提名参训教师").click()
-    teachers = page.locator("select[name=teacher] option")
-    expect(teachers).to_contain_text([_option(world.teacher_a), _option(zhao)])
-    expect(page.locator("select[name=teacher]")).not_to_contain_text("李四")
-    page.select_option("select[name=teacher]", label=_option(world.teacher_a))
+    # The picker searches the coordinator's own teachers only.
+    picker = page.locator("input[name=teacher] ~ .ts-wrapper")
+    picker.locator(".ts-control").click()
+    options = picker.locator(".ts-dropdown .option")
+    expect(options).to_have_text([_option(world.teacher_a), _option(zhao)])
+    picker.locator(".ts-control input").fill("李四")
+    expect(picker.locator(".ts-dropdown .option")).to_have_count(0)
+    pick(page, "teacher", "张", _option(world.teacher_a))
     page.get_by_role("button", name="提名").click()
     expect(page.locator(".alert-success")).to_contain_text("已提名，等待县培训中心确认")
 
@@ -83,7 +89,7 @@ def test_county_staff_run_a_program_from_creation_to_substitution(world, login, 
     expect(page.get_by_role("row", name="张三")).to_contain_text("已确认")
 
     page.get_by_role("row", name="张三").get_by_role("link", name="换人").click()
-    page.select_option("select[name=replacement]", label=_option(zhao))
+    pick(page, "replacement", "赵", _option(zhao))
     page.fill("input[name=reason]", "工作调动")
     page.get_by_role("button", name="确认换人").click()
 

@@ -8,6 +8,8 @@ from tests.xlsx import make_xlsx
 from trainees.idcard import check_digit
 from trainees.models import Teacher
 
+from .browser import pick
+
 pytestmark = pytest.mark.e2e
 
 
@@ -93,7 +95,7 @@ def test_administrator_creates_a_coordinator_who_can_then_log_in(world, login, p
     page.fill("input[name=username]", "coord_new")
     page.fill("input[name=display_name]", "新协调员")
     page.select_option("select[name=role]", Role.COORDINATOR)
-    page.select_option("select[name=school]", str(world.school_b.pk))
+    pick(page, "school", "二小", world.school_b.name)
     page.fill("input[name=password]", "a-Strong-initial-pw-2026")
     page.get_by_role("button", name="保存").click()
 

@@ -32,6 +32,9 @@ def upload(name: str = "教学设计.pdf", data: bytes = PDF_BYTES) -> SimpleUpl
 
 
 def make_cycle(*, county, subject: str = "数学", phase_names=None, **subproject_fields):
+    # A cycle runs the whole year: its visits (sessions) must fall within the sub-project's dates.
+    subproject_fields.setdefault("start_date", dt.date(2026, 1, 1))
+    subproject_fields.setdefault("end_date", dt.date(2026, 12, 31))
     program = ProgramFactory(county=county)
     subproject = SubProjectFactory(
         program=program, kind=SubProject.Kind.OUTREACH, modality=SubProject.Modality.OUTREACH, **subproject_fields

@@ -90,7 +90,9 @@ def test_a_two_day_visit_is_one_visit_and_a_trainee_present_on_both_days_one_per
 
 def test_year_and_total_figures_count_persons_once_and_add_the_rest(world):
     cycle = _cycle_with_records(world)
-    later = make_cycle(county=world.county_x, subject="语文")
+    later = make_cycle(
+        county=world.county_x, subject="语文", start_date=dt.date(2027, 1, 1), end_date=dt.date(2027, 12, 31)
+    )
     later_program = later.subproject.program
     later_program.year = later.year = 2027
     later_program.save(update_fields=["year"])

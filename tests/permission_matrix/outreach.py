@@ -100,6 +100,8 @@ ENTRIES = {
     "outreach_phase_edit": Case(MANAGE, setup=_phase, above=above(403, other=404)),
     "outreach_visit_detail": Case(SEE_ALL, setup=_visit, above=above(200, other=404)),
     "outreach_pool_list": Case(county_only(), above=above(200)),
+    # The team-member picker's search: the county's pool, read by the county and the offices above it.
+    "picker_members": Case(county_only(), above=above(200)),
     "outreach_task_detail": Case(SEE_ALL, setup=_task, above=above(200, other=404)),
     "outreach_task_submit": Case(
         expect(teacher=200, coord_a=403, coord_b=403, staff_x=403, staff_y=404, admin_x=403),

@@ -99,6 +99,12 @@ ENTRIES = {
         expect(teacher=200, coord_a=403, coord_b=403, staff_x=403, staff_y=403, admin_x=403), above=above(403)
     ),
     "notices_read": Case(POST_ONLY, above=above(405)),
+    # A teacher answers their own notice (another teacher's answers 404: tests/programs/test_notice_answers.py).
+    "notice_answer": Case(
+        expect(teacher=200, coord_a=403, coord_b=403, staff_x=403, staff_y=403, admin_x=403),
+        setup=lambda w: [_enrolment(w).notices.get().pk],
+        above=above(403),
+    ),
     "category_list": Case(ADMIN_ONLY, above=CATEGORY_ABOVE),
     "category_edit": Case(ADMIN_ONLY, setup=lambda w: [_category(w).pk], above=CATEGORY_ABOVE),
 }

@@ -121,6 +121,9 @@ ENTRIES = {
         setup=_history_record,
         above=above(403, other=404),
     ),
+    # The pickers' searches answer each role within its scope (tests/core/test_pickers.py).
+    "picker_teachers": Case(SCHOOL_OR_COUNTY, above=above(200)),
+    "picker_schools": Case(SCHOOL_OR_COUNTY, above=above(200)),
     "import_confirm": Case(
         # POST-only: a GET is refused before anything is looked up
         expect(teacher=405, coord_a=405, coord_b=405, staff_x=405, staff_y=405, admin_x=405),

@@ -105,9 +105,7 @@ def _reports_while_lagging() -> dict:
     county = Region.objects.filter(level=Region.Level.COUNTY).first()
     year = timezone.localdate().year
     job = services.export_request_for_command(county=county, year_from=year, year_to=year)
-    admin = get_user_model().objects.create_user(
-        username="replica-admin", password="x", role=Role.ADMIN, county=county
-    )
+    admin = get_user_model().objects.create_user(username="replica-admin", password="x", role=Role.ADMIN, county=county)
     counts = {"default": 0, "replica": 0}
 
     def counter(alias):
