@@ -47,11 +47,10 @@ class YearHours:
 
 
 def teacher_year_hours(*, teacher: Any, year: int) -> YearHours:
-    """A teacher's hours of one year from the credit records, as the 学时证明 states them.
-
-    Today this is the assessment transcript (the year's tally and the enrolments that earned hours);
-    when credits become a ledger, only this function changes."""
-    data = assessment_selectors.transcript(teacher=teacher).get(year) or {"enrolments": [], "tally": None}
+    """A teacher's hours of one year from the credit ledger, as the 学时证明 states them: one line per
+    credited training and per other ledger row (校本, 送教上门, corrections…), and their sum as the
+    total, so the document adds up the way the transcript does."""
+    data = assessment_selectors.transcript(teacher=teacher).get(year) or {"enrolments": [], "entries": []}
     lines = [
         {
             "title": f"{e.subproject.program.name}·{e.subproject.name}",
@@ -62,8 +61,12 @@ def teacher_year_hours(*, teacher: Any, year: int) -> YearHours:
         for e in data["enrolments"]
         if e.earned_hours
     ]
-    tally = data["tally"]
-    total = tally.total_hours if tally is not None else sum((line["hours"] for line in lines), Decimal(0))
+    lines += [
+        {"title": entry.title or entry.get_source_kind_display(), "start_date": None, "end_date": None, "hours": entry.hours}
+        for entry in data.get("entries", [])
+        if entry.hours
+    ]
+    total = data.get("hours", sum((line["hours"] for line in lines), Decimal(0)))
     return YearHours(year=year, total_hours=total, lines=lines)
 
 
