@@ -14,7 +14,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
 from django.db import connection, transaction
-from django.db.models import Count, Q
+from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -296,18 +296,29 @@ def quota_set(*, subproject: SubProject, school: School, quota: int) -> SchoolQu
         return _school_quota_within_county(subproject, school, quota)
     if school.county_id != subproject.program.county_id:
         raise ValidationError({"school": _(ERR_SCHOOL_NOT_IN_COUNTY)})
-    used = _active_count(subproject, school)
-    if quota < used:
-        raise ValidationError({"quota": _(ERR_QUOTA_BELOW_USED).format(used=used)})
-    others = sum(
-        SchoolQuota.objects.filter(subproject=subproject).exclude(school=school).values_list("quota", flat=True)
+    others = SchoolQuota.objects.filter(subproject=subproject).exclude(school=school)
+    _within_places(
+        quota=quota,
+        used=_active_count(subproject, school),
+        others=others,
+        cap=subproject.quota or None,
+        below_used=ERR_QUOTA_BELOW_USED,
+        over_cap=ERR_QUOTA_SUM,
     )
-    if subproject.quota and others + quota > subproject.quota:
-        raise ValidationError({"quota": _(ERR_QUOTA_SUM).format(total=others + quota, quota=subproject.quota)})
     row, _created = SchoolQuota.objects.update_or_create(
         subproject=subproject, school=school, defaults={"quota": quota}
     )
     return row
+
+
+def _within_places(*, quota: int, used: int, others: QuerySet, cap: int | None, below_used: str, over_cap: str) -> None:
+    """The rule every quota shares: not below the places already taken, and with the other rows' quotas
+    (`others`) within the places above it (`cap`; none: no limit)."""
+    if quota < used:
+        raise ValidationError({"quota": _(below_used).format(used=used)})
+    total = quota + sum(others.values_list("quota", flat=True))
+    if cap is not None and total > cap:
+        raise ValidationError({"quota": _(over_cap).format(total=total, quota=cap)})
 
 
 @transaction.atomic
@@ -326,18 +337,15 @@ def _school_quota_within_county(subproject: SubProject, school: School, quota: i
     )
     if county_quota is None:
         raise ValidationError({"school": _(ERR_NO_COUNTY_QUOTA)})
-    used = _active_count(subproject, school)
-    if quota < used:
-        raise ValidationError({"quota": _(ERR_QUOTA_BELOW_USED).format(used=used)})
-    others = sum(
-        SchoolQuota.objects.filter(subproject=subproject, school__county_id=school.county_id)
-        .exclude(school=school)
-        .values_list("quota", flat=True)
+    others = SchoolQuota.objects.filter(subproject=subproject, school__county_id=school.county_id).exclude(school=school)
+    _within_places(
+        quota=quota,
+        used=_active_count(subproject, school),
+        others=others,
+        cap=county_quota,
+        below_used=ERR_QUOTA_BELOW_USED,
+        over_cap=ERR_SCHOOL_QUOTAS_OVER_COUNTY,
     )
-    if others + quota > county_quota:
-        raise ValidationError(
-            {"quota": _(ERR_SCHOOL_QUOTAS_OVER_COUNTY).format(total=others + quota, quota=county_quota)}
-        )
     row, _created = SchoolQuota.objects.update_or_create(
         subproject=subproject, school=school, defaults={"quota": quota}
     )
@@ -359,14 +367,14 @@ def county_quota_set(*, subproject: SubProject, county: Region, quota: int) -> C
         raise ValidationError(_(ERR_NOT_REGION_PROGRAM))
     if county.level != Region.Level.COUNTY or county.pk not in counties_reached(subproject.program):
         raise ValidationError({"county": _(ERR_COUNTY_NOT_BELOW)})
-    used = _county_active_count(subproject, county.pk)
-    if quota < used:
-        raise ValidationError({"quota": _(ERR_COUNTY_QUOTA_BELOW_USED).format(used=used)})
-    others = sum(
-        CountyQuota.objects.filter(subproject=subproject).exclude(county=county).values_list("quota", flat=True)
+    _within_places(
+        quota=quota,
+        used=_county_active_count(subproject, county.pk),
+        others=CountyQuota.objects.filter(subproject=subproject).exclude(county=county),
+        cap=subproject.quota or None,
+        below_used=ERR_COUNTY_QUOTA_BELOW_USED,
+        over_cap=ERR_COUNTY_QUOTA_SUM,
     )
-    if subproject.quota and others + quota > subproject.quota:
-        raise ValidationError({"quota": _(ERR_COUNTY_QUOTA_SUM).format(total=others + quota, quota=subproject.quota)})
     row, _created = CountyQuota.objects.update_or_create(
         subproject=subproject, county=county, defaults={"quota": quota}
     )
