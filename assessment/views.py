@@ -438,7 +438,7 @@ def tally_list(request):
     require_oversight(request.user)
     year = _year(request)
     school_form = SchoolFilterForm(request.GET, schools=selectors.schools(user=request.user))
-    school = school_form.chosen()
+    school = school_form.chosen(request)
     qs = selectors.tallies(user=request.user, year=year, school_id=school.pk if school else None)
     context = {
         "year": year,

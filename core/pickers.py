@@ -230,5 +230,15 @@ class SchoolFilterForm(forms.Form):
         self.fields["school"].queryset = schools
         self.fields["school"].widget.attrs.update({"class": "form-control form-control-sm", "aria-label": _("学校")})
 
-    def chosen(self) -> Any:
-        return self.cleaned_data.get("school") if self.is_valid() else None
+    def chosen(self, request: Any = None) -> Any:
+        """The school picked, or None; a value given that names no school of the list is ignored, and
+        the user told so (as `core.params.query_int` does)."""
+        if self.is_valid():
+            return self.cleaned_data.get("school")
+        if request is not None and self.data.get("school"):
+            from django.contrib import messages
+
+            from core.params import ERR_IGNORED
+
+            messages.warning(request, _(ERR_IGNORED).format(name="school"))
+        return None
