@@ -76,7 +76,7 @@ def notice_answer(*, notice: Notice, response: str, reason: str = "", actor: Any
     """The teacher answers an enrolment notice; 无法参加 asks county staff for a 换人 (the request
     shows on the coordinator's list). The caller checks that `notice` is the actor's own."""
     reason = (reason or "").strip()
-    notice = Notice.objects.select_for_update().select_related("enrolment").get(pk=notice.pk)
+    notice = Notice.objects.select_for_update(of=("self",)).select_related("enrolment").get(pk=notice.pk)
     if response not in Notice.Response.values:
         raise ValidationError({"response": _(ERR_BAD_RESPONSE)})
     if not notice.needs_response:

@@ -531,8 +531,13 @@ def _transition(enrolment: Enrolment, allowed: tuple[str, ...]) -> None:
 # Notices -----------------------------------------------------------------------------------------
 
 
-def notice_build(*, enrolment: Enrolment, event: str, reason: str = "") -> Notice:
-    """An unsaved notice telling the enrolment's teacher about `event` (a key of NOTICE_TEXT)."""
+def notice_build(
+    *, enrolment: Enrolment, event: str, reason: str = "", first: dict[int, str] | None = None
+) -> Notice:
+    """An unsaved notice telling the enrolment's teacher about `event` (a key of NOTICE_TEXT).
+
+    `first` caches the first-session line per sub-project for a batch, so a bulk action's notices
+    cost one query for it, not one each."""
     kind, subject, body = NOTICE_TEXT[event]
     sub = enrolment.subproject
     values = {
@@ -542,7 +547,13 @@ def notice_build(*, enrolment: Enrolment, event: str, reason: str = "") -> Notic
         "reason": _("原因：{reason}").format(reason=reason) if reason else "",
     }
     asks = event in notices_module.ASKING_EVENTS
-    values["first"] = notices_module.first_session_text(sub) if asks else ""
+    if asks:
+        first = {} if first is None else first
+        if sub.pk not in first:
+            first[sub.pk] = notices_module.first_session_text(sub)
+        values["first"] = first[sub.pk]
+    else:
+        values["first"] = ""
     return Notice(
         teacher_id=enrolment.teacher_id,
         enrolment=enrolment,
@@ -898,7 +909,8 @@ def enrolments_nominate(*, subproject: SubProject, teachers: Sequence[Teacher], 
         )
     with history_context(actor, "enrolment.nominate"):
         created = Enrolment.objects.bulk_create(rows)
-    notify([notice_build(enrolment=e, event="nominated") for e in created])
+    first: dict[int, str] = {}
+    notify([notice_build(enrolment=e, event="nominated", first=first) for e in created])
     return created
 
 
@@ -921,7 +933,8 @@ def _change_many(
         )
     for enrolment in enrolments:
         enrolment.status, enrolment.reason, enrolment.changed_at = status, reason, now
-    notify([notice_build(enrolment=e, event=event, reason=reason) for e in enrolments])
+    first: dict[int, str] = {}
+    notify([notice_build(enrolment=e, event=event, reason=reason, first=first) for e in enrolments])
     return enrolments
 
 

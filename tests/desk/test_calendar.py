@@ -78,7 +78,8 @@ def test_the_week_starts_on_monday_and_shows_time_and_place(client_for, world, s
     assert "14:00–16:30" in html and "县教师发展中心三楼" in html and "开班讲座" in html
 
 
-@pytest.mark.parametrize("value", ["abc", "2026-13", "99999-01", "-1", "2026-09-31", "\x00"])
+# (NUL never reaches a view: core.middleware answers 400 to it.)
+@pytest.mark.parametrize("value", ["abc", "2026-13", "99999-01", "-1", "2026-09-31", "2026-00"])
 def test_bad_dates_show_the_current_period(client_for, world, value):
     client = client_for(world.staff_x)
     assert client.get(reverse("desk_calendar"), {"month": value}).status_code == 200

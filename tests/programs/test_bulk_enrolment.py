@@ -48,7 +48,7 @@ def test_another_countys_teacher_posted_by_county_staff_writes_nothing(client_fo
     assert not Enrolment.objects.exists()
 
 
-@pytest.mark.parametrize("junk", ["abc", "-1", "0", "99999999999999999999999"])
+@pytest.mark.parametrize("junk", ["abc", "-1", "0", "9999999999999999999"])
 def test_junk_ids_answer_404(client_for, world, subproject, junk):
     response = client_for(world.coord_a).post(_nominate_url(subproject), {"ids": [world.teacher_a.pk, junk]})
     assert response.status_code == 404
@@ -257,7 +257,7 @@ def test_a_citys_sub_project_binds_a_batch_to_the_places_allotted_to_the_county(
     assert Enrolment.objects.filter(subproject=sub).count() == 2
 
 
-@pytest.mark.parametrize("value", ["abc", "99999999999999999999999", "０", "-3"])
+@pytest.mark.parametrize("value", ["abc", "9999999999999999999", "０", "-3"])
 def test_a_junk_filter_in_the_query_string_is_ignored(client_for, world, subproject, value):
     assert client_for(world.staff_x).get(_nominate_url(subproject), {"school": value}).status_code == 200
     assert client_for(world.staff_x).get(reverse("nominations_decide"), {"subproject": value}).status_code == 200
