@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
 from core import bulk
+from core.pickers import SchoolFilterForm
 from core.scoping import SCHOOL, is_admin, require_admin, scope_of
 from trainees import selectors as registry
 
@@ -40,7 +41,9 @@ def _sheet(request, made, title: str):
 def teacher_accounts_create(request):
     """Administrators open accounts for registry teachers without one: a school's, or the county's."""
     require_admin(request.user)
-    school_id = bulk.query_id(request.GET, "school")
+    school_form = SchoolFilterForm(request.GET, schools=registry.school_queryset(user=request.user))
+    chosen = school_form.chosen(request)
+    school_id = chosen.pk if chosen else None
     waiting = selectors.teachers_without_account(user=request.user, school_id=school_id)
     data = request.POST if request.method == "POST" else None
     form = bulk.BulkForm(data, rows=bulk.selected(data, waiting))
@@ -50,7 +53,7 @@ def teacher_accounts_create(request):
     context = {
         "form": form,
         "teachers": waiting,
-        "schools": registry.school_queryset(user=request.user).order_by("code"),
+        "school_form": school_form,
         "school_id": school_id,
     }
     return render(request, "accounts/teacher_accounts_create.html", context)
@@ -62,13 +65,19 @@ def teacher_passwords_reset(request):
     """A coordinator resets their school's teachers' passwords (an administrator, the county's)."""
     if scope_of(request.user).kind != SCHOOL and not is_admin(request.user):
         raise PermissionDenied
-    school_id = bulk.query_id(request.GET, "school")
+    school_form = SchoolFilterForm(request.GET, schools=registry.school_queryset(user=request.user))
+    chosen = school_form.chosen(request) if is_admin(request.user) else None
+    school_id = chosen.pk if chosen else None
     accounts = selectors.teacher_accounts(user=request.user, school_id=school_id)
     data = request.POST if request.method == "POST" else None
     form = bulk.BulkForm(data, rows=bulk.selected(data, accounts))
     made = bulk.run(form, lambda: services.passwords_reset(users=form.rows, actor=request.user))
     if made:
         return _sheet(request, made, _("教师账号重置密码"))
-    schools = registry.school_queryset(user=request.user).order_by("code") if is_admin(request.user) else []
-    context = {"form": form, "accounts": accounts, "schools": schools, "school_id": school_id}
+    context = {
+        "form": form,
+        "accounts": accounts,
+        "school_form": school_form if is_admin(request.user) else None,
+        "school_id": school_id,
+    }
     return render(request, "accounts/teacher_passwords_reset.html", context)

@@ -4,6 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from core.bulk import BulkForm
+from core.pickers import PickerField
 from trainees.idcard import normalize_id_number
 from trainees.models import Teacher
 
@@ -22,14 +23,13 @@ class RejectManyForm(BulkForm):
 
 class SubstitutionRequestForm(forms.Form):
     reason = forms.CharField(label=_("换人原因"), max_length=200)
-    replacement = forms.ModelChoiceField(
-        label=_("建议替换教师（可不选，由县培训中心指定）"), queryset=Teacher.objects.none(), required=False
+    replacement = PickerField(
+        label=_("建议替换教师（可不选，由县培训中心指定）"), kind="teachers", queryset=None, required=False
     )
 
     def __init__(self, *args, candidates, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["replacement"].queryset = candidates
-        self.fields["replacement"].label_from_instance = lambda t: f"{t.name}（{t.masked_id_number}）"
 
 
 class SubstitutionDecisionForm(forms.Form):
