@@ -114,6 +114,16 @@ def celery_broker():
 
 
 @pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Rate limits and throttles live in the cache; with CI's Redis it outlives a test, so one test's
+    look-ups (the certificate verify limit, QR and login counters) must not spend the next one's."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+
+
+@pytest.fixture(autouse=True)
 def _isolated_media(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
 
