@@ -200,10 +200,16 @@ class CreditEntry(ExplainedConstraints, models.Model):
         COUNTED = "counted", _("已计入")
         PENDING = "pending", _("公示中")
 
-    teacher = models.ForeignKey("trainees.Teacher", on_delete=models.CASCADE, related_name="credit_entries")
+    # No single-column indexes on these three: the composite indexes below (and the unique key, for the
+    # teacher) begin with them, and every ledger write would maintain three more indexes for nothing.
+    teacher = models.ForeignKey(
+        "trainees.Teacher", on_delete=models.CASCADE, related_name="credit_entries", db_index=False
+    )
     year = models.PositiveSmallIntegerField(_("年度"))
-    county = models.ForeignKey("trainees.Region", on_delete=models.PROTECT, related_name="+")
-    school = models.ForeignKey("trainees.School", on_delete=models.PROTECT, related_name="credit_entries")
+    county = models.ForeignKey("trainees.Region", on_delete=models.PROTECT, related_name="+", db_index=False)
+    school = models.ForeignKey(
+        "trainees.School", on_delete=models.PROTECT, related_name="credit_entries", db_index=False
+    )
     category = models.ForeignKey(
         CountyCreditCategory, verbose_name=_("学分类别"), on_delete=models.PROTECT, related_name="entries"
     )
