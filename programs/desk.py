@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from core.scoping import ALL, COUNTY, REGION, SCHOOL, SELF, scope_of, visible
 from desk.items import Entry, EntryList, Figure, Section, list_url
 
-from .models import Enrolment, Notice, Program, SchoolQuota, Session
+from .models import Enrolment, Notice, Program, SchoolQuota, Session, SubstitutionRequest
 
 # Staff are told about trainees who have not acknowledged a notice when their training starts this soon.
 ACK_WARNING_DAYS = 14
@@ -46,10 +46,15 @@ def _trainees_url(**params: Any) -> str:
 
 
 def _county_figures(user: Any, today: dt.date) -> list[Figure]:
-    # One query: nominations waiting, and trainees placed on a training that starts within 14 days
-    # who have not acknowledged its notice.
+    # One query: nominations waiting, 换人 requests waiting (at most one pending per enrolment, so
+    # enrolments with one count the requests), and trainees placed on a training that starts within
+    # 14 days who have not acknowledged its notice.
+    pending_substitution = Exists(
+        SubstitutionRequest.objects.filter(enrolment_id=OuterRef("pk"), status=SubstitutionRequest.Status.PENDING)
+    )
     counts = visible(Enrolment.objects.all(), user, **ENROLMENT_PATHS).aggregate(
         nominated=Count("pk", filter=Q(status=Enrolment.Status.NOMINATED)),
+        substitutions=Count("pk", filter=Q(pending_substitution)),
         unanswered=Count(
             "pk",
             filter=Q(status__in=AWAITING_ANSWER) & Q(pending_notice()) & Q(starts_within(today, ACK_WARNING_DAYS)),
@@ -57,6 +62,7 @@ def _county_figures(user: Any, today: dt.date) -> list[Figure]:
     )
     return [
         Figure("nominations", _("项提名待确认"), counts["nominated"], reverse("nominations_decide")),
+        Figure("substitutions", _("项换人申请待处理"), counts["substitutions"], reverse("substitution_request_list")),
         Figure(
             "unacknowledged",
             _("名学员未确认参训通知（{days} 天内开训）").format(days=ACK_WARNING_DAYS),

@@ -24,6 +24,7 @@ def test_county_staff_see_their_countys_work_waiting(client_for, world, day):
     assert response.status_code == 200
     assert _figures(response) == {
         "nominations": 3,  # two of school A, one of school B; county Y's two are not counted
+        "substitutions": 0,
         "unacknowledged": 3,
         "sessions_today": 1,
         "untaken": 1,
@@ -39,6 +40,28 @@ def test_county_staff_see_their_countys_work_waiting(client_for, world, day):
 def test_the_other_countys_staff_see_only_theirs(client_for, world, day):
     figures = _figures(client_for(world.staff_y).get(HOME))
     assert (figures["nominations"], figures["unacknowledged"], figures["submissions"]) == (2, 2, 1)
+
+
+def test_county_staff_see_their_countys_pending_substitution_requests(client_for, world, day):
+    from programs import services
+    from programs.models import Enrolment
+
+    def ask(enrolment, actor):
+        return services.substitution_request_create(enrolment=enrolment, source="coordinator", reason="生病住院", actor=actor)
+
+    ours = list(Enrolment.objects.filter(subproject__program__county=world.county_x, status="confirmed")[:2])
+    theirs = Enrolment.objects.filter(subproject__program__county=world.county_y, status="confirmed").first()
+    decided = ask(ours[1], world.coord_a)
+    ask(ours[0], world.coord_a)
+    ask(theirs, world.staff_y)
+    services.substitution_request_decide(request=decided, approve=False, replacement=None, note="不同意", actor=world.staff_x)
+    response = client_for(world.staff_x).get(HOME)
+    figure = _figure(response, "substitutions")
+    assert figure.count == 1  # county Y's request and the decided one are not counted
+    listed = client_for(world.staff_x).get(figure.url)
+    assert listed.status_code == 200
+    assert len(listed.context["pending"]) == figure.count
+    assert _figures(client_for(world.staff_y).get(HOME))["substitutions"] == 1
 
 
 def test_coordinators_see_their_schools_work_waiting(client_for, world, day):
