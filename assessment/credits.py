@@ -14,8 +14,6 @@ from django.db.models import (
     Exists,
     ExpressionWrapper,
     F,
-    Max,
-    Min,
     OuterRef,
     Q,
     QuerySet,
@@ -125,6 +123,32 @@ def categories_ensure(*, county: Region) -> list[CountyCreditCategory]:
                 defaults={"name": name, "hours_per_credit": rate, "subproject_category": sub, "order": order},
             )
     return list(CountyCreditCategory.objects.filter(county=county).order_by("order", "pk"))
+
+
+def categories_ensure_many(*, counties: list[Region]) -> None:
+    """`categories_ensure` for a run over many counties: one query when every county has its categories."""
+    having = set(CountyCreditCategory.objects.filter(county__in=counties).values_list("county_id", flat=True).distinct())
+    missing = [county.pk for county in counties if county.pk not in having]
+    if not missing:
+        return
+    rates = dict(CountyCreditSettings.objects.filter(county__in=missing).values_list("county_id", "hours_per_credit"))
+    default_rate = CountyCreditSettings._meta.get_field("hours_per_credit").default
+    # ignore_conflicts: another run may make a county's defaults at the same moment; theirs stand.
+    CountyCreditCategory.objects.bulk_create(
+        [
+            CountyCreditCategory(
+                county_id=county,
+                code=code,
+                name=name,
+                hours_per_credit=rates.get(county, default_rate),
+                subproject_category=sub,
+                order=order,
+            )
+            for county in missing
+            for order, (code, name, sub) in enumerate(DEFAULT_CATEGORIES, start=1)
+        ],
+        ignore_conflicts=True,
+    )
 
 
 def category_lookup(*, county: Region, key: Any) -> CountyCreditCategory:
@@ -501,36 +525,98 @@ def _sql(qs: QuerySet) -> tuple[str, tuple]:
     return sql, tuple(params)
 
 
-def _tally_county(
-    *, year: int, county: Region, report: Callable[[int, int], None], filtered: bool = False, force: bool = False
+def _chunk_starts(teachers: QuerySet[Teacher]) -> list[int]:
+    """The first id of each run of CHUNK_TEACHERS of `teachers` in id order (one query): a county's
+    teachers need not have neighbouring ids, so chunks are cut by count, not by id span."""
+    sql, params = _sql(teachers.annotate(tid=F("pk")).values_list("tid"))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT tid FROM (SELECT tid, ROW_NUMBER() OVER (ORDER BY tid) AS n FROM ({sql}) everyone) ranked "
+            f"WHERE (n - 1) %% {CHUNK_TEACHERS} = 0 ORDER BY tid",
+            params,
+        )
+        return [row[0] for row in cursor.fetchall()]
+
+
+@dataclass(frozen=True)
+class _Chunk:
+    counties: tuple[int, ...]
+    lo: int | None = None  # an id range, for a county with more teachers than a chunk
+    below: int | None = None
+
+
+def _chunks(everyone: QuerySet[Teacher], counties: list[Region]) -> tuple[list[_Chunk], int]:
+    """Whole counties gathered up to CHUNK_TEACHERS teachers, a larger county cut into id ranges: a
+    chunk's statements then carry the rules of its own few counties only (one CASE branch per
+    requirement is evaluated per teacher, so a province's rules in every chunk would cost 150 times)."""
+    sizes = dict(everyone.order_by().values_list("school__county").annotate(n=Count("pk")))
+    chunks: list[_Chunk] = []
+    group: list[int] = []
+    size = 0
+    for county in counties:
+        n = sizes.get(county.pk, 0)
+        if not n:
+            continue
+        if n > CHUNK_TEACHERS:
+            starts = _chunk_starts(everyone.filter(school__county=county))
+            chunks += [
+                _Chunk((county.pk,), lo, starts[i + 1] if i + 1 < len(starts) else None) for i, lo in enumerate(starts)
+            ]
+            continue
+        if group and size + n > CHUNK_TEACHERS:
+            chunks.append(_Chunk(tuple(group)))
+            group, size = [], 0
+        group.append(county.pk)
+        size += n
+    if group:
+        chunks.append(_Chunk(tuple(group)))
+    return chunks, sum(sizes.values())
+
+
+def _tally_counties(
+    *,
+    year: int,
+    counties: list[Region],
+    report: Callable[[int, int], None],
+    filtered: bool = False,
+    force: bool = False,
 ) -> TallyOutcome:
-    constants = ledger.county_constants(county=county, year=year)
-    ids = Teacher.objects.filter(school__county=county).aggregate(lo=Min("pk"), hi=Max("pk"), n=Count("pk"))
-    outcome = TallyOutcome(teachers=ids["n"])
-    if not ids["n"]:
+    """Rebuild the ledger and tallies of the counties' teachers, chunk by chunk of teachers, several
+    counties in the same statements (see ledger.py)."""
+    constants = ledger.run_constants(counties=counties, year=year)
+    everyone = Teacher.objects.filter(school__county__in=counties)
+    if filtered:
+        everyone = everyone.filter(pk__in=_changed_only())
+    chunks, size = _chunks(everyone, counties)
+    outcome = TallyOutcome(teachers=Teacher.objects.filter(school__county__in=counties).count() if filtered else size)
+    if not chunks:
         report(1, 1)
         return outcome
-    span = ids["hi"] - ids["lo"] + 1
-    for lo in range(ids["lo"], ids["hi"] + 1, CHUNK_TEACHERS):
-        hi = min(lo + CHUNK_TEACHERS - 1, ids["hi"])
-        teachers = Teacher.objects.filter(school__county=county, pk__range=(lo, hi))
-        if filtered:
-            teachers = teachers.filter(pk__in=_changed_only())
-        earn = earning_enrolments(year=year).filter(teacher__school__county=county, teacher__gte=lo, teacher__lte=hi)
-        earn = earn.values_list(
-            "pk",
-            "teacher_id",
-            "subproject__credit_category",
-            "subproject__hours",
-            "online_study__online_hours",
-            "subproject__program__county__credit_settings__mode",
-            "subproject__program__name",
-            "subproject__name",
+    # The chunk's teachers, in the work table when this runs: enrolments are read through their
+    # teacher index from the (analysed) table.
+    earn = earning_enrolments(year=year).filter(teacher__in=RawSQL(f"SELECT id FROM {ledger.TEACHERS_TABLE}", ()))
+    earn = earn.values_list(
+        "pk",
+        "teacher_id",
+        "subproject__credit_category",
+        "subproject__hours",
+        "online_study__online_hours",
+        "subproject__program__county__credit_settings__mode",
+        "subproject__program__name",
+        "subproject__name",
+    )
+    for number, chunk in enumerate(chunks, start=1):
+        teachers = everyone.filter(school__county__in=chunk.counties)
+        if chunk.lo is not None:
+            teachers = teachers.filter(pk__gte=chunk.lo)
+        if chunk.below is not None:
+            teachers = teachers.filter(pk__lt=chunk.below)
+        ledger_rows, tally_rows = ledger.rebuild_chunk(
+            teachers=teachers, earn=earn, constants=constants, counties=chunk.counties, force=force
         )
-        ledger_rows, tally_rows = ledger.rebuild_chunk(teachers=teachers, earn=earn, constants=constants, force=force)
         outcome.ledger_written += ledger_rows
         outcome.written += tally_rows
-        report(hi - ids["lo"] + 1, span)
+        report(number, len(chunks))
     return outcome
 
 
@@ -579,17 +665,13 @@ def tally_credits(
         elif since is not None:
             _collect_teachers(*_sql(changed_teachers(year=year, since=since).values_list("pk")))
         _collect_attended_hours(year=year, changed_only=filtered)
-        for number, current in enumerate(counties):
 
-            def report(done: int, total: int, number: int = number) -> None:
-                if progress is not None:
-                    share = (number + (done / total if total else 1)) / len(counties)
-                    progress(min(100, int(share * 100)))
+        def report(done: int, total: int) -> None:
+            if progress is not None:
+                progress(min(100, int(done / total * 100) if total else 100))
 
-            part = _tally_county(year=year, county=current, report=report, filtered=filtered, force=force)
-            outcome.teachers += part.teachers
-            outcome.written += part.written
-            outcome.ledger_written += part.ledger_written
+        if counties:
+            outcome = _tally_counties(year=year, counties=counties, report=report, filtered=filtered, force=force)
     finally:
         _drop_work_tables()
     if progress is not None:

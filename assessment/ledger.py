@@ -4,7 +4,12 @@ Rows that come from records (completed enrolments, recognised 校本 sessions, �
 their source, so a rebuild upserts what is still earned, deletes what no longer is, and writes nothing
 when nothing changed. Claims and corrections are written by their own services and never rebuilt.
 The tally (CreditTally) is then one GROUP BY over the ledger per chunk of teachers, with the
-requirement that applies to each teacher chosen in SQL (the strictest applicable one)."""
+requirement that applies to each teacher chosen in SQL (the strictest applicable one).
+
+A run covers any number of counties in the same statements: each county's categories, rates and
+requirements are joined or chosen by the teacher's county inside the SQL, so a province of 150
+counties costs as many statements as one county of the same size (chunks of teachers), not 150 times
+the fixed cost of a county's statements."""
 
 from collections.abc import Iterable
 from decimal import Decimal
@@ -14,7 +19,6 @@ from django.db import connection
 from django.db.models import Exists, OuterRef, QuerySet, Sum
 from django.utils import timezone
 
-from programs.models import CreditCategory as SubProjectCategory
 from trainees.models import Region, Teacher
 
 from .models import (
@@ -68,7 +72,9 @@ def _analyze(cursor: Any, *tables: str) -> None:
 def create_work_tables(cursor: Any) -> None:
     for table in (TEACHERS_TABLE, FRESH_TABLE):
         cursor.execute(f"DROP TABLE IF EXISTS {table}")
-    cursor.execute(f"CREATE TEMPORARY TABLE {TEACHERS_TABLE} (id bigint PRIMARY KEY, school_id bigint)")
+    cursor.execute(
+        f"CREATE TEMPORARY TABLE {TEACHERS_TABLE} (id bigint PRIMARY KEY, school_id bigint, county_id bigint)"
+    )
     cursor.execute(
         f"CREATE TEMPORARY TABLE {FRESH_TABLE} (teacher_id bigint, source_kind varchar(16), source_id bigint, "
         "category_id bigint, title varchar(200), hours numeric)"
@@ -103,36 +109,40 @@ def exemption_condition(requirement: CreditRequirement, year: int) -> tuple[str,
     return exemption_sql(requirement=requirement, year=year)
 
 
-def applicable_requirements(*, county: Region, year: int) -> list[CreditRequirement]:
-    """The county's requirements of the year, strictest first (a higher total wins; in 学分 units the
-    total is compared as it stands, since a county states all of a year's requirements in one unit)."""
+def applicable_requirements(*, county: Region | None = None, counties: Iterable[int] = (), year: int) -> list[CreditRequirement]:
+    """The counties' requirements of the year, each county's strictest first (a higher total wins; in
+    学分 units the total is compared as it stands, since a county states all of a year's requirements
+    in one unit)."""
+    ids = [county.pk] if county is not None else list(counties)
     return sorted(
-        CreditRequirement.objects.filter(county=county, year=year).prefetch_related("exemptions"),
-        key=lambda r: (-r.total_hours, r.group != CreditRequirement.Group.ALL, r.pk),
+        CreditRequirement.objects.filter(county__in=ids, year=year).prefetch_related("exemptions"),
+        key=lambda r: (r.county_id, -r.total_hours, r.group != CreditRequirement.Group.ALL, r.pk),
     )
 
 
 def rule_case(requirements: list[CreditRequirement], year: int) -> tuple[str, str, list[Any], list[Any]]:
-    """Two CASE expressions over `tt`: the requirement id that applies, and its label."""
+    """Two CASE expressions over the chunk's teacher `t` and `tt`: the requirement id that applies, and
+    its label. A requirement applies to its own county's teachers only; within a county the first
+    (strictest) applicable one wins."""
     if not requirements:
         return "NULL", "''", [], []
     id_parts, label_parts, id_params, label_params = [], [], [], []
     for requirement in requirements:
         cond, cond_params = group_condition(requirement, year)
         exempt, exempt_params = exemption_condition(requirement, year)
-        clause = f"WHEN ({cond}) AND NOT ({exempt}) THEN "
+        clause = f"WHEN t.county_id = %s AND ({cond}) AND NOT ({exempt}) THEN "
         id_parts.append(clause + "%s")
         label_parts.append(clause + "%s")
-        id_params += [*cond_params, *exempt_params, requirement.pk]
-        label_params += [*cond_params, *exempt_params, requirement.rule_label]
+        id_params += [requirement.county_id, *cond_params, *exempt_params, requirement.pk]
+        label_params += [requirement.county_id, *cond_params, *exempt_params, requirement.rule_label]
     # Exempt from every requirement of their group: no requirement, but the row says which exemption.
     for requirement in requirements:
         exempt, exempt_params = exemption_condition(requirement, year)
         if exempt == "1 = 0":
             continue
         cond, cond_params = group_condition(requirement, year)
-        label_parts.append(f"WHEN ({cond}) AND ({exempt}) THEN %s")
-        label_params += [*cond_params, *exempt_params, f"{requirement.rule_label}（免修）"]
+        label_parts.append(f"WHEN t.county_id = %s AND ({cond}) AND ({exempt}) THEN %s")
+        label_params += [requirement.county_id, *cond_params, *exempt_params, f"{requirement.rule_label}（免修）"]
     return (
         "CASE " + " ".join(id_parts) + " ELSE NULL END",
         "CASE " + " ".join(label_parts) + " ELSE '' END",
@@ -146,9 +156,9 @@ def rule_case(requirements: list[CreditRequirement], year: int) -> tuple[str, st
 
 
 def _fill_teachers(cursor: Any, teachers: QuerySet[Teacher]) -> None:
-    sql, params = _sql(teachers.values_list("pk", "school_id"))
+    sql, params = _sql(teachers.values_list("pk", "school_id", "school__county_id"))
     cursor.execute(f"DELETE FROM {TEACHERS_TABLE}")
-    cursor.execute(f"INSERT INTO {TEACHERS_TABLE} (id, school_id) {sql}", params)
+    cursor.execute(f"INSERT INTO {TEACHERS_TABLE} (id, school_id, county_id) {sql}", params)
 
 
 FRESH_ENROLMENTS_SQL = """
@@ -160,15 +170,16 @@ SELECT e.teacher_id, 'enrolment', e.id, c.id, e.program_name || ' ' || e.subproj
         THEN COALESCE(a.hours, 0) + COALESCE(e.online, 0) ELSE e.hours END
 FROM earn e
 JOIN {teachers} t ON t.id = e.teacher_id
-JOIN assessment_countycreditcategory c ON c.county_id = %(county)s AND c.subproject_category = e.category
+JOIN assessment_countycreditcategory c ON c.county_id = t.county_id AND c.subproject_category = e.category
 LEFT JOIN attended a ON a.enrolment_id = e.id
 """
 
 FRESH_SCHOOL_SQL = """
 INSERT INTO {fresh} (teacher_id, source_kind, source_id, category_id, title, hours)
-SELECT sa.teacher_id, 'school_session', s.id, %s, p.title || ' ' || s.topic, s.recognised_hours
+SELECT sa.teacher_id, 'school_session', s.id, c.id, p.title || ' ' || s.topic, s.recognised_hours
 FROM assessment_schoolattendance sa
 JOIN {teachers} t ON t.id = sa.teacher_id
+JOIN assessment_countycreditcategory c ON c.county_id = t.county_id AND c.subproject_category = 'school_based'
 JOIN assessment_schoolsession s ON s.id = sa.session_id
 JOIN assessment_schoolproject p ON p.id = s.project_id
 WHERE p.year = %s AND p.status = %s AND s.recognised_hours > 0
@@ -176,7 +187,7 @@ WHERE p.year = %s AND p.status = %s AND s.recognised_hours > 0
 
 # The fresh rows as they would be stored (rounded; credits by the category's conversion).
 FRESH_ROWS_SQL = """
-SELECT f.teacher_id, t.school_id, f.category_id, f.source_kind, f.source_id, f.title,
+SELECT f.teacher_id, t.school_id, t.county_id, f.category_id, f.source_kind, f.source_id, f.title,
     ROUND(f.hours, 1) AS hours, ROUND(ROUND(f.hours, 1) / c.hours_per_credit, 2) AS credits
 FROM {fresh} f
 JOIN {teachers} t ON t.id = f.teacher_id
@@ -188,12 +199,12 @@ WHERE f.hours > 0
 # INSERT … ON CONFLICT DO UPDATE, which probes the unique index once per fresh row even when nothing
 # changed (measured 4× slower for a rebuild that writes nothing). Locked rows are left alone.
 UPDATE_SQL = """
-UPDATE assessment_creditentry AS old SET year = %(year)s, county_id = %(county)s, school_id = new.school_id,
+UPDATE assessment_creditentry AS old SET year = %(year)s, county_id = new.county_id, school_id = new.school_id,
     title = new.title, hours = new.hours, credits = new.credits, updated_at = %(now)s
 FROM ({rows}) AS new
 WHERE old.teacher_id = new.teacher_id AND old.source_kind = new.source_kind
     AND old.source_id = new.source_id AND old.category_id = new.category_id AND NOT old.locked
-    AND (old.year <> %(year)s OR old.county_id <> %(county)s OR old.school_id <> new.school_id
+    AND (old.year <> %(year)s OR old.county_id <> new.county_id OR old.school_id <> new.school_id
         OR old.title <> new.title OR old.hours <> new.hours OR old.credits <> new.credits)
 """
 
@@ -202,7 +213,7 @@ WHERE old.teacher_id = new.teacher_id AND old.source_kind = new.source_kind
 INSERT_SQL = """
 INSERT INTO assessment_creditentry (teacher_id, year, county_id, school_id, category_id, source_kind,
     source_id, title, hours, credits, status, locked, created_at, updated_at)
-SELECT new.teacher_id, %(year)s, %(county)s, new.school_id, new.category_id, new.source_kind, new.source_id,
+SELECT new.teacher_id, %(year)s, new.county_id, new.school_id, new.category_id, new.source_kind, new.source_id,
     new.title, new.hours, new.credits, 'counted', false, %(now)s, %(now)s
 FROM ({rows}) AS new
 WHERE NOT EXISTS (SELECT 1 FROM assessment_creditentry e WHERE e.teacher_id = new.teacher_id
@@ -230,14 +241,15 @@ WITH per_cat AS (
     GROUP BY e.teacher_id, e.category_id
 ),
 totals AS (
-    SELECT teacher_id, SUM(h) AS h, SUM(c) AS c,
-        SUM(CASE WHEN category_id = %(cat_c)s THEN h ELSE 0 END) AS hc,
-        SUM(CASE WHEN category_id = %(cat_o)s THEN h ELSE 0 END) AS ho,
-        SUM(CASE WHEN category_id = %(cat_s)s THEN h ELSE 0 END) AS hs
-    FROM per_cat GROUP BY teacher_id
+    SELECT p.teacher_id, SUM(p.h) AS h, SUM(p.c) AS c,
+        SUM(CASE WHEN cc.subproject_category = 'centralized' THEN p.h ELSE 0 END) AS hc,
+        SUM(CASE WHEN cc.subproject_category = 'online' THEN p.h ELSE 0 END) AS ho,
+        SUM(CASE WHEN cc.subproject_category = 'school_based' THEN p.h ELSE 0 END) AS hs
+    FROM per_cat p JOIN assessment_countycreditcategory cc ON cc.id = p.category_id
+    GROUP BY p.teacher_id
 ),
 rules AS (
-    SELECT t.id AS teacher_id, t.school_id, CAST({rule_id} AS bigint) AS requirement_id,
+    SELECT t.id AS teacher_id, t.school_id, t.county_id, CAST({rule_id} AS bigint) AS requirement_id,
         CAST({rule_label} AS varchar(120)) AS rule
     FROM {teachers} t JOIN trainees_teacher tt ON tt.id = t.id
 ),
@@ -254,7 +266,7 @@ gaps AS (
     GROUP BY r.teacher_id
 ),
 measured AS (
-    SELECT r.teacher_id, r.school_id, r.rule, q.id AS requirement_id, q.unit AS unit, q.total_hours AS required,
+    SELECT r.teacher_id, r.school_id, r.county_id, r.rule, q.id AS requirement_id, q.unit AS unit, q.total_hours AS required,
         ROUND(COALESCE(s.h, 0), 1) AS total, ROUND(COALESCE(s.c, 0), 2) AS credits,
         ROUND(COALESCE(s.hc, 0), 1) AS hc, ROUND(COALESCE(s.ho, 0), 1) AS ho, ROUND(COALESCE(s.hs, 0), 1) AS hs,
         COALESCE(g.gap, 0) AS gap
@@ -272,7 +284,7 @@ assessed AS (
 )
 INSERT INTO assessment_credittally AS old (teacher_id, year, county_id, school_id, centralized_hours, online_hours,
     school_based_hours, total_hours, credits, met, shortfall_hours, unit, requirement_total, rule, computed_at, locked)
-SELECT teacher_id, %(year)s, %(county)s, school_id, hc, ho, hs, total, credits,
+SELECT teacher_id, %(year)s, county_id, school_id, hc, ho, hs, total, credits,
     shortfall <= 0, CASE WHEN shortfall > 0 THEN ROUND(shortfall, 1) ELSE 0 END,
     COALESCE(unit, 'hours'), required, rule, %(now)s, false
 FROM assessed WHERE true
@@ -297,66 +309,106 @@ WHERE ({force} OR NOT old.locked) AND (old.county_id IS DISTINCT FROM excluded.c
 """
 
 
-def county_constants(*, county: Region, year: int) -> dict[str, Any]:
-    """What every chunk of a county needs: its categories and requirements (a handful of queries)."""
-    from .credits import categories_ensure
+def run_constants(*, counties: list[Region], year: int) -> dict[str, Any]:
+    """What every chunk of a run needs, for all its counties at once: their categories (made the first
+    time), requirements and 送教上门 rules (a handful of queries, whatever the number of counties)."""
+    from .credits import categories_ensure_many
 
-    categories = categories_ensure(county=county)
-    by_sub = {c.subproject_category: c.pk for c in categories if c.subproject_category}
-    requirements = applicable_requirements(county=county, year=year)
-    settings = CountyCreditSettings.objects.filter(county=county).first()
+    county_ids = [county.pk for county in counties]
+    categories_ensure_many(counties=counties)
+    requirements = applicable_requirements(counties=county_ids, year=year)
+    home_visit = dict(
+        CountyCreditSettings.objects.filter(county__in=county_ids, home_visit_category__isnull=False).values_list(
+            "county_id", "home_visit_category_id"
+        )
+    )
     return {
         "year": year,
-        "county": county.pk,
         "now": timezone.now(),
-        "cat_c": by_sub.get(SubProjectCategory.CENTRALIZED, -1),
-        "cat_o": by_sub.get(SubProjectCategory.ONLINE, -1),
-        "cat_s": by_sub.get(SubProjectCategory.SCHOOL_BASED, -1),
-        "school_category": by_sub.get(SubProjectCategory.SCHOOL_BASED),
-        "home_visit_category": settings.home_visit_category_id if settings else None,
-        "rules": rule_case(requirements, year),
-        "minimum_exempt": minimum_exemption_sql(requirements=requirements, year=year),
+        "home_visit_category": home_visit,  # {county: category}, counties that recognise 送教上门
+        "home_visit_hours": {},  # {county: {teacher: hours}}, read once per run when needed
+        "requirements": requirements,
     }
 
 
-def _fill_fresh(cursor: Any, *, earn: QuerySet, constants: dict[str, Any], teacher_ids: list[int] | None) -> None:
+def county_constants(*, county: Region, year: int) -> dict[str, Any]:
+    return run_constants(counties=[county], year=year)
+
+
+def _home_visit_rows(cursor: Any, constants: dict[str, Any]) -> list[tuple]:
+    """The chunk's 送教上门 ledger rows: each recognising county's visits, for its own teachers."""
+    from specialed.selectors import teacher_visit_hours
+
+    categories = constants["home_visit_category"]
+    if not categories:
+        return []
+    year, cache = constants["year"], constants["home_visit_hours"]
+    placeholders = ", ".join(["%s"] * len(categories))
+    cursor.execute(f"SELECT id, county_id FROM {TEACHERS_TABLE} WHERE county_id IN ({placeholders})", list(categories))
+    rows = []
+    for teacher, county in cursor.fetchall():
+        if county not in cache:
+            cache[county] = teacher_visit_hours(year=year, county_id=county)
+        hours = cache[county].get(teacher, ZERO)
+        if hours > 0:
+            rows.append((teacher, "home_visit", year, categories[county], "送教上门", hours))
+    return rows
+
+
+def _fill_fresh(cursor: Any, *, earn: QuerySet, constants: dict[str, Any]) -> None:
     from .credits import ATTENDED_TABLE
 
-    year, county = constants["year"], constants["county"]
+    year = constants["year"]
     cursor.execute(f"DELETE FROM {FRESH_TABLE}")
-    named: dict[str, Any] = {"county": county}
+    named: dict[str, Any] = {}
     earn_sql = _named(*_sql(earn), "earn_", named)
     cursor.execute(
         FRESH_ENROLMENTS_SQL.format(earn=earn_sql, attended=ATTENDED_TABLE, fresh=FRESH_TABLE, teachers=TEACHERS_TABLE),
         named,
     )
-    if constants["school_category"] is not None:
-        cursor.execute(
-            FRESH_SCHOOL_SQL.format(fresh=FRESH_TABLE, teachers=TEACHERS_TABLE),
-            [constants["school_category"], year, SchoolProject.Status.RECOGNISED],
+    cursor.execute(
+        FRESH_SCHOOL_SQL.format(fresh=FRESH_TABLE, teachers=TEACHERS_TABLE), [year, SchoolProject.Status.RECOGNISED]
+    )
+    rows = _home_visit_rows(cursor, constants)
+    if rows:
+        cursor.executemany(
+            f"INSERT INTO {FRESH_TABLE} (teacher_id, source_kind, source_id, category_id, title, hours) "
+            "VALUES (%s, %s, %s, %s, %s, %s)",
+            rows,
         )
-    if constants["home_visit_category"] is not None and teacher_ids:
-        from specialed.selectors import teacher_visit_hours
 
-        wanted = set(teacher_ids)
-        rows = [
-            (teacher, "home_visit", year, constants["home_visit_category"], "送教上门", hours)
-            for teacher, hours in teacher_visit_hours(year=year, county_id=county).items()
-            if teacher in wanted and hours > 0
-        ]
-        if rows:
-            cursor.executemany(
-                f"INSERT INTO {FRESH_TABLE} (teacher_id, source_kind, source_id, category_id, title, hours) "
-                "VALUES (%s, %s, %s, %s, %s, %s)",
-                rows,
-            )
+
+# A first rebuild fills the ledger chunk by chunk: past this many rows written since the last look, the
+# table's statistics are checked, and refreshed when the rows written are a fifth of what it holds.
+RESTAT_AFTER = 5_000
+
+
+def _keep_statistics(cursor: Any, constants: dict[str, Any], inserted: int) -> None:
+    """Fresh statistics for the ledger while a run fills it: planned over an empty table, the next
+    chunk's anti-join would scan the whole ledger once per fresh row (a full-scale first run went
+    from seconds to minutes). Autovacuum would do the same, but only after the run."""
+    if connection.vendor != "postgresql":
+        return
+    constants["inserted"] = constants.get("inserted", 0) + inserted
+    if constants["inserted"] < RESTAT_AFTER:
+        return
+    cursor.execute("SELECT reltuples FROM pg_class WHERE oid = 'assessment_creditentry'::regclass")
+    estimate = max(cursor.fetchone()[0], 0)
+    if constants["inserted"] > estimate / 5:
+        cursor.execute("ANALYZE assessment_creditentry")
+        constants["inserted"] = 0
 
 
 def rebuild_chunk(
-    *, teachers: QuerySet[Teacher], earn: QuerySet, constants: dict[str, Any], force: bool = False
+    *,
+    teachers: QuerySet[Teacher],
+    earn: QuerySet,
+    constants: dict[str, Any],
+    counties: Iterable[int] | None = None,
+    force: bool = False,
 ) -> tuple[int, int]:
-    """Rebuild the ledger rows and the tallies of `teachers` (one county); returns the ledger rows and
-    the tally rows written.
+    """Rebuild the ledger rows and the tallies of `teachers` (of any of the run's counties); returns
+    the ledger rows and the tally rows written.
 
     Teachers whose tally is locked (registration submitted or approved) keep their ledger rows; `force`
     (a correction) still recomputes their tally from the rows."""
@@ -366,26 +418,28 @@ def rebuild_chunk(
     written = 0
     with connection.cursor() as cursor:
         _fill_teachers(cursor, teachers)
-        teacher_ids = None
-        if constants["home_visit_category"] is not None:
-            cursor.execute(f"SELECT id FROM {TEACHERS_TABLE}")
-            teacher_ids = [row[0] for row in cursor.fetchall()]
+        _analyze(cursor, TEACHERS_TABLE)
         if not force:
-            _fill_fresh(cursor, earn=earn, constants=constants, teacher_ids=teacher_ids)
-            _analyze(cursor, TEACHERS_TABLE, FRESH_TABLE)
-            params = {"year": year, "county": constants["county"], "now": constants["now"]}
+            _fill_fresh(cursor, earn=earn, constants=constants)
+            _analyze(cursor, FRESH_TABLE)
+            params = {"year": year, "now": constants["now"]}
             rows = FRESH_ROWS_SQL.format(fresh=FRESH_TABLE, teachers=TEACHERS_TABLE)
             for statement in (UPDATE_SQL, INSERT_SQL):
                 cursor.execute(statement.format(rows=rows), params)
                 written += _rowcount(cursor)
+            _keep_statistics(cursor, constants, _rowcount(cursor))
             kinds = ", ".join(f"'{k}'" for k in REBUILT_KINDS)
             cursor.execute(DELETE_STALE_SQL.format(kinds=kinds, fresh=FRESH_TABLE, teachers=TEACHERS_TABLE), params)
             written += _rowcount(cursor)
-        rule_id, rule_label, id_params, label_params = constants["rules"]
-        named = {k: constants[k] for k in ("year", "county", "now", "cat_c", "cat_o", "cat_s")}
+        # Only the chunk's own counties' requirements: every CASE branch is evaluated per teacher.
+        wanted = None if counties is None else set(counties)
+        requirements = [r for r in constants["requirements"] if wanted is None or r.county_id in wanted]
+        rule_id, rule_label, id_params, label_params = rule_case(requirements, year)
+        minimum_exempt = minimum_exemption_sql(requirements=requirements, year=year)
+        named = {k: constants[k] for k in ("year", "now")}
         rule_id_sql = _named(rule_id, tuple(id_params), "rid_", named)
         rule_label_sql = _named(rule_label, tuple(label_params), "rlabel_", named)
-        exempt_sql = _named(constants["minimum_exempt"][0], tuple(constants["minimum_exempt"][1]), "mex_", named)
+        exempt_sql = _named(minimum_exempt[0], tuple(minimum_exempt[1]), "mex_", named)
         sql = TALLY_SQL.format(
             teachers=TEACHERS_TABLE,
             rule_id=rule_id_sql,

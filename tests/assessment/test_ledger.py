@@ -172,3 +172,85 @@ def test_every_transcript_total_is_the_sum_of_its_rows_over_the_demo():
                 assert data["tally"].total_hours == data["hours"], (teacher.pk, year)
             checked += 1
     assert checked > 100
+
+
+# 10: both counties in one chunk (one set of statements); 2: each county cut into id ranges.
+@pytest.mark.parametrize("chunk", [10, 2])
+def test_one_run_over_many_counties_keeps_each_countys_rates_and_rules(world, monkeypatch, chunk):
+    """A province's run puts several counties in the same statements: each teacher still gets their own
+    county's conversion, requirement and rule, whatever the chunk they fall in."""
+    from assessment import credits
+    from assessment.credits import category_save
+    from tests.factories import TeacherFactory
+
+    monkeypatch.setattr(credits, "CHUNK_TEACHERS", chunk)
+    category_save(
+        county=world.county_y,
+        code="centralized",
+        name="集中培训",
+        hours_per_credit=D(20),
+        subproject_category="centralized",
+        actor=None,
+    )
+    requirement_save(county=world.county_x, year=2026, total=D(30), actor=None)
+    requirement_save(county=world.county_y, year=2026, unit="credits", total=D(1), actor=None)
+    # Interleaved ids: X, Y, X, Y, X.
+    x_teachers = [world.teacher_a]
+    y_teachers = [world.teacher_c]
+    for _ in range(2):
+        y_teachers.append(TeacherFactory(school=world.school_c))
+        x_teachers.append(TeacherFactory(school=world.school_a))
+    sub_x = _sub(world, hours=24)
+    sub_y = SubProjectFactory(
+        program=ProgramFactory(county=world.county_y, year=2026), hours=24, credit_category=CreditCategory.CENTRALIZED
+    )
+    for teacher in x_teachers:
+        EnrolmentFactory(subproject=sub_x, teacher=teacher, status=COMPLETED)
+    for teacher in y_teachers:
+        EnrolmentFactory(subproject=sub_y, teacher=teacher, status=COMPLETED)
+
+    outcome = tally_credits(year=2026)
+
+    assert outcome.ledger_written == 6
+    tallies = {t.teacher_id: t for t in CreditTally.objects.filter(year=2026)}
+    for teacher in x_teachers:
+        tally = tallies[teacher.pk]
+        assert (tally.county_id, tally.credits, tally.met, tally.shortfall_hours) == (
+            world.county_x.pk,
+            D("2.40"),
+            False,
+            D("6.0"),
+        )
+        assert tally.unit == "hours" and tally.requirement_total == 30
+    for teacher in y_teachers:
+        tally = tallies[teacher.pk]
+        assert (tally.county_id, tally.credits, tally.met, tally.unit) == (world.county_y.pk, D("1.20"), True, "credits")
+        assert CreditEntry.objects.get(teacher=teacher).county_id == world.county_y.pk
+    assert world.teacher_b.pk in tallies  # a teacher with nothing earned still gets their tally row
+    # The run over both counties and the runs county by county agree and leave nothing to write.
+    assert tally_credits(year=2026, county=world.county_x).ledger_written == 0
+    assert tally_credits(year=2026, county=world.county_y).written == 0
+
+
+def test_a_run_that_fills_the_ledger_refreshes_its_statistics(world, monkeypatch):
+    """Planned over a ledger the statistics still call empty, a first run's later chunks would scan
+    the whole ledger per row; the run refreshes them as it fills the table (PostgreSQL)."""
+    from django.db import connection
+
+    from assessment import ledger
+
+    if connection.vendor != "postgresql":
+        pytest.skip("statistics are PostgreSQL's (CI runs this on PostgreSQL)")
+
+    def estimate():
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT reltuples FROM pg_class WHERE oid = 'assessment_creditentry'::regclass")
+            return cursor.fetchone()[0]
+
+    monkeypatch.setattr(ledger, "RESTAT_AFTER", 2)
+    sub = _sub(world, hours=24)
+    for teacher in (world.teacher_a, world.teacher_b):
+        EnrolmentFactory(subproject=sub, teacher=teacher, status=COMPLETED)
+    assert estimate() <= 0
+    tally_credits(year=2026, county=world.county_x)
+    assert estimate() == 2
