@@ -6,7 +6,7 @@ import logging
 import os
 import uuid
 import zipfile
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -250,7 +250,25 @@ def certificate_issue(*, enrolment: Enrolment, actor: Any) -> Certificate:
         reasons = "；".join(verdict.reasons) if verdict else enrolment.get_status_display()
         raise ValidationError(_(ERR_NOT_ELIGIBLE).format(reasons=reasons))
     county = enrolment.school.county
-    return _completion(enrolment, county=county, actor=actor, printing=Printing.of(county))
+    return _first_valid(
+        lambda: _completion(enrolment, county=county, actor=actor, printing=Printing.of(county)),
+        lambda: Certificate.objects.filter(
+            enrolment=enrolment, kind=Certificate.Kind.COMPLETION, status=Certificate.Status.VALID
+        ).first(),
+    )
+
+
+def _first_valid(issue: Callable[[], Certificate], existing: Callable[[], Certificate | None]) -> Certificate:
+    """Issue, unless another request issued the same certificate meanwhile (two clicks, a batch beside a
+    clerk): the database refuses the second valid one, its serial is rolled back with it, and the
+    first one is the answer."""
+    try:
+        return issue()
+    except IntegrityError:
+        found = existing()
+        if found is None:
+            raise
+        return found
 
 
 def certificate_issue_hours(*, teacher: Teacher, year: int, actor: Any) -> Certificate:
@@ -291,9 +309,18 @@ def certificate_issue_hours(*, teacher: Teacher, year: int, actor: Any) -> Certi
         issued_by=actor,
     )
     _holder(cert, teacher)
-    with transaction.atomic():
-        cert.base_serial = cert.serial = _next_base_serial(county, year, printing.county_settings.serial_template)
-        return _store(cert, printing)
+
+    def issue() -> Certificate:
+        with transaction.atomic():
+            cert.base_serial = cert.serial = _next_base_serial(county, year, printing.county_settings.serial_template)
+            return _store(cert, printing)
+
+    return _first_valid(
+        issue,
+        lambda: Certificate.objects.filter(
+            teacher=teacher, year=year, kind=Certificate.Kind.HOURS, status=Certificate.Status.VALID
+        ).first(),
+    )
 
 
 def _require_valid_in_county(certificate: Certificate, actor: Any) -> None:
