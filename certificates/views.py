@@ -10,7 +10,7 @@ from django.views.decorators.http import require_POST
 from assessment import selectors as assessment_selectors
 from attendance import selectors as attendance_selectors
 from core.client_ip import client_ip
-from core.forms_util import apply_validation_error
+from core.forms_util import submit
 from core.pagination import paginate
 from core.scoping import (
     can_oversee,
@@ -154,14 +154,15 @@ def settings_view(request):
             "layout": current.layout,
         },
     )
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.settings_update(user=request.user, **form.cleaned_data)
-        except ValidationError as exc:
-            apply_validation_error(form, exc)
-        else:
-            messages.success(request, _("证书设置已保存"))
-            return redirect("certificates:settings")
+    done = submit(
+        request,
+        form,
+        lambda data: services.settings_update(user=request.user, **data),
+        success=_("证书设置已保存"),
+        then="certificates:settings",
+    )
+    if done:
+        return done
     return render(request, "certificates/settings.html", {"form": form, "current": current})
 
 
@@ -179,14 +180,15 @@ def subproject_view(request, pk: int):
     form = RuleForm(
         request.POST or None, initial={"min_attendance": rule.min_attendance, "require_pass": rule.require_pass}
     )
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.rule_set(user=request.user, subproject=subproject, **form.cleaned_data)
-        except ValidationError as exc:
-            apply_validation_error(form, exc)
-        else:
-            messages.success(request, _("结业条件已保存"))
-            return redirect("certificates:subproject", pk=subproject.pk)
+    done = submit(
+        request,
+        form,
+        lambda data: services.rule_set(user=request.user, subproject=subproject, **data),
+        success=_("结业条件已保存"),
+        then=("certificates:subproject", subproject.pk),
+    )
+    if done:
+        return done
     enrolments = program_selectors.roster(user=request.user, subproject=subproject, participating_only=True)
     verdicts = eligibility.evaluate(subproject=subproject, enrolments=enrolments, rule=rule)
     issued = selectors.certificates_by_enrolment(user=request.user, enrolment_ids=[v.enrolment.pk for v in verdicts])
