@@ -3,13 +3,14 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
-from django.http import FileResponse, Http404, JsonResponse
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from core import jobs
 from core.excel import xlsx_response
 from core.forms_util import apply_validation_error, submit
 from core.replica import replica_reads
@@ -27,7 +28,6 @@ from trainees.selectors import county_choices, township_choices
 
 from . import builder, dashboard, exports, rates, selectors, services, structure
 from .forms import ExportForm, ExportRegionForm, SaveStatisticForm, StatisticForm
-from .models import ExportJob
 from .selectors import Period, ReportScope
 
 
@@ -71,25 +71,13 @@ def export_list(request):
 def export_status(request, pk: int):
     require_oversight(request.user)
     job = selectors.export_job_get(user=request.user, pk=pk)
-    done = job.status == ExportJob.Status.DONE
-    return JsonResponse(
-        {
-            "status": job.status,
-            "label": job.get_status_display(),
-            "progress": job.progress,
-            "download": reverse("reports:export_download", args=[job.pk]) if done else None,
-            "error": job.error if job.status == ExportJob.Status.FAILED else "",
-        }
-    )
+    return jobs.status_response(job, download="reports:export_download")
 
 
 @login_required
 def export_download(request, pk: int):
     require_oversight(request.user)
-    job = selectors.export_job_get(user=request.user, pk=pk)
-    if job.status != ExportJob.Status.DONE or not job.file:
-        raise Http404
-    return FileResponse(job.file.open("rb"), as_attachment=True, filename=job.download_name)
+    return jobs.file_response(selectors.export_job_get(user=request.user, pk=pk))
 
 
 @require_POST
