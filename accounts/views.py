@@ -1,10 +1,8 @@
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.utils.translation import gettext as _
 
-from core.forms_util import apply_validation_error
+from core.forms_util import submit
 from core.pagination import paginate
 from core.scoping import require_admin
 from trainees import selectors as registry
@@ -41,22 +39,22 @@ def _scope_args(data):
 def user_create(request):
     require_admin(request.user)
     form = _form(request, initial={"county": request.user.county_id})
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            services.user_create(
-                username=data["username"],
-                password=data["password"],
-                role=data["role"],
-                display_name=data["display_name"],
-                email=data["email"],
-                **_scope_args(data),
-            )
-        except ValidationError as exc:
-            apply_validation_error(form, exc)
-        else:
-            messages.success(request, _("账号已创建"))
-            return redirect("user_list")
+    done = submit(
+        request,
+        form,
+        lambda data: services.user_create(
+            username=data["username"],
+            password=data["password"],
+            role=data["role"],
+            display_name=data["display_name"],
+            email=data["email"],
+            **_scope_args(data),
+        ),
+        success=_("账号已创建"),
+        then="user_list",
+    )
+    if done:
+        return done
     return render(request, "accounts/user_form.html", {"form": form, "title": _("新建账号")})
 
 
@@ -75,22 +73,22 @@ def user_edit(request, pk: int):
         "is_active": target.is_active,
     }
     form = _form(request, instance=target, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            services.user_update(
-                user=target,
-                role=data["role"],
-                display_name=data["display_name"],
-                email=data["email"],
-                is_active=data["is_active"],
-                **_scope_args(data),
-            )
-        except ValidationError as exc:
-            apply_validation_error(form, exc)
-        else:
-            messages.success(request, _("账号已保存"))
-            return redirect("user_list")
+    done = submit(
+        request,
+        form,
+        lambda data: services.user_update(
+            user=target,
+            role=data["role"],
+            display_name=data["display_name"],
+            email=data["email"],
+            is_active=data["is_active"],
+            **_scope_args(data),
+        ),
+        success=_("账号已保存"),
+        then="user_list",
+    )
+    if done:
+        return done
     return render(request, "accounts/user_form.html", {"form": form, "title": _("编辑账号"), "target": target})
 
 
@@ -99,12 +97,14 @@ def user_password(request, pk: int):
     require_admin(request.user)
     target = selectors.user_get(user=request.user, pk=pk)
     form = PasswordResetByAdminForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.user_set_password(user=target, password=form.cleaned_data["password"])
-        except ValidationError as exc:
-            apply_validation_error(form, exc, field="password")
-        else:
-            messages.success(request, _("密码已重置，该用户的登录会话已全部失效"))
-            return redirect("user_list")
+    done = submit(
+        request,
+        form,
+        lambda data: services.user_set_password(user=target, password=data["password"]),
+        success=_("密码已重置，该用户的登录会话已全部失效"),
+        then="user_list",
+        field="password",
+    )
+    if done:
+        return done
     return render(request, "accounts/user_password.html", {"form": form, "target": target})

@@ -11,6 +11,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from core.constraints import ExplainedConstraints
+from core.jobs import Job
 
 DEFAULT_SERIAL_TEMPLATE = "{县区代码}-{年度}-{序号:05d}"
 DEFAULT_MIN_ATTENDANCE = Decimal(80)
@@ -232,14 +233,8 @@ class Verification(models.Model):
         return f"{self.via} {self.asked}"
 
 
-class IssueJob(ExplainedConstraints, models.Model):
+class IssueJob(ExplainedConstraints, Job):
     """One request to issue a sub-project's 结业证书 and zip them: stored before the task runs."""
-
-    class Status(models.TextChoices):
-        QUEUED = "queued", _("排队中")
-        RUNNING = "running", _("生成中")
-        DONE = "done", _("已完成")
-        FAILED = "failed", _("失败")
 
     subproject = models.ForeignKey(
         "programs.SubProject", verbose_name=_("子项目"), on_delete=models.CASCADE, related_name="certificate_jobs"
@@ -248,17 +243,13 @@ class IssueJob(ExplainedConstraints, models.Model):
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    status = models.CharField(_("状态"), max_length=8, choices=Status.choices, default=Status.QUEUED)
-    progress = models.PositiveSmallIntegerField(_("进度"), default=0)
     eligible = models.PositiveIntegerField(_("符合条件"), default=0)
     issued = models.PositiveIntegerField(_("本次发放"), default=0)
-    created_at = models.DateTimeField(_("申请时间"), auto_now_add=True)
     enqueued_at = models.DateTimeField(null=True, blank=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
     file = models.FileField(_("压缩包"), upload_to="certificates/batches/", blank=True, max_length=200)
-    error = models.TextField(_("错误"), blank=True)
 
     constraint_fields = {"issuejob_progress_percent": "progress", "issuejob_done_has_file": "file"}
 

@@ -20,6 +20,7 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core import jobs
 from core.scoping import is_admin, is_county_level
 from outreach.uploads import check_upload, stored_name
 from programs.models import Enrolment, SubProject
@@ -401,19 +402,12 @@ def _job_create(job: IssueJob) -> IssueJob:
     )
     if busy.filter(enqueued_at__gte=timezone.now() - STALE_QUEUED).exists():
         raise ValidationError(_(ERR_JOB_RUNNING))
-    job.enqueued_at = timezone.now()
-    job.full_clean(exclude=["file"])
-    job.save()
-    transaction.on_commit(lambda: _enqueue(job.pk))
-    return job
+    return jobs.start(job, enqueue=_enqueue)
 
 
 def issue_request_for_command(*, subproject: SubProject, county: Region) -> IssueJob:
     """The trusted command-line request, run in-process by the command."""
-    job = IssueJob(subproject=subproject, county=county, enqueued_at=timezone.now())
-    job.full_clean(exclude=["file"])
-    job.save()
-    return job
+    return jobs.start(IssueJob(subproject=subproject, county=county), enqueue=None)
 
 
 def _enqueue(job_id: int) -> None:
@@ -442,34 +436,15 @@ def issue_run(*, job_id: int) -> IssueJob | None:
     re-run (retry, redelivery, a second request) issues only what is new; the zip is rebuilt under the
     same name through a temporary file, never half-written.
     """
-    job = IssueJob.objects.select_related("subproject__program", "county", "requested_by").filter(pk=job_id).first()
-    if job is None:
-        return None
-    if job.status == IssueJob.Status.DONE and job.file and default_storage.exists(job.file.name):
-        return job
-    IssueJob.objects.filter(pk=job_id).update(
-        status=IssueJob.Status.RUNNING, started_at=timezone.now(), progress=0, error="", attempts=job.attempts + 1
+    return jobs.run(
+        IssueJob, job_id, build=_build, related=("subproject__program", "county", "requested_by"), logger=logger
     )
-    try:
-        issued, eligible = _issue_all(job)
-        _build_zip(job)
-    except Exception as exc:
-        IssueJob.objects.filter(pk=job_id).exclude(status=IssueJob.Status.DONE).update(
-            status=IssueJob.Status.FAILED, finished_at=timezone.now(), error=f"{type(exc).__name__}: {exc}"[:2000]
-        )
-        logger.exception("certificate batch %s failed", job_id)
-        job.refresh_from_db()
-        return job
-    IssueJob.objects.filter(pk=job_id).update(
-        status=IssueJob.Status.DONE,
-        progress=100,
-        file=_final_zip_name(job),
-        finished_at=timezone.now(),
-        issued=issued,
-        eligible=eligible,
-    )
-    job.refresh_from_db()
-    return job
+
+
+def _build(job: IssueJob) -> dict[str, Any]:
+    issued, eligible = _issue_all(job)
+    _build_zip(job)
+    return {"file": _final_zip_name(job), "issued": issued, "eligible": eligible}
 
 
 def _issue_all(job: IssueJob) -> tuple[int, int]:
@@ -518,30 +493,18 @@ def zip_entry_name(cert: Certificate) -> str:
 
 def _build_zip(job: IssueJob) -> None:
     """Every certificate in force of the batch, read from its stored PDF (none is rendered twice)."""
-    final = Path(default_storage.path(_final_zip_name(job)))
-    final.parent.mkdir(parents=True, exist_ok=True)
-    temp = final.with_name(f".{final.name}.{uuid.uuid4().hex}.part")
-    try:
-        # PDFs are compressed already: stored, not deflated again.
-        with zipfile.ZipFile(temp, "w", compression=zipfile.ZIP_STORED) as archive:
-            for cert in batch_certificates(subproject=job.subproject, county=job.county).iterator(chunk_size=500):
-                archive.write(default_storage.path(cert.file.name), zip_entry_name(cert))
-        os.replace(temp, final)
-    finally:
-        temp.unlink(missing_ok=True)
+    # PDFs are compressed already: stored, not deflated again.
+    with (
+        jobs.built_file(_final_zip_name(job)) as path,
+        zipfile.ZipFile(path, "w", compression=zipfile.ZIP_STORED) as archive,
+    ):
+        for cert in batch_certificates(subproject=job.subproject, county=job.county).iterator(chunk_size=500):
+            archive.write(default_storage.path(cert.file.name), zip_entry_name(cert))
 
 
 def issue_sweep_stale(*, now: dt.datetime | None = None) -> list[int]:
     """Enqueue again the batch jobs whose message was lost (queued too long)."""
-    now = now or timezone.now()
-    swept = []
-    stale = IssueJob.objects.filter(status=IssueJob.Status.QUEUED, enqueued_at__lt=now - STALE_QUEUED)
-    for job_id in stale.values_list("pk", flat=True):
-        with transaction.atomic():
-            if IssueJob.objects.filter(pk=job_id, status=IssueJob.Status.QUEUED).update(enqueued_at=now):
-                transaction.on_commit(lambda job_id=job_id: _enqueue(job_id))
-                swept.append(job_id)
-    return swept
+    return jobs.sweep_stale(IssueJob, enqueue=_enqueue, queued_for=STALE_QUEUED, now=now)
 
 
 # Verification ------------------------------------------------------------------------------------

@@ -1,16 +1,16 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse, Http404, HttpResponse, JsonResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from assessment import selectors as assessment_selectors
 from attendance import selectors as attendance_selectors
+from core import jobs
 from core.client_ip import client_ip
-from core.forms_util import apply_validation_error
+from core.forms_util import submit
 from core.pagination import paginate
 from core.scoping import (
     can_oversee,
@@ -26,7 +26,7 @@ from programs import selectors as program_selectors
 
 from . import documents, eligibility, selectors, serials, services
 from .forms import LookupForm, RevokeForm, RuleForm, SettingsForm
-from .models import Certificate, IssueJob
+from .models import Certificate
 
 
 def _pdf(data: bytes, filename: str) -> HttpResponse:
@@ -154,14 +154,15 @@ def settings_view(request):
             "layout": current.layout,
         },
     )
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.settings_update(user=request.user, **form.cleaned_data)
-        except ValidationError as exc:
-            apply_validation_error(form, exc)
-        else:
-            messages.success(request, _("证书设置已保存"))
-            return redirect("certificates:settings")
+    done = submit(
+        request,
+        form,
+        lambda data: services.settings_update(user=request.user, **data),
+        success=_("证书设置已保存"),
+        then="certificates:settings",
+    )
+    if done:
+        return done
     return render(request, "certificates/settings.html", {"form": form, "current": current})
 
 
@@ -179,14 +180,15 @@ def subproject_view(request, pk: int):
     form = RuleForm(
         request.POST or None, initial={"min_attendance": rule.min_attendance, "require_pass": rule.require_pass}
     )
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.rule_set(user=request.user, subproject=subproject, **form.cleaned_data)
-        except ValidationError as exc:
-            apply_validation_error(form, exc)
-        else:
-            messages.success(request, _("结业条件已保存"))
-            return redirect("certificates:subproject", pk=subproject.pk)
+    done = submit(
+        request,
+        form,
+        lambda data: services.rule_set(user=request.user, subproject=subproject, **data),
+        success=_("结业条件已保存"),
+        then=("certificates:subproject", subproject.pk),
+    )
+    if done:
+        return done
     enrolments = program_selectors.roster(user=request.user, subproject=subproject, participating_only=True)
     verdicts = eligibility.evaluate(subproject=subproject, enrolments=enrolments, rule=rule)
     issued = selectors.certificates_by_enrolment(user=request.user, enrolment_ids=[v.enrolment.pk for v in verdicts])
@@ -224,30 +226,13 @@ def subproject_issue(request, pk: int):
 def job_status(request, pk: int):
     require_oversight(request.user)
     job = selectors.job_get(user=request.user, pk=pk)
-    done = job.status == IssueJob.Status.DONE
-    return JsonResponse(
-        {
-            "status": job.status,
-            "label": job.get_status_display(),
-            "progress": job.progress,
-            "issued": job.issued,
-            "download": reverse("certificates:job_download", args=[job.pk]) if done else None,
-            "error": job.error if job.status == IssueJob.Status.FAILED else "",
-        }
-    )
+    return jobs.status_response(job, download="certificates:job_download", issued=job.issued)
 
 
 @login_required
 def job_download(request, pk: int):
     require_oversight(request.user)
-    job = selectors.job_get(user=request.user, pk=pk)
-    if job.status != IssueJob.Status.DONE or not job.file:
-        raise Http404
-    try:
-        handle = job.file.open("rb")
-    except OSError as exc:
-        raise Http404 from exc
-    return FileResponse(handle, as_attachment=True, filename=job.download_name, content_type="application/zip")
+    return jobs.file_response(selectors.job_get(user=request.user, pk=pk), content_type="application/zip")
 
 
 # Documents printed on demand ---------------------------------------------------------------------

@@ -5,7 +5,7 @@ One id outside it (another school's, another county's, a made-up one) and the wh
 with 404 before anything is written: an outsider learns nothing, and nothing is half-done.
 """
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from django import forms
@@ -14,7 +14,7 @@ from django.db.models import QuerySet
 from django.http import Http404, QueryDict
 from django.utils.translation import gettext_lazy
 
-from .forms_util import apply_validation_error
+from .forms_util import run as run  # bulk pages call it as bulk.run
 
 ERR_NONE_SELECTED = "请至少勾选一行"
 # A generous bound on one post: the largest school has about 200 teachers, a county 2,000 accounts.
@@ -77,17 +77,6 @@ class BulkForm(forms.Form):
         if self.is_bound and not self.rows:
             raise ValidationError(self.none_selected)
         return data
-
-
-def run(form: forms.Form, call: Callable[[], Any], *, field: str | None = None) -> Any:
-    """Call a service once the form is valid; its ValidationError goes onto the form. None on failure."""
-    if not form.is_valid():
-        return None
-    try:
-        return call() or True
-    except ValidationError as exc:
-        apply_validation_error(form, exc, field=field)
-        return None
 
 
 def selected(data: QueryDict | None, qs: QuerySet, name: str = "ids") -> list[Any]:

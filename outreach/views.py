@@ -1,12 +1,12 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from core.forms_util import apply_validation_error
+from core.forms_util import run, submit
 from core.pagination import paginate
 from core.pickers import search_response, search_term
 from core.scoping import (
@@ -21,16 +21,6 @@ from programs.models import SubProject
 
 from . import forms, selectors, services
 from .uploads import CONTENT_TYPES
-
-
-def _run(form, call, *, field=None):
-    """Call a service with the form's data; show its ValidationError on the form. True on success."""
-    try:
-        call()
-    except ValidationError as exc:
-        apply_validation_error(form, exc, field=field)
-        return False
-    return True
 
 
 def _file_response(stored, *, name, file_type):
@@ -55,11 +45,15 @@ def cycle_create(request):
     require_county_level(request.user)
     subprojects = selectors.subproject_choices(user=request.user, kind=SubProject.Kind.OUTREACH)
     form = forms.CycleForm(request.POST or None, subprojects=subprojects)
-    if request.method == "POST" and form.is_valid():
-        result = {}
-        if _run(form, lambda: result.update(cycle=services.cycle_create(**form.cleaned_data))):
-            messages.success(request, _("送教下乡周期已建立"))
-            return redirect("outreach_cycle_detail", pk=result["cycle"].pk)
+    done = submit(
+        request,
+        form,
+        lambda data: services.cycle_create(**data),
+        success=_("送教下乡周期已建立"),
+        then=lambda cycle: ("outreach_cycle_detail", cycle.pk),
+    )
+    if done:
+        return done
     return render(request, "outreach/form.html", {"form": form, "title": _("新建送教下乡周期")})
 
 
@@ -88,12 +82,15 @@ def phase_edit(request, pk: int):
     phase = selectors.phase_get(user=request.user, pk=pk)
     selectors.require_cycle_manager(user=request.user)
     form = forms.PhaseForm(request.POST or None, initial={"name": phase.name})
-    if (
-        request.method == "POST"
-        and form.is_valid()
-        and _run(form, lambda: services.phase_rename(phase=phase, **form.cleaned_data))
-    ):
-        return redirect("outreach_cycle_detail", pk=phase.cycle_id)
+    done = submit(
+        request,
+        form,
+        lambda data: services.phase_rename(phase=phase, **data),
+        success=None,
+        then=("outreach_cycle_detail", phase.cycle_id),
+    )
+    if done:
+        return done
     return render(request, "outreach/form.html", {"form": form, "title": _("修改阶段名称")})
 
 
@@ -104,9 +101,15 @@ def visit_create(request, pk: int):
     form = forms.VisitForm(
         request.POST or None, phases=cycle.phases.all(), schools=selectors.school_choices(cycle=cycle)
     )
-    if request.method == "POST" and form.is_valid() and _run(form, lambda: services.visit_create(**form.cleaned_data)):
-        messages.success(request, _("送教活动已安排"))
-        return redirect("outreach_cycle_detail", pk=cycle.pk)
+    done = submit(
+        request,
+        form,
+        lambda data: services.visit_create(**data),
+        success=_("送教活动已安排"),
+        then=("outreach_cycle_detail", cycle.pk),
+    )
+    if done:
+        return done
     return render(request, "outreach/form.html", {"form": form, "title": _("安排送教活动"), "cycle": cycle})
 
 
@@ -118,9 +121,15 @@ def visit_detail(request, pk: int):
     form = forms.ActivityForm(request.POST or None, days=visit.days.select_related("session"), team=team)
     if request.method == "POST":
         selectors.require_cycle_manager(user=request.user)
-        if form.is_valid() and _run(form, lambda: services.activity_add(**form.cleaned_data)):
-            messages.success(request, _("活动内容已添加"))
-            return redirect("outreach_visit_detail", pk=visit.pk)
+    done = submit(
+        request,
+        form,
+        lambda data: services.activity_add(**data),
+        success=_("活动内容已添加"),
+        then=("outreach_visit_detail", visit.pk),
+    )
+    if done:
+        return done
     can_manage = is_county_level(request.user)
     context = {
         "visit": visit,
@@ -140,13 +149,15 @@ def visit_day_add(request, pk: int):
     visit = selectors.visit_get(user=request.user, pk=pk)
     selectors.require_cycle_manager(user=request.user)
     form = forms.VisitDayForm(request.POST or None, schools=selectors.school_choices(cycle=visit.cycle))
-    if (
-        request.method == "POST"
-        and form.is_valid()
-        and _run(form, lambda: services.visit_day_add(visit=visit, **form.cleaned_data))
-    ):
-        messages.success(request, _("已添加送教日"))
-        return redirect("outreach_visit_detail", pk=visit.pk)
+    done = submit(
+        request,
+        form,
+        lambda data: services.visit_day_add(visit=visit, **data),
+        success=_("已添加送教日"),
+        then=("outreach_visit_detail", visit.pk),
+    )
+    if done:
+        return done
     return render(request, "outreach/form.html", {"form": form, "title": _("添加送教日"), "cycle": visit.cycle})
 
 
@@ -168,13 +179,15 @@ def pool_edit(request, pk: int):
     require_county_level(request.user)
     initial = {"member_type": member.member_type, "is_active": member.is_active}
     form = forms.PoolTypeForm(request.POST or None, initial=initial)
-    if (
-        request.method == "POST"
-        and form.is_valid()
-        and _run(form, lambda: services.pool_member_update(member=member, **form.cleaned_data))
-    ):
-        messages.success(request, _("已保存"))
-        return redirect("outreach_pool_list")
+    done = submit(
+        request,
+        form,
+        lambda data: services.pool_member_update(member=member, **data),
+        success=_("已保存"),
+        then="outreach_pool_list",
+    )
+    if done:
+        return done
     return render(request, "outreach/form.html", {"form": form, "title": member.name})
 
 
@@ -183,14 +196,22 @@ def team_add(request, pk: int):
     cycle = selectors.cycle_get(user=request.user, pk=pk)
     selectors.require_cycle_manager(user=request.user)
     form = forms.TeamMemberForm(request.POST or None, pool=selectors.pool_choices(cycle=cycle))
-    if (
-        request.method == "POST"
-        and form.is_valid()
-        and _run(form, lambda: services.team_member_add(cycle=cycle, **form.cleaned_data))
-    ):
-        messages.success(request, _("团队成员已加入"))
-        return redirect("outreach_cycle_detail", pk=cycle.pk)
+    done = submit(
+        request,
+        form,
+        lambda data: services.team_member_add(cycle=cycle, **data),
+        success=_("团队成员已加入"),
+        then=("outreach_cycle_detail", cycle.pk),
+    )
+    if done:
+        return done
     return render(request, "outreach/form.html", {"form": form, "title": _("加入送培团队"), "cycle": cycle})
+
+
+def _own_county(user):
+    if user.county is None:  # a deployment-wide account keeps no county's pool
+        raise PermissionDenied
+    return user.county
 
 
 @login_required
@@ -201,13 +222,16 @@ def pool_list(request):
     form = None
     if is_county_level(request.user):
         form = forms.PoolMemberForm(request.POST or None, teachers=selectors.teacher_choices(user=request.user))
-    if request.method == "POST" and form.is_valid():
-        county = request.user.county
-        if county is None:
-            raise PermissionDenied
-        if _run(form, lambda: services.pool_member_create(county=county, **form.cleaned_data)):
-            messages.success(request, _("已加入培训团队库"))
-            return redirect("outreach_pool_list")
+    if form is not None:
+        done = submit(
+            request,
+            form,
+            lambda data: services.pool_member_create(county=_own_county(request.user), **data),
+            success=_("已加入培训团队库"),
+            then="outreach_pool_list",
+        )
+        if done:
+            return done
     members = selectors.pool_queryset(user=request.user).order_by("name", "pk")
     return render(request, "outreach/pool_list.html", {"page": paginate(request, members), "form": form})
 
@@ -220,9 +244,15 @@ def task_create(request, pk: int):
     cycle = selectors.cycle_get(user=request.user, pk=pk)
     selectors.require_cycle_manager(user=request.user)
     form = forms.TaskForm(request.POST or None, phases=cycle.phases.all())
-    if request.method == "POST" and form.is_valid() and _run(form, lambda: services.task_create(**form.cleaned_data)):
-        messages.success(request, _("返岗研修任务已布置"))
-        return redirect("outreach_cycle_detail", pk=cycle.pk)
+    done = submit(
+        request,
+        form,
+        lambda data: services.task_create(**data),
+        success=_("返岗研修任务已布置"),
+        then=("outreach_cycle_detail", cycle.pk),
+    )
+    if done:
+        return done
     return render(request, "outreach/form.html", {"form": form, "title": _("布置返岗研修任务"), "cycle": cycle})
 
 
@@ -247,11 +277,16 @@ def task_submit(request, pk: int):
     if scope_of(request.user).kind != SELF:
         raise PermissionDenied
     form = forms.SubmissionForm(request.POST or None, request.FILES or None)
-    if request.method == "POST" and form.is_valid():
-        call = lambda: services.submission_submit(task=task, teacher=request.user.teacher, **form.cleaned_data)  # noqa: E731
-        if _run(form, call, field="files"):
-            messages.success(request, _("任务已提交"))
-            return redirect("outreach_task_detail", pk=task.pk)
+    done = submit(
+        request,
+        form,
+        lambda data: services.submission_submit(task=task, teacher=request.user.teacher, **data),
+        success=_("任务已提交"),
+        then=("outreach_task_detail", task.pk),
+        field="files",
+    )
+    if done:
+        return done
     return render(request, "outreach/form.html", {"form": form, "title": task.title, "multipart": True})
 
 
@@ -261,9 +296,7 @@ def submission_review(request, pk: int):
     submission = selectors.submission_get(user=request.user, pk=pk)
     selectors.require_reviewer(user=request.user, cycle=submission.task.phase.cycle)
     form = forms.ReviewForm(request.POST)
-    if form.is_valid() and _run(
-        form, lambda: services.submission_review(submission=submission, actor=request.user, **form.cleaned_data)
-    ):
+    if run(form, lambda: services.submission_review(submission=submission, actor=request.user, **form.cleaned_data)):
         messages.success(request, _("已批阅"))
     else:
         messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
@@ -300,11 +333,15 @@ def resource_upload(request, pk: int):
     selectors.require_resource_uploader(user=request.user)
     visits = selectors.cycle_visits(cycle=cycle)
     form = forms.ResourceForm(request.POST or None, request.FILES or None, phases=cycle.phases.all(), visits=visits)
-    if request.method == "POST" and form.is_valid():
-        call = lambda: services.resource_upload(cycle=cycle, actor=request.user, **form.cleaned_data)  # noqa: E731
-        if _run(form, call):
-            messages.success(request, _("资源已上传，等待审核"))
-            return redirect("outreach_resource_list")
+    done = submit(
+        request,
+        form,
+        lambda data: services.resource_upload(cycle=cycle, actor=request.user, **data),
+        success=_("资源已上传，等待审核"),
+        then="outreach_resource_list",
+    )
+    if done:
+        return done
     return render(request, "outreach/form.html", {"form": form, "title": _("上传生成性资源"), "multipart": True})
 
 
@@ -313,11 +350,15 @@ def resource_review(request, pk: int):
     resource = selectors.resource_get(user=request.user, pk=pk)
     selectors.require_reviewer(user=request.user, cycle=resource.cycle)
     form = forms.ResourceReviewForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        call = lambda: services.resource_review(resource=resource, actor=request.user, **form.cleaned_data)  # noqa: E731
-        if _run(form, call):
-            messages.success(request, _("审核结果已保存"))
-            return redirect("outreach_resource_list")
+    done = submit(
+        request,
+        form,
+        lambda data: services.resource_review(resource=resource, actor=request.user, **data),
+        success=_("审核结果已保存"),
+        then="outreach_resource_list",
+    )
+    if done:
+        return done
     return render(request, "outreach/resource_review.html", {"form": form, "resource": resource})
 
 
@@ -364,11 +405,15 @@ def workshop_create(request):
         subprojects=selectors.subproject_choices(user=request.user, kind=SubProject.Kind.WORKSHOP),
         teachers=selectors.teacher_choices(user=request.user),
     )
-    if request.method == "POST" and form.is_valid():
-        result = {}
-        if _run(form, lambda: result.update(w=services.workshop_create(**form.cleaned_data))):
-            messages.success(request, _("工作坊已建立"))
-            return redirect("outreach_workshop_detail", pk=result["w"].pk)
+    done = submit(
+        request,
+        form,
+        lambda data: services.workshop_create(**data),
+        success=_("工作坊已建立"),
+        then=lambda workshop: ("outreach_workshop_detail", workshop.pk),
+    )
+    if done:
+        return done
     return render(request, "outreach/form.html", {"form": form, "title": _("新建教师工作坊")})
 
 
@@ -402,13 +447,16 @@ def workshop_member_add(request, pk: int):
     form = forms.WorkshopMemberForm(
         request.POST or None, candidates=selectors.workshop_candidates(workshop=workshop), groups=workshop.groups.all()
     )
-    if (
-        request.method == "POST"
-        and form.is_valid()
-        and _run(form, lambda: services.workshop_member_add(workshop=workshop, **form.cleaned_data), field="enrolment")
-    ):
-        messages.success(request, _("成员已加入"))
-        return redirect("outreach_workshop_detail", pk=workshop.pk)
+    done = submit(
+        request,
+        form,
+        lambda data: services.workshop_member_add(workshop=workshop, **data),
+        success=_("成员已加入"),
+        then=("outreach_workshop_detail", workshop.pk),
+        field="enrolment",
+    )
+    if done:
+        return done
     return render(request, "outreach/form.html", {"form": form, "title": _("加入工作坊成员")})
 
 
@@ -418,13 +466,15 @@ def workshop_weights(request, pk: int):
     require_county_level(request.user)
     initial = {name: getattr(workshop, name) for name in services.EVALUATION_FIELDS}
     form = forms.WeightsForm(request.POST or None, initial=initial)
-    if (
-        request.method == "POST"
-        and form.is_valid()
-        and _run(form, lambda: services.workshop_set_evaluation(workshop=workshop, **form.cleaned_data))
-    ):
-        messages.success(request, _("评价设置已保存"))
-        return redirect("outreach_workshop_detail", pk=workshop.pk)
+    done = submit(
+        request,
+        form,
+        lambda data: services.workshop_set_evaluation(workshop=workshop, **data),
+        success=_("评价设置已保存"),
+        then=("outreach_workshop_detail", workshop.pk),
+    )
+    if done:
+        return done
     return render(request, "outreach/form.html", {"form": form, "title": _("工作坊评价设置")})
 
 
@@ -433,13 +483,15 @@ def workshop_staff_add(request, pk: int):
     workshop = selectors.workshop_get(user=request.user, pk=pk)
     require_county_level(request.user)
     form = forms.WorkshopStaffForm(request.POST or None, teachers=selectors.teacher_choices(user=request.user))
-    if (
-        request.method == "POST"
-        and form.is_valid()
-        and _run(form, lambda: services.workshop_staff_add(workshop=workshop, **form.cleaned_data))
-    ):
-        messages.success(request, _("团队成员已加入"))
-        return redirect("outreach_workshop_detail", pk=workshop.pk)
+    done = submit(
+        request,
+        form,
+        lambda data: services.workshop_staff_add(workshop=workshop, **data),
+        success=_("团队成员已加入"),
+        then=("outreach_workshop_detail", workshop.pk),
+    )
+    if done:
+        return done
     return render(request, "outreach/form.html", {"form": form, "title": _("核心团队与辅导教师")})
 
 
@@ -452,13 +504,15 @@ def workshop_group_add(request, pk: int):
         teachers=selectors.teacher_choices(user=request.user),
         tutors=selectors.workshop_staff(workshop=workshop).filter(role="tutor"),
     )
-    if (
-        request.method == "POST"
-        and form.is_valid()
-        and _run(form, lambda: services.research_group_create(workshop=workshop, **form.cleaned_data))
-    ):
-        messages.success(request, _("研修小组已建立"))
-        return redirect("outreach_workshop_detail", pk=workshop.pk)
+    done = submit(
+        request,
+        form,
+        lambda data: services.research_group_create(workshop=workshop, **data),
+        success=_("研修小组已建立"),
+        then=("outreach_workshop_detail", workshop.pk),
+    )
+    if done:
+        return done
     return render(request, "outreach/form.html", {"form": form, "title": _("新建研修小组")})
 
 
@@ -468,7 +522,7 @@ def visit_book(request, pk: int):
     visit = selectors.visit_get(user=request.user, pk=pk)
     selectors.require_cycle_manager(user=request.user)
     form = forms.BookingForm(request.POST, days=visit.days.all(), team=visit.cycle.team.all())
-    if form.is_valid() and _run(form, lambda: services.visit_book(**form.cleaned_data)):
+    if run(form, lambda: services.visit_book(**form.cleaned_data)):
         messages.success(request, _("已安排团队成员"))
     else:
         messages.error(request, _("请选择本次送教的日期和本周期的团队成员"))

@@ -1,11 +1,11 @@
 """Reviewing many back-at-school task submissions at once (issue 13's bulk work)."""
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.utils.translation import gettext as _
 
 from core import bulk
+from core.forms_util import submit
 
 from . import selectors, services
 from .forms_bulk import ReviewManyForm
@@ -19,12 +19,17 @@ def task_review_many(request, pk: int):
     submissions = selectors.task_submissions(user=request.user, task=task)
     form = ReviewManyForm(data, rows=bulk.selected(data, submissions))
     comments = bulk.posted_texts(data, [s.pk for s in form.rows], "comment_", max_length=500) if data else {}
-    call = lambda: services.submissions_review(  # noqa: E731
-        submissions=form.rows, actor=request.user, comments=comments, **form.cleaned_data
+    done = submit(
+        request,
+        form,
+        lambda cleaned: services.submissions_review(
+            submissions=form.rows, actor=request.user, comments=comments, **cleaned
+        ),
+        success=_("已批阅 %(n)d 份提交") % {"n": len(form.rows)},
+        then=("outreach_task_review_many", task.pk),
     )
-    if bulk.run(form, call):
-        messages.success(request, _("已批阅 %(n)d 份提交") % {"n": len(form.rows)})
-        return redirect("outreach_task_review_many", pk=task.pk)
+    if done:
+        return done
     rows = list(submissions)
     for row in rows:
         row.draft_comment = comments.get(row.pk, "")  # what the reviewer typed, kept when a post is refused

@@ -478,30 +478,6 @@ def _check_nominator(actor: Any, subproject: SubProject, teacher: Teacher, allot
         raise ValidationError(_(ERR_TEACHER_NOT_IN_COUNTY))
 
 
-def _check_quota(actor: Any, subproject: SubProject, school: School) -> None:
-    if subproject.quota and _active_count(subproject) >= subproject.quota:
-        raise ValidationError(_(ERR_SUBPROJECT_FULL).format(quota=subproject.quota))
-    if subproject.program.region_id:
-        # The places a city or province allots a county bind the county's staff too.
-        county_quota = (
-            CountyQuota.objects.filter(subproject=subproject, county_id=school.county_id)
-            .values_list("quota", flat=True)
-            .first()
-        )
-        if not county_quota:
-            raise ValidationError(_(ERR_NO_COUNTY_QUOTA))
-        if _county_active_count(subproject, school.county_id) >= county_quota:
-            raise ValidationError(_(ERR_COUNTY_QUOTA_FULL).format(quota=county_quota))
-    # The county sets the school quotas and may place a teacher beyond them; coordinators may not.
-    if scope_of(actor).kind != SCHOOL:
-        return
-    quota = SchoolQuota.objects.filter(subproject=subproject, school=school).values_list("quota", flat=True).first()
-    if not quota:
-        raise ValidationError(_(ERR_NO_SCHOOL_QUOTA))
-    if _active_count(subproject, school) >= quota:
-        raise ValidationError(_(ERR_SCHOOL_QUOTA_FULL).format(quota=quota))
-
-
 def _require_county_actor(actor: Any, enrolment: Enrolment) -> None:
     scope = scope_of(actor)
     if scope.kind == ALL:
@@ -612,7 +588,7 @@ def enrolment_nominate(*, subproject: SubProject, teacher: Teacher, actor: Any) 
     teacher = Teacher.objects.select_related("school").get(pk=teacher.pk)
     _check_nominator(actor, subproject, teacher)
     _check_can_take_place(subproject, teacher)
-    _check_quota(actor, subproject, teacher.school)
+    _check_places(actor, subproject, [teacher])
     with history_context(actor, "enrolment.nominate"):
         enrolment = Enrolment(
             subproject=subproject,
@@ -828,15 +804,22 @@ def _nomination_errors(actor: Any, subproject: SubProject, teachers: list[Teache
     return errors
 
 
-def _check_places(actor: Any, subproject: SubProject, teachers: list[Teacher]) -> None:
-    """The places the batch takes, counted once per level (sub-project, county, school)."""
+def _check_places(actor: Any, subproject: SubProject, teachers: Sequence[Teacher]) -> None:
+    """The quota rule of every nomination, one teacher or a batch: at each level (the sub-project, the
+    county a city or province allotted places to, the coordinator's school) the teachers chosen must
+    fit in the places left. The county may place teachers beyond the school quotas it set."""
     chosen = len(teachers)
     if subproject.quota:
-        left = subproject.quota - _active_count(subproject)
-        if chosen > left:
-            raise ValidationError(_(ERR_SUBPROJECT_PLACES_LEFT).format(left=max(left, 0), chosen=chosen))
+        _fit(
+            chosen,
+            quota=subproject.quota,
+            used=_active_count(subproject),
+            full=ERR_SUBPROJECT_FULL,
+            short=ERR_SUBPROJECT_PLACES_LEFT,
+        )
     if subproject.program.region_id:
-        county_ids = {t.school.county_id for t in teachers}
+        # The places a city or province allots a county bind the county's staff too.
+        county_ids = sorted({t.school.county_id for t in teachers})
         quotas = dict(
             CountyQuota.objects.filter(subproject=subproject, county_id__in=county_ids).values_list(
                 "county_id", "quota"
@@ -851,15 +834,18 @@ def _check_places(actor: Any, subproject: SubProject, teachers: list[Teacher]) -
             .values_list("school__county_id", "n")
         )
         for county_id in county_ids:
-            wanted = sum(1 for t in teachers if t.school.county_id == county_id)
-            left = quotas.get(county_id, 0) - used.get(county_id, 0)
             if not quotas.get(county_id):
                 raise ValidationError(_(ERR_NO_COUNTY_QUOTA))
-            if wanted > left:
-                raise ValidationError(_(ERR_COUNTY_PLACES_LEFT).format(left=max(left, 0), chosen=wanted))
+            _fit(
+                sum(1 for t in teachers if t.school.county_id == county_id),
+                quota=quotas[county_id],
+                used=used.get(county_id, 0),
+                full=ERR_COUNTY_QUOTA_FULL,
+                short=ERR_COUNTY_PLACES_LEFT,
+            )
     scope = scope_of(actor)
     if scope.kind != SCHOOL:
-        return  # the county may place teachers beyond the school quotas it set
+        return
     quota = (
         SchoolQuota.objects.filter(subproject=subproject, school_id=scope.school_id)
         .values_list("quota", flat=True)
@@ -867,14 +853,19 @@ def _check_places(actor: Any, subproject: SubProject, teachers: list[Teacher]) -
     )
     if not quota:
         raise ValidationError(_(ERR_NO_SCHOOL_QUOTA))
-    left = (
-        quota
-        - Enrolment.objects.filter(
-            subproject=subproject, school_id=scope.school_id, status__in=Enrolment.ACTIVE
-        ).count()
-    )
-    if chosen > left:
-        raise ValidationError(_(ERR_SCHOOL_PLACES_LEFT).format(left=max(left, 0), chosen=chosen))
+    used = Enrolment.objects.filter(subproject=subproject, school_id=scope.school_id, status__in=Enrolment.ACTIVE)
+    _fit(chosen, quota=quota, used=used.count(), full=ERR_SCHOOL_QUOTA_FULL, short=ERR_SCHOOL_PLACES_LEFT)
+
+
+def _fit(chosen: int, *, quota: int, used: int, full: str, short: str) -> None:
+    """`chosen` more places within `quota` of which `used` are taken: none left says the quota is used
+    up (whoever asks, one or many); some left says how many, against how many were chosen."""
+    left = quota - used
+    if chosen <= left:
+        return
+    if left <= 0:
+        raise ValidationError(_(full).format(quota=quota))
+    raise ValidationError(_(short).format(left=left, chosen=chosen))
 
 
 @transaction.atomic

@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from core.excel import xlsx_response
-from core.forms_util import apply_validation_error
+from core.forms_util import submit
 from core.pagination import paginate
 from core.pickers import is_picked_id
 from core.scoping import (
@@ -79,20 +79,24 @@ def _require_category_admin(user) -> None:
         raise PermissionDenied
 
 
+def _own_county(user):
+    """A county administrator's new category is their county's own; one made above is shared."""
+    return user.county if is_admin(user) and scope_of(user).kind != ALL else None
+
+
 @login_required
 def category_list(request):
     _require_category_admin(request.user)
     form = CategoryForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        # A county administrator's new category is their county's own; one made above is shared.
-        county = request.user.county if is_admin(request.user) and scope_of(request.user).kind != ALL else None
-        try:
-            services.category_create(county=county, **form.cleaned_data)
-        except ValidationError as exc:
-            apply_validation_error(form, exc)
-        else:
-            messages.success(request, _("类别已添加"))
-            return redirect("category_list")
+    done = submit(
+        request,
+        form,
+        lambda data: services.category_create(county=_own_county(request.user), **data),
+        success=_("类别已添加"),
+        then="category_list",
+    )
+    if done:
+        return done
     categories = [
         (c, services.can_change_category(request.user, c)) for c in selectors.category_list(user=request.user)
     ]
@@ -106,14 +110,15 @@ def category_edit(request, pk: int):
     if not services.can_change_category(request.user, category):
         raise PermissionDenied
     form = CategoryForm(request.POST or None, instance=category)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.category_update(category=selectors.category_get(user=request.user, pk=pk), **form.cleaned_data)
-        except ValidationError as exc:
-            apply_validation_error(form, exc)
-        else:
-            messages.success(request, _("类别已保存"))
-            return redirect("category_list")
+    done = submit(
+        request,
+        form,
+        lambda data: services.category_update(category=selectors.category_get(user=request.user, pk=pk), **data),
+        success=_("类别已保存"),
+        then="category_list",
+    )
+    if done:
+        return done
     return _form_page(request, form, _("编辑类别"))
 
 
@@ -161,14 +166,15 @@ def program_create(request):
     if scope_of(request.user).kind != REGION:
         require_county_level(request.user)
     form = _program_form(request)
-    if request.method == "POST" and form.is_valid():
-        try:
-            program = services.program_create(region=form.region, **form.cleaned_data)
-        except ValidationError as exc:
-            apply_validation_error(form, exc)
-        else:
-            messages.success(request, _("项目已创建"))
-            return redirect("program_detail", pk=program.pk)
+    done = submit(
+        request,
+        form,
+        lambda data: services.program_create(region=form.region, **data),
+        success=_("项目已创建"),
+        then=lambda program: ("program_detail", program.pk),
+    )
+    if done:
+        return done
     return _form_page(request, form, _("新建培训项目"))
 
 
@@ -178,14 +184,15 @@ def program_edit(request, pk: int):
     program = selectors.program_get(user=request.user, pk=pk)
     _require_manager(request.user, program)
     form = _program_form(request, instance=program)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.program_update(program=selectors.program_get(user=request.user, pk=pk), **form.cleaned_data)
-        except ValidationError as exc:
-            apply_validation_error(form, exc)
-        else:
-            messages.success(request, _("项目已保存"))
-            return redirect("program_detail", pk=pk)
+    done = submit(
+        request,
+        form,
+        lambda data: services.program_update(program=selectors.program_get(user=request.user, pk=pk), **data),
+        success=_("项目已保存"),
+        then=("program_detail", pk),
+    )
+    if done:
+        return done
     return _form_page(request, form, _("编辑培训项目"), back=program)
 
 
@@ -198,14 +205,15 @@ def subproject_create(request, program_pk: int):
     program = selectors.program_get(user=request.user, pk=program_pk)
     _require_manager(request.user, program)
     form = SubProjectForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            sub = services.subproject_create(program=program, **form.cleaned_data)
-        except ValidationError as exc:
-            apply_validation_error(form, exc)
-        else:
-            messages.success(request, _("子项目已创建"))
-            return redirect("subproject_detail", pk=sub.pk)
+    done = submit(
+        request,
+        form,
+        lambda data: services.subproject_create(program=program, **data),
+        success=_("子项目已创建"),
+        then=lambda sub: ("subproject_detail", sub.pk),
+    )
+    if done:
+        return done
     return _form_page(request, form, _("新建子项目"), back=program)
 
 
@@ -215,16 +223,15 @@ def subproject_edit(request, pk: int):
     sub = selectors.subproject_get(user=request.user, pk=pk)
     _require_manager(request.user, sub.program)
     form = SubProjectForm(request.POST or None, instance=sub)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.subproject_update(
-                subproject=selectors.subproject_get(user=request.user, pk=pk), **form.cleaned_data
-            )
-        except ValidationError as exc:
-            apply_validation_error(form, exc)
-        else:
-            messages.success(request, _("子项目已保存"))
-            return redirect("subproject_detail", pk=pk)
+    done = submit(
+        request,
+        form,
+        lambda data: services.subproject_update(subproject=selectors.subproject_get(user=request.user, pk=pk), **data),
+        success=_("子项目已保存"),
+        then=("subproject_detail", pk),
+    )
+    if done:
+        return done
     return _form_page(request, form, _("编辑子项目"), back=sub)
 
 
@@ -272,14 +279,15 @@ def session_create(request, subproject_pk: int):
     sub = selectors.subproject_get(user=request.user, pk=subproject_pk)
     _require_manager(request.user, sub.program)
     form = _session_form(request, sub)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.session_create(subproject=sub, **form.cleaned_data)
-        except ValidationError as exc:
-            apply_validation_error(form, exc)
-        else:
-            messages.success(request, _("培训活动已添加"))
-            return redirect("subproject_detail", pk=sub.pk)
+    done = submit(
+        request,
+        form,
+        lambda data: services.session_create(subproject=sub, **data),
+        success=_("培训活动已添加"),
+        then=("subproject_detail", sub.pk),
+    )
+    if done:
+        return done
     return _form_page(request, form, _("添加培训活动"), back=sub)
 
 
@@ -289,14 +297,15 @@ def session_edit(request, pk: int):
     session = selectors.session_get(user=request.user, pk=pk)
     _require_manager(request.user, session.subproject.program)
     form = _session_form(request, session.subproject, instance=session)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.session_update(session=selectors.session_get(user=request.user, pk=pk), **form.cleaned_data)
-        except ValidationError as exc:
-            apply_validation_error(form, exc)
-        else:
-            messages.success(request, _("培训活动已保存"))
-            return redirect("subproject_detail", pk=session.subproject_id)
+    done = submit(
+        request,
+        form,
+        lambda data: services.session_update(session=selectors.session_get(user=request.user, pk=pk), **data),
+        success=_("培训活动已保存"),
+        then=("subproject_detail", session.subproject_id),
+    )
+    if done:
+        return done
     return _form_page(request, form, _("编辑培训活动"), back=session.subproject)
 
 
@@ -312,14 +321,15 @@ def quota_edit(request, pk: int):
         messages.info(request, _("已按各校教师人数填入 {n} 个名额，请核对后保存").format(n=places))
         return render(request, "programs/quota_form.html", {"form": form, "sub": sub, "places": places})
     form = QuotaForm(request.POST or None, rows=rows)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.quotas_set(subproject=sub, quotas=form.changed_quotas())
-        except ValidationError as exc:
-            apply_validation_error(form, exc)
-        else:
-            messages.success(request, _("名额已保存"))
-            return redirect("subproject_detail", pk=sub.pk)
+    done = submit(
+        request,
+        form,
+        lambda data: services.quotas_set(subproject=sub, quotas=form.changed_quotas()),
+        success=_("名额已保存"),
+        then=("subproject_detail", sub.pk),
+    )
+    if done:
+        return done
     return render(request, "programs/quota_form.html", {"form": form, "sub": sub, "places": places})
 
 
@@ -333,14 +343,15 @@ def county_quota_edit(request, pk: int):
     _require_manager(request.user, sub.program)
     rows = selectors.county_quota_use(user=request.user, subproject=sub, all_counties=True)
     form = CountyQuotaForm(request.POST or None, rows=rows)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.county_quotas_set(subproject=sub, quotas=form.changed_quotas())
-        except ValidationError as exc:
-            apply_validation_error(form, exc)
-        else:
-            messages.success(request, _("县区名额已保存"))
-            return redirect("subproject_detail", pk=sub.pk)
+    done = submit(
+        request,
+        form,
+        lambda data: services.county_quotas_set(subproject=sub, quotas=form.changed_quotas()),
+        success=_("县区名额已保存"),
+        then=("subproject_detail", sub.pk),
+    )
+    if done:
+        return done
     return render(request, "programs/quota_form.html", {"form": form, "sub": sub, "counties": True})
 
 
@@ -358,14 +369,16 @@ def enrolment_nominate(request, pk: int):
     form = NominateForm(
         request.POST or None, candidates=selectors.nomination_candidates(user=request.user, subproject=sub)
     )
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.enrolment_nominate(subproject=sub, teacher=form.cleaned_data["teacher"], actor=request.user)
-        except ValidationError as exc:
-            apply_validation_error(form, exc, field="teacher")
-        else:
-            messages.success(request, _("已提名，等待县培训中心确认"))
-            return redirect("enrolment_nominate", pk=sub.pk)
+    done = submit(
+        request,
+        form,
+        lambda data: services.enrolment_nominate(subproject=sub, teacher=data["teacher"], actor=request.user),
+        success=_("已提名，等待县培训中心确认"),
+        then=("enrolment_nominate", sub.pk),
+        field="teacher",
+    )
+    if done:
+        return done
     return render(request, "programs/nominate.html", {"form": form, "sub": sub})
 
 
@@ -411,14 +424,15 @@ def enrolment_substitute(request, pk: int):
     enrolment = _county_enrolment(request, pk)
     candidates = selectors.nomination_candidates(user=request.user, subproject=enrolment.subproject)
     form = SubstituteForm(request.POST or None, candidates=candidates)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.enrolment_substitute(enrolment=enrolment, actor=request.user, **form.cleaned_data)
-        except ValidationError as exc:
-            apply_validation_error(form, exc)
-        else:
-            messages.success(request, _("已换人"))
-            return redirect("subproject_detail", pk=enrolment.subproject_id)
+    done = submit(
+        request,
+        form,
+        lambda data: services.enrolment_substitute(enrolment=enrolment, actor=request.user, **data),
+        success=_("已换人"),
+        then=("subproject_detail", enrolment.subproject_id),
+    )
+    if done:
+        return done
     return render(request, "programs/substitute.html", {"form": form, "enrolment": enrolment})
 
 
@@ -453,14 +467,16 @@ def notice_answer(request, pk: int):
     _require_teacher(request.user)
     notice = get_visible_or_404(selectors.my_notices(user=request.user), request.user, pk=pk, teacher="teacher")
     form = NoticeAnswerForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            notices.notice_answer(notice=notice, actor=request.user, **form.cleaned_data)
-        except ValidationError as exc:
-            apply_validation_error(form, exc)
-        else:
-            messages.success(request, _("已回复：{answer}").format(answer=notice.get_response_display()))
-            return redirect(f"{reverse('my_enrolments')}#notices")
+    done = submit(
+        request,
+        form,
+        lambda data: notices.notice_answer(notice=notice, actor=request.user, **data),
+        # Read after the answer is written: the message repeats what was recorded.
+        success=lambda _result: _("已回复：{answer}").format(answer=notice.get_response_display()),
+        then=f"{reverse('my_enrolments')}#notices",
+    )
+    if done:
+        return done
     return render(request, "programs/notice_answer.html", {"form": form, "notice": notice})
 
 

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from core import bulk
+from core.forms_util import submit
 from core.pagination import paginate
 from core.scoping import SCHOOL, is_county_level, require_county_level, require_school_or_county, scope_of
 from trainees import selectors as registry
@@ -39,9 +40,15 @@ def nominate_many(request, pk: int):
     sub = selectors.subproject_get(user=request.user, pk=pk)
     data = _posted(request)
     form = NominateManyForm(data, rows=bulk.selected(data, registry.teacher_queryset(user=request.user)))
-    if bulk.run(form, lambda: services.enrolments_nominate(subproject=sub, teachers=form.rows, actor=request.user)):
-        messages.success(request, _("已提名 %(n)d 人，等待县培训中心确认") % {"n": len(form.rows)})
-        return redirect("enrolment_nominate_many", pk=sub.pk)
+    done = submit(
+        request,
+        form,
+        lambda cleaned: services.enrolments_nominate(subproject=sub, teachers=form.rows, actor=request.user),
+        success=_("已提名 %(n)d 人，等待县培训中心确认") % {"n": len(form.rows)},
+        then=("enrolment_nominate_many", sub.pk),
+    )
+    if done:
+        return done
     candidates = selectors.nomination_candidates(user=request.user, subproject=sub)
     school_id = bulk.query_id(request.GET, "school")
     if school_id:
@@ -89,9 +96,15 @@ def nominations_decide(request):
         return _refuse(request, rows)
     form = NominateManyForm(data, rows=rows)
     if data and data.get("action") == "confirm":
-        if bulk.run(form, lambda: services.enrolments_confirm(enrolments=rows, actor=request.user)):
-            messages.success(request, _("已确认 %(n)d 项报名") % {"n": len(rows)})
-            return redirect(request.get_full_path())
+        done = submit(
+            request,
+            form,
+            lambda cleaned: services.enrolments_confirm(enrolments=rows, actor=request.user),
+            success=_("已确认 %(n)d 项报名") % {"n": len(rows)},
+            then=request.get_full_path(),
+        )
+        if done:
+            return done
     elif data:
         form.is_valid()  # nothing checked: say so
     waiting = selectors.nominations_waiting(user=request.user, subproject_id=bulk.query_id(request.GET, "subproject"))
@@ -101,10 +114,15 @@ def nominations_decide(request):
 def _refuse(request, rows):
     """The second step of a refusal: the checked rows and one reason, told to every teacher."""
     form = RejectManyForm(request.POST if request.POST["action"] == "reject_confirmed" else None, rows=rows)
-    call = lambda: services.enrolments_reject(enrolments=rows, actor=request.user, **form.cleaned_data)  # noqa: E731
-    if bulk.run(form, call):
-        messages.success(request, _("%(n)d 项报名未通过，已通知教师") % {"n": len(rows)})
-        return redirect(request.get_full_path())
+    done = submit(
+        request,
+        form,
+        lambda data: services.enrolments_reject(enrolments=rows, actor=request.user, **data),
+        success=_("%(n)d 项报名未通过，已通知教师") % {"n": len(rows)},
+        then=request.get_full_path(),
+    )
+    if done:
+        return done
     return render(request, "programs/nominations_reject.html", {"form": form, "rows": rows})
 
 
@@ -119,12 +137,17 @@ def substitution_request_create(request, pk: int):
         registry.teacher_get(user=request.user, pk=request.POST["replacement"])  # another school's: 404
     candidates = selectors.nomination_candidates(user=request.user, subproject=enrolment.subproject)
     form = SubstitutionRequestForm(_posted(request), candidates=candidates)
-    call = lambda: services.substitution_request_create(  # noqa: E731
-        enrolment=enrolment, source="coordinator", actor=request.user, **form.cleaned_data
+    done = submit(
+        request,
+        form,
+        lambda data: services.substitution_request_create(
+            enrolment=enrolment, source="coordinator", actor=request.user, **data
+        ),
+        success=_("换人申请已提交，等待县培训中心处理"),
+        then=("enrolment_nominate_many", enrolment.subproject_id),
     )
-    if bulk.run(form, call):
-        messages.success(request, _("换人申请已提交，等待县培训中心处理"))
-        return redirect("enrolment_nominate_many", pk=enrolment.subproject_id)
+    if done:
+        return done
     return render(request, "programs/substitution_request_form.html", {"form": form, "enrolment": enrolment})
 
 
@@ -141,14 +164,20 @@ def substitution_request_decide(request, pk: int):
     require_county_level(request.user, lookup=lambda: selectors.substitution_request_get(user=request.user, pk=pk))
     sub_request = selectors.substitution_request_get(user=request.user, pk=pk)
     form = SubstitutionDecisionForm(_posted(request), teachers=registry.teacher_queryset(user=request.user))
-    call = lambda: services.substitution_request_decide(  # noqa: E731
-        request=sub_request,
-        approve=form.cleaned_data["decision"] == "approve",
-        replacement=form.cleaned_data["replacement"],
-        note=form.cleaned_data["note"],
-        actor=request.user,
+    done = submit(
+        request,
+        form,
+        lambda data: services.substitution_request_decide(
+            request=sub_request,
+            approve=data["decision"] == "approve",
+            replacement=data["replacement"],
+            note=data["note"],
+            actor=request.user,
+        ),
+        success=_("换人申请已处理"),
+        then="substitution_request_list",
+        field="replacement_id_number",
     )
-    if bulk.run(form, call, field="replacement_id_number"):
-        messages.success(request, _("换人申请已处理"))
-        return redirect("substitution_request_list")
+    if done:
+        return done
     return render(request, "programs/substitution_request_decide.html", {"form": form, "sub_request": sub_request})

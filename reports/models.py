@@ -4,16 +4,11 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from core.constraints import ExplainedConstraints
+from core.jobs import Job
 
 
-class ExportJob(ExplainedConstraints, models.Model):
+class ExportJob(ExplainedConstraints, Job):
     """One request for the annual summary workbook: stored before the task runs, so nothing is lost."""
-
-    class Status(models.TextChoices):
-        QUEUED = "queued", _("排队中")
-        RUNNING = "running", _("生成中")
-        DONE = "done", _("已完成")
-        FAILED = "failed", _("失败")
 
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -41,15 +36,11 @@ class ExportJob(ExplainedConstraints, models.Model):
     year_to = models.PositiveSmallIntegerField(_("截止年度"))
     not_trained_years = models.PositiveSmallIntegerField(_("未参训年限"), default=3)
     many_times = models.PositiveSmallIntegerField(_("多次参训阈值"), default=3)
-    status = models.CharField(_("状态"), max_length=8, choices=Status.choices, default=Status.QUEUED)
-    progress = models.PositiveSmallIntegerField(_("进度"), default=0)
-    created_at = models.DateTimeField(_("申请时间"), auto_now_add=True)
     enqueued_at = models.DateTimeField(_("入队时间"), null=True, blank=True)
     started_at = models.DateTimeField(_("开始时间"), null=True, blank=True)
     finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
     attempts = models.PositiveSmallIntegerField(_("执行次数"), default=0)
     file = models.FileField(_("文件"), upload_to="reports/annual/", blank=True)
-    error = models.TextField(_("错误"), blank=True)
 
     constraint_fields = {
         "exportjob_years_ordered": "year_to",

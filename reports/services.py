@@ -2,24 +2,21 @@
 
 import datetime as dt
 import logging
-import os
 import time
-import uuid
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
 from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 
+from core import jobs
 from core.excel import DECIMAL_FORMAT, INTEGER_FORMAT, PERCENT_FORMAT, OfficialSheet, new_workbook, save_workbook
 from core.replica import REPLICA, reading_from_replica, replica_configured
 from core.scoping import ALL, COUNTY, REGION, is_admin, is_region_admin, scope_of
@@ -168,9 +165,7 @@ def export_request_for_command(
     job.full_clean(exclude=["file"])
     _check_years(year_from, year_to)
     # Run in-process by the command; should that process die, the sweeper hands the job to a worker.
-    job.enqueued_at = timezone.now()
-    job.save()
-    return job
+    return jobs.start(job, enqueue=None)
 
 
 def _check_years(year_from: int, year_to: int) -> None:
@@ -183,11 +178,7 @@ def _check_years(year_from: int, year_to: int) -> None:
 @transaction.atomic
 def _job_create(job: ExportJob) -> ExportJob:
     _check_years(job.year_from, job.year_to)
-    job.full_clean(exclude=["file"])
-    job.enqueued_at = timezone.now()
-    job.save()
-    transaction.on_commit(lambda: _enqueue(job.pk))
-    return job
+    return jobs.start(job, enqueue=_enqueue)
 
 
 def _enqueue(job_id: int) -> None:
@@ -198,20 +189,7 @@ def _enqueue(job_id: int) -> None:
 
 def export_sweep_stale(*, now: dt.datetime | None = None) -> list[int]:
     """Enqueue again the jobs whose message was lost (queued too long) or whose worker died."""
-    now = now or timezone.now()
-    stale = Q(status=ExportJob.Status.QUEUED, enqueued_at__lt=now - STALE_QUEUED) | Q(
-        status=ExportJob.Status.RUNNING, started_at__lt=now - STALE_RUNNING
-    )
-    swept = []
-    for job_id in ExportJob.objects.filter(stale).values_list("pk", flat=True):
-        with transaction.atomic():
-            # Checked again in the UPDATE: the job may have finished since it was listed.
-            if ExportJob.objects.filter(stale, pk=job_id).update(
-                status=ExportJob.Status.QUEUED, enqueued_at=now, progress=0, started_at=None
-            ):
-                transaction.on_commit(lambda job_id=job_id: _enqueue(job_id))
-                swept.append(job_id)
-    return swept
+    return jobs.sweep_stale(ExportJob, enqueue=_enqueue, queued_for=STALE_QUEUED, running_for=STALE_RUNNING, now=now)
 
 
 def export_delete(*, job: ExportJob) -> None:
@@ -233,48 +211,20 @@ def export_run(*, job_id: int) -> ExportJob | None:
     Idempotent: a finished job is left alone; a re-run (retry, redelivery, sweeper) rebuilds the same
     cells into the same final name, so there is never more than one file and never a half one.
     """
-    job = ExportJob.objects.select_related("county", "region", "requested_by").filter(pk=job_id).first()
-    if job is None:
-        return None  # deleted before its turn came
-    if job.status == ExportJob.Status.DONE and job.file and default_storage.exists(job.file.name):
-        return job
-    started = timezone.now()
-    ExportJob.objects.filter(pk=job_id).update(
-        status=ExportJob.Status.RUNNING, started_at=started, progress=0, error="", attempts=job.attempts + 1
-    )
+    return jobs.run(ExportJob, job_id, build=_build, related=("county", "region", "requested_by"), logger=logger)
+
+
+def _build(job: ExportJob) -> dict[str, str]:
     name = _final_name(job)
-    final_path = Path(default_storage.path(name))
-    final_path.parent.mkdir(parents=True, exist_ok=True)
-    temp_path = final_path.with_name(f".{final_path.name}.{uuid.uuid4().hex}.part")
-    try:
-        with _snapshot(job_id) as progress:
+    with jobs.built_file(name) as path:
+        with _snapshot(job.pk) as progress:
             wb = annual_summary_workbook(
                 scope=ReportScope(user=job.requested_by, county_id=job.county_id, region_id=job.region_id),
                 options=SummaryOptions.of(job),
                 progress=_paced(progress),
             )
-        save_workbook(wb, temp_path)
-        os.replace(temp_path, final_path)
-    except Exception as exc:
-        temp_path.unlink(missing_ok=True)
-        # A concurrent duplicate run (redelivery next to a sweep) may have finished the job already.
-        ExportJob.objects.filter(pk=job_id).exclude(status=ExportJob.Status.DONE).update(
-            status=ExportJob.Status.FAILED, finished_at=timezone.now(), error=f"{type(exc).__name__}: {exc}"[:2000]
-        )
-        # Recorded on the row for the export page; not re-raised, so no broker retry loops on a bad job.
-        logger.exception("annual summary export %s failed", job_id)
-        job.refresh_from_db()
-        return job
-    if not ExportJob.objects.filter(pk=job_id).update(
-        status=ExportJob.Status.DONE, progress=100, file=name, finished_at=timezone.now()
-    ):
-        final_path.unlink(missing_ok=True)  # deleted while it ran: leave no orphan file
-        return None
-    # Parts left by a worker killed in an earlier attempt are hidden files; clear them now.
-    for leftover in final_path.parent.glob(f".{final_path.name}.*.part"):
-        leftover.unlink(missing_ok=True)
-    job.refresh_from_db()
-    return job
+        save_workbook(wb, path)
+    return {"file": name}
 
 
 def _paced(progress: Callable[[int], Any]) -> Callable[[int], Any]:

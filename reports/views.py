@@ -2,16 +2,17 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse, Http404, JsonResponse
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from core import jobs
 from core.excel import xlsx_response
-from core.forms_util import apply_validation_error
+from core.forms_util import apply_validation_error, submit
 from core.replica import replica_reads
 from core.scoping import (
     ALL,
@@ -27,7 +28,6 @@ from trainees.selectors import county_choices, township_choices
 
 from . import builder, dashboard, exports, rates, selectors, services, structure
 from .forms import ExportForm, ExportRegionForm, SaveStatisticForm, StatisticForm
-from .models import ExportJob
 from .selectors import Period, ReportScope
 
 
@@ -52,14 +52,15 @@ def export_list(request):
         form = ExportRegionForm(request.POST or None, counties=counties)
     else:
         form = ExportForm(request.POST or None, counties=counties, choose_county=scope_of(request.user).kind == ALL)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.export_request(user=request.user, **form.cleaned_data)
-        except ValidationError as exc:
-            apply_validation_error(form, exc)
-        else:
-            messages.success(request, _("已提交导出请求，完成后可在下方下载"))
-            return redirect("reports:export_list")
+    done = submit(
+        request,
+        form,
+        lambda data: services.export_request(user=request.user, **data),
+        success=_("已提交导出请求，完成后可在下方下载"),
+        then="reports:export_list",
+    )
+    if done:
+        return done
     jobs = selectors.export_jobs(user=request.user)[:100]
     return render(
         request, "reports/export_list.html", {"form": form, "jobs": jobs, "can_export": _can_export(request.user)}
@@ -70,25 +71,13 @@ def export_list(request):
 def export_status(request, pk: int):
     require_oversight(request.user)
     job = selectors.export_job_get(user=request.user, pk=pk)
-    done = job.status == ExportJob.Status.DONE
-    return JsonResponse(
-        {
-            "status": job.status,
-            "label": job.get_status_display(),
-            "progress": job.progress,
-            "download": reverse("reports:export_download", args=[job.pk]) if done else None,
-            "error": job.error if job.status == ExportJob.Status.FAILED else "",
-        }
-    )
+    return jobs.status_response(job, download="reports:export_download")
 
 
 @login_required
 def export_download(request, pk: int):
     require_oversight(request.user)
-    job = selectors.export_job_get(user=request.user, pk=pk)
-    if job.status != ExportJob.Status.DONE or not job.file:
-        raise Http404
-    return FileResponse(job.file.open("rb"), as_attachment=True, filename=job.download_name)
+    return jobs.file_response(selectors.export_job_get(user=request.user, pk=pk))
 
 
 @require_POST
@@ -391,17 +380,16 @@ def statistics_view(request):
         return xlsx_response(wb, f"{name}.xlsx")
     # Saving posts the name only; what is saved is the statistic the page's query (or saved one) runs.
     save_form = SaveStatisticForm(request.POST or None, initial={"name": saved.name if saved else ""})
-    if request.method == "POST" and save_form.is_valid():
-        if spec is None:
-            save_form.add_error(None, _("请先选择行维度和统计指标"))
-        else:
-            try:
-                kept = services.statistic_save(user=request.user, name=save_form.cleaned_data["name"], spec=spec)
-            except ValidationError as exc:
-                apply_validation_error(save_form, exc, field="name")
-            else:
-                messages.success(request, _("已保存统计“{name}”").format(name=kept.name))
-                return redirect(f"{reverse('reports:statistics')}?saved={kept.pk}")
+    done = submit(
+        request,
+        save_form,
+        lambda data: _statistic_save(request, name=data["name"], spec=spec),
+        success=lambda kept: _("已保存统计“{name}”").format(name=kept.name),
+        then=lambda kept: f"{reverse('reports:statistics')}?saved={kept.pk}",
+        field="name",
+    )
+    if done:
+        return done
     return render(
         request,
         "reports/statistics.html",
@@ -417,6 +405,12 @@ def statistics_view(request):
             "generated": timezone.localtime(),
         },
     )
+
+
+def _statistic_save(request, *, name: str, spec):
+    if spec is None:  # the page's query chose no rows or measures: there is nothing to keep
+        raise ValidationError({NON_FIELD_ERRORS: _("请先选择行维度和统计指标")})
+    return services.statistic_save(user=request.user, name=name, spec=spec)
 
 
 def _values(data, key) -> list:

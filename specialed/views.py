@@ -1,12 +1,11 @@
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.shortcuts import redirect, render
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.excel import new_workbook, write_sheet, xlsx_response
-from core.forms_util import apply_validation_error
+from core.forms_util import submit
 from core.pagination import paginate
 from core.scoping import ALL, COUNTY, REGION, SCHOOL, is_county_level, require_county_level, scope_of, visible
 from trainees.models import Region, School, Teacher
@@ -72,14 +71,15 @@ def _visit_form(request):
 def visit_create(request):
     _require_recorder(request.user)
     form = _visit_form(request)
-    if request.method == "POST" and form.is_valid():
-        try:
-            visit = services.support_visit_create(actor=request.user, **form.cleaned_data)
-        except ValidationError as exc:
-            apply_validation_error(form, exc)
-        else:
-            messages.success(request, _("记录已保存"))
-            return redirect("specialed_visit_detail", pk=visit.pk)
+    done = submit(
+        request,
+        form,
+        lambda data: services.support_visit_create(actor=request.user, **data),
+        success=_("记录已保存"),
+        then=lambda visit: ("specialed_visit_detail", visit.pk),
+    )
+    if done:
+        return done
     return render(request, "specialed/visit_form.html", {"form": form})
 
 
@@ -169,14 +169,15 @@ def participants(request):
     form = forms.ParticipantForm(request.POST or None, subprojects=selectors.subproject_choices(user=request.user))
     if request.method == "POST":
         require_county_level(request.user)
-        if form.is_valid():
-            try:
-                services.participant_enrol(**form.cleaned_data)
-            except ValidationError as exc:
-                apply_validation_error(form, exc)
-            else:
-                messages.success(request, _("已登记"))
-                return redirect("specialed_participants")
+    done = submit(
+        request,
+        form,
+        lambda data: services.participant_enrol(**data),
+        success=_("已登记"),
+        then="specialed_participants",
+    )
+    if done:
+        return done
     year, _kind = _filters(request)
     context = {
         "page": paginate(request, selectors.participant_list(user=request.user, year=year)),

@@ -1,11 +1,9 @@
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.utils.translation import gettext as _
 
 from core.excel import xlsx_response
-from core.forms_util import apply_validation_error
+from core.forms_util import submit
 from core.pagination import paginate
 from core.pickers import search_response, search_term
 from core.scoping import (
@@ -32,14 +30,15 @@ def region_list(request):
         require_county_level(request.user)  # offices above the county read the tree, counties keep it
     counties = selectors.county_choices(user=request.user)
     form = RegionForm(request.POST or None, counties=counties)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.region_create(level="township", **form.cleaned_data)
-        except ValidationError as exc:
-            apply_validation_error(form, exc)
-        else:
-            messages.success(request, _("乡镇已添加"))
-            return redirect("region_list")
+    done = submit(
+        request,
+        form,
+        lambda data: services.region_create(level="township", **data),
+        success=_("乡镇已添加"),
+        then="region_list",
+    )
+    if done:
+        return done
     return render(
         request,
         "trainees/region_list.html",
@@ -73,14 +72,15 @@ def _school_form(request, instance=None):
 def school_create(request):
     require_county_level(request.user)
     form = _school_form(request)
-    if request.method == "POST" and form.is_valid():
-        try:
-            school = services.school_create(**form.cleaned_data)
-        except ValidationError as exc:
-            apply_validation_error(form, exc)
-        else:
-            messages.success(request, _("学校已创建"))
-            return redirect("school_detail", pk=school.pk)
+    done = submit(
+        request,
+        form,
+        lambda data: services.school_create(**data),
+        success=_("学校已创建"),
+        then=lambda school: ("school_detail", school.pk),
+    )
+    if done:
+        return done
     return render(request, "trainees/school_form.html", {"form": form, "title": _("新建学校")})
 
 
@@ -89,14 +89,15 @@ def school_edit(request, pk: int):
     school = selectors.school_get(user=request.user, pk=pk)
     require_county_level(request.user)
     form = _school_form(request, instance=school)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.school_update(school=selectors.school_get(user=request.user, pk=pk), **form.cleaned_data)
-        except ValidationError as exc:
-            apply_validation_error(form, exc)
-        else:
-            messages.success(request, _("学校已保存"))
-            return redirect("school_detail", pk=pk)
+    done = submit(
+        request,
+        form,
+        lambda data: services.school_update(school=selectors.school_get(user=request.user, pk=pk), **data),
+        success=_("学校已保存"),
+        then=("school_detail", pk),
+    )
+    if done:
+        return done
     return render(request, "trainees/school_form.html", {"form": form, "title": _("编辑学校"), "school": school})
 
 
@@ -150,15 +151,15 @@ def _teacher_form(request, instance=None):
 def teacher_create(request):
     require_school_or_county(request.user)
     form = _teacher_form(request)
-    if request.method == "POST" and form.is_valid():
-        data = dict(form.cleaned_data)
-        try:
-            teacher = services.teacher_create(actor=request.user, **data)
-        except ValidationError as exc:
-            apply_validation_error(form, exc)
-        else:
-            messages.success(request, _("教师已登记"))
-            return redirect("teacher_detail", pk=teacher.pk)
+    done = submit(
+        request,
+        form,
+        lambda data: services.teacher_create(actor=request.user, **data),
+        success=_("教师已登记"),
+        then=lambda teacher: ("teacher_detail", teacher.pk),
+    )
+    if done:
+        return done
     return render(request, "trainees/teacher_form.html", {"form": form, "title": _("登记教师")})
 
 
@@ -167,17 +168,19 @@ def teacher_edit(request, pk: int):
     teacher = selectors.teacher_get(user=request.user, pk=pk)
     require_school_or_county(request.user)
     form = _teacher_form(request, instance=teacher)
-    if request.method == "POST" and form.is_valid():
-        data = dict(form.cleaned_data)
-        # The ModelForm has already copied the new values onto `teacher`; the service gets a fresh
-        # row so it can see a change of school and record the transfer.
-        try:
-            services.teacher_update(teacher=selectors.teacher_get(user=request.user, pk=pk), actor=request.user, **data)
-        except ValidationError as exc:
-            apply_validation_error(form, exc)
-        else:
-            messages.success(request, _("教师信息已保存"))
-            return redirect("teacher_detail", pk=pk)
+    # The ModelForm has already copied the new values onto `teacher`; the service gets a fresh
+    # row so it can see a change of school and record the transfer.
+    done = submit(
+        request,
+        form,
+        lambda data: services.teacher_update(
+            teacher=selectors.teacher_get(user=request.user, pk=pk), actor=request.user, **data
+        ),
+        success=_("教师信息已保存"),
+        then=("teacher_detail", pk),
+    )
+    if done:
+        return done
     return render(
         request,
         "trainees/teacher_form.html",
@@ -190,19 +193,18 @@ def teacher_transfer(request, pk: int):
     teacher = selectors.teacher_get(user=request.user, pk=pk)
     require_county_level(request.user)
     form = TransferForm(request.POST or None, schools=selectors.school_queryset(user=request.user).order_by("code"))
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.teacher_transfer(
-                teacher=teacher,
-                to_school=form.cleaned_data["to_school"],
-                note=form.cleaned_data["note"],
-                actor=request.user,
-            )
-        except ValidationError as exc:
-            apply_validation_error(form, exc, field="to_school")
-        else:
-            messages.success(request, _("调动已登记"))
-            return redirect("teacher_detail", pk=pk)
+    done = submit(
+        request,
+        form,
+        lambda data: services.teacher_transfer(
+            teacher=teacher, to_school=data["to_school"], note=data["note"], actor=request.user
+        ),
+        success=_("调动已登记"),
+        then=("teacher_detail", pk),
+        field="to_school",
+    )
+    if done:
+        return done
     return render(request, "trainees/teacher_transfer.html", {"form": form, "teacher": teacher})
 
 

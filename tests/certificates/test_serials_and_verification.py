@@ -2,6 +2,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.urls import reverse
+from django.utils import timezone
 
 from certificates import serials, services
 from certificates.models import Certificate, Verification
@@ -75,7 +76,8 @@ def test_revoking_needs_a_reason_and_then_the_page_says_revoked_with_the_date(cl
     assert exc.value.message_dict == {"reason": [services.ERR_REASON_REQUIRED]}
     revoked = services.certificate_revoke(certificate=cert_a, reason="学时造假", actor=world.staff_x)
     page = client.get(reverse("certificates:verify", args=[cert_a.token])).content.decode()
-    assert "已撤销" in page and revoked.revoked_at.strftime("%Y-%m-%d") in page
+    # The page shows the local date (Asia/Shanghai): after 16:00 UTC that is the next day.
+    assert "已撤销" in page and timezone.localtime(revoked.revoked_at).strftime("%Y-%m-%d") in page
 
 
 def test_the_database_refuses_a_revoked_certificate_without_a_reason(cert_a):
