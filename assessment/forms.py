@@ -55,7 +55,7 @@ class SurveyForm(forms.Form):
 class CreditSettingsForm(forms.ModelForm):
     class Meta:
         model = CountyCreditSettings
-        fields = ["hours_per_credit", "mode"]
+        fields = ["hours_per_credit", "mode", "claim_publicity_days"]
 
 
 class RequirementForm(forms.Form):
