@@ -494,3 +494,18 @@ def test_my_claims_and_the_claim_table_do_not_grow_with_rows(client_for, world):
     for n in range(5, 50):
         make_claim_item(world.county_x, name=f"项目{n}")
     assert _count(staff, reverse("claim_item_list")) == table
+
+
+def test_the_home_page_counts_claims_waiting_for_each_review(client_for, world):
+    item = make_claim_item(world.county_x)
+    waiting_school = make_claim(world.teacher_user_a, item)
+    _through_school(world, make_claim(world.teacher_user_a, item))
+    for user, key, expected in ((world.coord_a, "claims_school", 1), (world.staff_x, "claims_county", 1)):
+        client = client_for(user)
+        response = client.get(reverse("home"))
+        (figure,) = [f for s in response.context["desk"].sections for f in s.figures if f.key == key]
+        assert figure.count == expected
+        assert client.get(figure.url).context["page"].paginator.count == expected
+    assert waiting_school.status == S.SUBMITTED
+    figures = {f.key: f.count for s in client_for(world.coord_b).get(reverse("home")).context["desk"].sections for f in s.figures}
+    assert figures["claims_school"] == 0
