@@ -25,7 +25,7 @@ from trainees.models import Region, Teacher
 
 from .audit import audit
 from .credits import credit_settings_for, ledger_refresh
-from .models import ClaimEvidence, ClaimItem, CountyCreditCategory, CreditClaim, CreditEntry, Unit
+from .models import ClaimEvidence, ClaimItem, CountyCreditCategory, CreditClaim, CreditEntry, CreditTally, Unit
 
 ERR_ITEM_INACTIVE = "该申报项目已停用"
 ERR_ITEM_OTHER_COUNTY = "只能申报本县区学分申报表中的项目"
@@ -42,6 +42,7 @@ ERR_NOT_OWN = "只能申报、撤回自己的学分"
 ERR_NOT_SCHOOL_REVIEWER = "只有该教师所在学校的联络员可以初审"
 ERR_NOT_COUNTY_REVIEWER = "只有该县区培训中心可以复核"
 ERR_CATEGORY_OTHER_COUNTY = "学分类别不属于本县区"
+ERR_YEAR_LOCKED = "该教师本年度学分已提交登记或已审核锁定，不能再计入申报学分；如需补记请由县培训中心更正"
 
 MAX_FILES = 5
 TENTH = Decimal("0.1")
@@ -121,6 +122,12 @@ def _teacher_of(actor: Any) -> int | None:
     return scope.teacher_id if scope.kind == SELF else None
 
 
+def _year_locked(*, teacher_id: int, year: int) -> bool:
+    """The teacher's tally of the year is locked (registration submitted or approved): a new row would
+    not reach it, so the claim is refused rather than counted nowhere."""
+    return CreditTally.objects.filter(teacher_id=teacher_id, year=year, locked=True).exists()
+
+
 def _used_this_year(*, teacher: Teacher, item: ClaimItem, year: int, exclude_pk: int | None = None) -> Decimal:
     """The units × amount of the teacher's live claims of this item in the year, in the item's unit."""
     qs = CreditClaim.objects.filter(teacher=teacher, item=item, year=year, status__in=CreditClaim.LIVE)
@@ -153,6 +160,8 @@ def claim_submit(
         raise ValidationError({"item": _(ERR_ITEM_INACTIVE)})
     if quantity is None or quantity <= 0:
         raise ValidationError({"quantity": _(ERR_QUANTITY)})
+    if _year_locked(teacher_id=teacher.pk, year=year):
+        raise ValidationError({"year": _(ERR_YEAR_LOCKED)})
     if item.max_per_year is not None:
         used = _used_this_year(teacher=teacher, item=item, year=year)
         if used + quantity * item.amount > item.max_per_year:
@@ -308,6 +317,8 @@ def claim_county_review(
     comment = comment.strip()
     if not approve and not comment:
         raise ValidationError({"comment": _(ERR_REASON_REQUIRED)})
+    if approve and _year_locked(teacher_id=claim.teacher_id, year=claim.year):
+        raise ValidationError(_(ERR_YEAR_LOCKED))
     claim.county_reviewer, claim.county_reviewed_at, claim.county_comment = actor, timezone.now(), comment
     if not approve:
         claim.status = CreditClaim.Status.COUNTY_REJECTED

@@ -509,3 +509,35 @@ def test_the_home_page_counts_claims_waiting_for_each_review(client_for, world):
     assert waiting_school.status == S.SUBMITTED
     figures = {f.key: f.count for s in client_for(world.coord_b).get(reverse("home")).context["desk"].sections for f in s.figures}
     assert figures["claims_school"] == 0
+
+
+def test_the_transcript_lists_a_counted_claim_but_not_a_pending_one(client_for, world):
+    counted = _approved(world, make_claim_item(world.county_x, name="课题结题（市级）", kind="research", per="项"))
+    _publicity(world.county_x, 7)
+    _approved(world, make_claim_item(world.county_x, name="竞赛获奖（县级）", kind="contest", per="项"))
+    page = client_for(world.teacher_user_a).get(reverse("transcript", args=[world.teacher_a.pk])).content.decode()
+    assert counted.item.name in page and "竞赛获奖（县级）" not in page
+
+
+def test_only_the_county_sees_the_review_and_revoke_forms_on_a_claim(client_for, world):
+    _publicity(world.county_x, 7)
+    claim = _approved(world)
+    revoke = reverse("claim_revoke", args=[claim.pk])
+    assert revoke in client_for(world.staff_x).get(reverse("claim_detail", args=[claim.pk])).content.decode()
+    for user in (world.teacher_user_a, world.coord_a):
+        assert revoke not in client_for(user).get(reverse("claim_detail", args=[claim.pk])).content.decode()
+    assert client_for(world.coord_a).post(revoke, {"comment": "异议"}).status_code == 403
+
+
+def test_a_year_whose_tally_is_locked_takes_no_claim(world):
+    item = make_claim_item(world.county_x)
+    waiting = make_claim(world.teacher_user_a, item)
+    _through_school(world, waiting)
+    tally_credits(year=2026, county=world.county_x)
+    CreditTally.objects.filter(teacher=world.teacher_a, year=2026).update(locked=True)  # registration submitted
+    with pytest.raises(ValidationError) as exc:
+        make_claim(world.teacher_user_a, item)
+    assert exc.value.message_dict == {"year": [claims.ERR_YEAR_LOCKED]}
+    with pytest.raises(ValidationError, match="锁定"):
+        claims.claim_county_review(claim=waiting, approve=True, actor=world.staff_x)
+    claims.claim_county_review(claim=waiting, approve=False, comment="本年度已登记", actor=world.staff_x)
