@@ -128,11 +128,13 @@ def _year_locked(*, teacher_id: int, year: int) -> bool:
     return CreditTally.objects.filter(teacher_id=teacher_id, year=year, locked=True).exists()
 
 
-def _used_this_year(*, teacher: Teacher, item: ClaimItem, year: int, exclude_pk: int | None = None) -> Decimal:
+def _plain(number: Decimal) -> str:
+    return f"{number.normalize():f}"  # 10, not 1E+1
+
+
+def _used_this_year(*, teacher: Teacher, item: ClaimItem, year: int) -> Decimal:
     """The units × amount of the teacher's live claims of this item in the year, in the item's unit."""
     qs = CreditClaim.objects.filter(teacher=teacher, item=item, year=year, status__in=CreditClaim.LIVE)
-    if exclude_pk:
-        qs = qs.exclude(pk=exclude_pk)
     units = qs.aggregate(n=Sum("quantity"))["n"] or Decimal(0)
     return units * item.amount
 
@@ -166,7 +168,7 @@ def claim_submit(
         used = _used_this_year(teacher=teacher, item=item, year=year)
         if used + quantity * item.amount > item.max_per_year:
             raise ValidationError(
-                {"quantity": _(ERR_OVER_YEARLY_MAX).format(max=item.max_per_year.normalize(), used=used.normalize())}
+                {"quantity": _(ERR_OVER_YEARLY_MAX).format(max=_plain(item.max_per_year), used=_plain(used))}
             )
     if not files:
         raise ValidationError({"files": _(ERR_NO_EVIDENCE)})
