@@ -2,9 +2,12 @@
 county decides (复核), an optional 公示 before the credit is counted; scoping, limits and the ledger."""
 
 import datetime as dt
+import threading
 from decimal import Decimal
 
 import pytest
+from celery.contrib.testing.worker import start_worker
+from celery.signals import task_postrun
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -541,3 +544,28 @@ def test_a_year_whose_tally_is_locked_takes_no_claim(world):
     with pytest.raises(ValidationError, match="锁定"):
         claims.claim_county_review(claim=waiting, approve=True, actor=world.staff_x)
     claims.claim_county_review(claim=waiting, approve=False, comment="本年度已登记", actor=world.staff_x)
+
+
+@pytest.mark.celery_worker
+@pytest.mark.django_db(transaction=True)
+def test_the_publicity_task_runs_in_a_real_worker(world, celery_broker):
+    _publicity(world.county_x, 1)
+    claim = make_claim(world.teacher_user_a, make_claim_item(world.county_x))
+    _through_school(world, claim)
+    claims.claim_county_review(claim=claim, approve=True, actor=world.staff_x, today=dt.date(2020, 1, 1))
+    finished = threading.Event()
+
+    def done(sender=None, **kwargs):
+        if sender is not None and sender.name == "assessment.finalise_claim_publicity":
+            finished.set()
+
+    task_postrun.connect(done, weak=False)
+    try:
+        with start_worker(celery_broker, perform_ping_check=False, pool="solo", shutdown_timeout=10):
+            finalise_claim_publicity.delay()
+            assert finished.wait(timeout=60)
+    finally:
+        task_postrun.disconnect(done)
+    claim.refresh_from_db()
+    assert claim.status == S.APPROVED
+    assert CreditEntry.objects.get(source_id=claim.pk).status == CreditEntry.Status.COUNTED
