@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('assessment', '0009_constraint_messages'),
+        ('assessment', '0010_ledger_composite_indexes_only'),
         ('trainees', '0004_constraint_messages'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
