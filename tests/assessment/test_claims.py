@@ -569,3 +569,10 @@ def test_the_publicity_task_runs_in_a_real_worker(world, celery_broker):
     claim.refresh_from_db()
     assert claim.status == S.APPROVED
     assert CreditEntry.objects.get(source_id=claim.pk).status == CreditEntry.Status.COUNTED
+
+
+def test_the_teacher_reads_why_a_claim_was_refused_in_their_list(client_for, world):
+    claim = make_claim(world.teacher_user_a, make_claim_item(world.county_x))
+    claims.claim_school_review(claim=claim, approve=False, comment="缺少刊物封面与目录页", actor=world.coord_a)
+    page = client_for(world.teacher_user_a).get(reverse("claim_list")).content.decode()
+    assert "初审未通过" in page and "缺少刊物封面与目录页" in page
