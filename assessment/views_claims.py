@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST
 from accounts.models import Role
 from certificates.serials import mask_name
 from core import bulk
-from core.forms_util import apply_validation_error
+from core.forms_util import submit
 from core.pagination import paginate
 from core.pickers import search_term
 from core.scoping import SCHOOL, SELF, is_county_level, require_county_level, scope_of
@@ -60,14 +60,15 @@ def claim_create(request):
     teacher = request.user.teacher
     items = selectors.claim_items(county=teacher.school.county_id, active_only=True)
     form = ClaimForm(request.POST or None, request.FILES or None, items=items)
-    if request.method == "POST" and form.is_valid():
-        try:
-            claim = claims.claim_submit(teacher=teacher, actor=request.user, **form.cleaned_data)
-        except ValidationError as exc:
-            apply_validation_error(form, exc)
-        else:
-            messages.success(request, _("已提交，等待学校初审"))
-            return redirect("claim_detail", pk=claim.pk)
+    done = submit(
+        request,
+        form,
+        lambda data: claims.claim_submit(teacher=teacher, actor=request.user, **data),
+        success=_("已提交，等待学校初审"),
+        then=lambda claim: ("claim_detail", claim.pk),
+    )
+    if done:
+        return done
     return render(request, "assessment/claims/form.html", {"form": form, "items": items})
 
 
@@ -230,14 +231,15 @@ def _item_form(request, *, item=None):
     form = ClaimItemForm(
         request.POST or None, instance=item, categories=selectors.credit_categories(county=county)
     )
-    if request.method == "POST" and form.is_valid():
-        try:
-            claims.claim_item_save(county=county, item=item, actor=request.user, **form.cleaned_data)
-        except ValidationError as exc:
-            apply_validation_error(form, exc)
-        else:
-            messages.success(request, _("已保存"))
-            return redirect("claim_item_list")
+    done = submit(
+        request,
+        form,
+        lambda data: claims.claim_item_save(county=county, item=item, actor=request.user, **data),
+        success=_("已保存"),
+        then="claim_item_list",
+    )
+    if done:
+        return done
     title = _("编辑申报项目：%s") % item if item else _("新增申报项目")
     return render(request, "assessment/form.html", {"form": form, "title": title})
 
