@@ -85,18 +85,29 @@ def credit_settings_for(county: Region) -> CountyCreditSettings:
 
 
 @transaction.atomic
-def credit_settings_save(*, county: Region, hours_per_credit: Decimal, mode: str, actor: Any) -> CountyCreditSettings:
+def credit_settings_save(
+    *, county: Region, hours_per_credit: Decimal, mode: str, actor: Any, claim_publicity_days: int | None = None
+) -> CountyCreditSettings:
     """The county-wide conversion and mode; categories still on the old county rate follow the new one."""
     settings, _created = CountyCreditSettings.objects.get_or_create(county=county)
     previous = settings.hours_per_credit
     settings.hours_per_credit, settings.mode = hours_per_credit, mode
+    if claim_publicity_days is not None:
+        settings.claim_publicity_days = claim_publicity_days
     settings.full_clean()
-    settings.save(update_fields=["hours_per_credit", "mode", "updated_at"])
+    settings.save(update_fields=["hours_per_credit", "mode", "claim_publicity_days", "updated_at"])
     categories_ensure(county=county)
     CountyCreditCategory.objects.filter(county=county, hours_per_credit=previous).update(
         hours_per_credit=hours_per_credit
     )
-    audit(action="credit_settings_save", obj=settings, actor=actor, hours_per_credit=hours_per_credit, mode=mode)
+    audit(
+        action="credit_settings_save",
+        obj=settings,
+        actor=actor,
+        hours_per_credit=hours_per_credit,
+        mode=mode,
+        claim_publicity_days=settings.claim_publicity_days,
+    )
     return settings
 
 

@@ -6,13 +6,16 @@ import datetime as dt
 import random
 from decimal import Decimal
 
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 
 from accounts.models import User
 from programs.models import SubProject
 from trainees.models import Region, School, Teacher
 
+from .claims import claim_county_review, claim_item_save, claim_school_review, claim_submit
 from .credits import (
+    category_lookup,
     credit_settings_save,
     cycle_save,
     requirement_save,
@@ -97,7 +100,13 @@ def load_assessment(
     coord1 = User.objects.get(username="coord1")
     year = summer.program.year
     load_scheme(subproject=summer, rng=rng, staff=staff)
-    credit_settings_save(county=county, hours_per_credit=Decimal(10), mode=CountyCreditSettings.Mode.FULL, actor=staff)
+    credit_settings_save(
+        county=county,
+        hours_per_credit=Decimal(10),
+        mode=CountyCreditSettings.Mode.FULL,
+        claim_publicity_days=5,
+        actor=staff,
+    )
     # 36 学时 a year, 12 of them in 集中培训 from this year on: reachable with one training plus 校本研修.
     for y, minimums in ((year - 1, {}), (year, {"centralized": Decimal(12)})):
         requirement_save(county=county, year=y, total=Decimal(36), minimums=minimums, actor=staff)
@@ -108,3 +117,44 @@ def load_assessment(
     # Last year's credits of coord1's school were reviewed by the school and approved by the county.
     registration = registration_submit(school=schools[0], year=year - 1, actor=coord1)
     registration_approve(registration=registration, actor=staff)
+    load_claims(county=county, year=year, staff=staff, coord=coord1)
+
+
+# The county's claim table 学分申报表: (name, kind, unit, amount, per, yearly maximum)
+CLAIM_TABLE = (
+    ("论文发表（省级及以上）", "paper", "credits", "3", "篇", None),
+    ("论文发表（市级）", "paper", "credits", "2", "篇", None),
+    ("课题结题（市级及以上）", "research", "credits", "4", "项", None),
+    ("教学竞赛获奖（县级一等奖）", "contest", "credits", "2", "项", "4"),
+    ("送教下乡、专题讲座授课", "trainer", "credits", "0.25", "节", "6"),
+    ("学历提升（在读，每学年）", "degree", "hours", "40", "", "40"),
+)
+DEMO_PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+def load_claims(*, county: Region, year: int, staff: User, coord: User) -> None:
+    """The claim table, and teacher1's claims: one 公示中 (approved by both), one waiting for 初审."""
+    category = category_lookup(county=county, key="self_study")
+    items = {
+        name: claim_item_save(
+            county=county, actor=staff, name=name, kind=kind, category=category, unit=unit, amount=Decimal(amount),
+            per=per, max_per_year=None if top is None else Decimal(top),
+        )  # fmt: skip
+        for name, kind, unit, amount, per, top in CLAIM_TABLE
+    }
+    teacher_user = User.objects.filter(username="teacher1", teacher__isnull=False).first()
+    if teacher_user is None:
+        return
+    claims = [
+        ("送教下乡、专题讲座授课", Decimal(8), "送教下乡小学数学示范课 8 节（城关镇中心校、青山乡中心校）"),
+        ("论文发表（市级）", Decimal(1), "《农村小学“双减”作业设计的实践》，市教研室论文集"),
+    ]
+    made = [
+        claim_submit(
+            teacher=teacher_user.teacher, item=items[name], year=year, quantity=quantity, description=text,
+            files=[SimpleUploadedFile("证明材料.pdf", DEMO_PDF)], actor=teacher_user,
+        )  # fmt: skip
+        for name, quantity, text in claims
+    ]
+    claim_school_review(claim=made[0], approve=True, comment="情况属实", actor=coord)
+    claim_county_review(claim=made[0], approve=True, actor=staff)

@@ -13,7 +13,7 @@ from desk.items import Entry, EntryList, Figure, Section, list_url
 from programs.models import Enrolment
 
 from . import selectors
-from .models import CreditRegistration, CreditTally, SchoolProject, SurveyAnswered
+from .models import CreditClaim, CreditRegistration, CreditTally, SchoolProject, SurveyAnswered
 
 # A survey stays open from the sub-project's start until this many days after its end.
 SURVEY_OPEN_DAYS = 30
@@ -56,6 +56,12 @@ def _county_section(user: Any, title: str) -> Section:
                 sum(row["n"] for row in by_year),
                 list_url("registrations", entries),
             ),
+            Figure(
+                "claims_county",
+                _("份学分申报待复核"),
+                selectors.claims_for_review(user=user, status=CreditClaim.Status.SCHOOL_APPROVED).count(),
+                reverse("claim_county_queue"),
+            ),
         ],
         lists=[EntryList("registrations", _("待审核的学分登记"), entries, _("没有待审核的学分登记"))],
     )
@@ -86,7 +92,15 @@ def _school_section(user: Any, today: dt.date, title: str) -> Section:
     return Section(
         "assessment",
         title,
-        figures=[Figure("registration", _("份学分登记待提交"), len(entries), list_url("registration", entries))],
+        figures=[
+            Figure("registration", _("份学分登记待提交"), len(entries), list_url("registration", entries)),
+            Figure(
+                "claims_school",
+                _("份学分申报待初审"),
+                selectors.claims_for_review(user=user, status=CreditClaim.Status.SUBMITTED).count(),
+                reverse("claim_school_queue"),
+            ),
+        ],
         lists=[EntryList("registration", _("学分审核登记"), entries, _("没有待提交的学分登记"))],
     )
 

@@ -55,7 +55,18 @@ class SurveyForm(forms.Form):
 class CreditSettingsForm(forms.ModelForm):
     class Meta:
         model = CountyCreditSettings
-        fields = ["hours_per_credit", "mode"]
+        fields = ["hours_per_credit", "mode", "claim_publicity_days"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["claim_publicity_days"].required = False
+        self.fields["claim_publicity_days"].help_text = _("复核通过的学分申报公示的天数；0 或不填表示不公示、立即计入")
+
+    def clean_claim_publicity_days(self):
+        # A post without the field (an older form) leaves the county's setting as it is.
+        if "claim_publicity_days" not in self.data:
+            return None
+        return self.cleaned_data["claim_publicity_days"] or 0
 
 
 class RequirementForm(forms.Form):

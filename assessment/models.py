@@ -575,9 +575,14 @@ class CountyCreditSettings(ExplainedConstraints, models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
     )
+    # 学分申报: days an approved claim stays 公示中 before its credit is counted (0: counted at once).
+    claim_publicity_days = models.PositiveSmallIntegerField(_("学分申报公示天数"), default=0)
     updated_at = models.DateTimeField(auto_now=True)
 
-    constraint_fields = {"credit_hours_per_credit_pos": "hours_per_credit"}
+    constraint_fields = {
+        "credit_hours_per_credit_pos": "hours_per_credit",
+        "credit_claim_publicity_days_range": "claim_publicity_days",
+    }
 
     class Meta:
         verbose_name = _("学分设置")
@@ -587,7 +592,12 @@ class CountyCreditSettings(ExplainedConstraints, models.Model):
                 condition=Q(hours_per_credit__gt=0),
                 name="credit_hours_per_credit_pos",
                 violation_error_message=_("每学分折合学时须大于 0"),
-            )
+            ),
+            models.CheckConstraint(
+                condition=Q(claim_publicity_days__lte=60),
+                name="credit_claim_publicity_days_range",
+                violation_error_message=_("公示天数应在 0 到 60 天之间"),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -892,3 +902,187 @@ class CycleResult(ExplainedConstraints, models.Model):
 
     def __str__(self) -> str:
         return f"{self.teacher_id}: {self.earned} {self.met}"
+
+
+# ---------------------------------------------------------------------------------------------
+# Self-study claims 学分申报: the county's claim table, a teacher's claim with evidence, 初审 by the
+# school, 复核 by the county, an optional 公示 before the credit is counted.
+
+
+class ClaimItem(ExplainedConstraints, models.Model):
+    """One line of the county's claim table: what may be claimed and what it earns per unit
+    (e.g. 论文发表（省级） 2 学分 per paper; 送教授课 0.25 学分 per lesson)."""
+
+    class Kind(models.TextChoices):
+        PAPER = "paper", _("论文")
+        RESEARCH = "research", _("课题")
+        CONTEST = "contest", _("竞赛获奖")
+        TRAINER = "trainer", _("讲座送教（授课）")
+        DEGREE = "degree", _("学历提升")
+        OTHER = "other", _("其他")
+
+    county = models.ForeignKey(
+        "trainees.Region", verbose_name=_("县区"), on_delete=models.CASCADE, related_name="claim_items"
+    )
+    name = models.CharField(_("申报项目"), max_length=64)
+    kind = models.CharField(_("类型"), max_length=16, choices=Kind.choices)
+    category = models.ForeignKey(
+        CountyCreditCategory, verbose_name=_("计入学分类别"), on_delete=models.PROTECT, related_name="claim_items"
+    )
+    unit = models.CharField(_("计量单位"), max_length=8, choices=Unit.choices, default=Unit.CREDITS)
+    amount = models.DecimalField(_("每单位折合"), max_digits=6, decimal_places=2)
+    # What one unit is (篇, 项, 节); blank when an item is claimed once as a whole.
+    per = models.CharField(_("单位名称"), max_length=8, blank=True, help_text=_("如“篇”“项”“节”；不填表示按一次计"))
+    max_per_year = models.DecimalField(
+        _("每年上限"), max_digits=7, decimal_places=2, null=True, blank=True, help_text=_("按计量单位计；不填表示不限")
+    )
+    active = models.BooleanField(_("启用"), default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    constraint_fields = {
+        "claim_item_unique_name": "name",
+        "claim_item_amount_positive": "amount",
+        "claim_item_max_positive": "max_per_year",
+    }
+
+    class Meta:
+        verbose_name = _("学分申报项目")
+        verbose_name_plural = _("学分申报项目")
+        ordering = ["county", "kind", "name", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["county", "name"], name="claim_item_unique_name", violation_error_message=_("本县区已有同名的申报项目")
+            ),
+            models.CheckConstraint(
+                condition=Q(amount__gt=0), name="claim_item_amount_positive", violation_error_message=_("折合学时或学分须大于 0")
+            ),
+            models.CheckConstraint(
+                condition=Q(max_per_year__isnull=True) | Q(max_per_year__gt=0),
+                name="claim_item_max_positive",
+                violation_error_message=_("每年上限须大于 0"),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def rate_label(self) -> str:
+        per = f"/{self.per}" if self.per else ""
+        return f"{self.amount.normalize():f} {self.get_unit_display()}{per}"
+
+
+class CreditClaim(ExplainedConstraints, models.Model):
+    """A teacher's claim of one item of the claim table, with evidence; counted once the county approves
+    it (after the 公示 period when the county has one)."""
+
+    class Status(models.TextChoices):
+        SUBMITTED = "submitted", _("待初审")
+        SCHOOL_REJECTED = "school_rejected", _("初审未通过")
+        SCHOOL_APPROVED = "school_approved", _("待复核")
+        COUNTY_REJECTED = "county_rejected", _("复核未通过")
+        IN_PUBLICITY = "in_publicity", _("公示中")
+        APPROVED = "approved", _("已入账")
+        REVOKED = "revoked", _("公示后撤销")
+        WITHDRAWN = "withdrawn", _("已撤回")
+
+    # Claims that still count against an item's yearly limit.
+    LIVE = (Status.SUBMITTED, Status.SCHOOL_APPROVED, Status.IN_PUBLICITY, Status.APPROVED)
+
+    teacher = models.ForeignKey("trainees.Teacher", verbose_name=_("教师"), on_delete=models.PROTECT, related_name="credit_claims")
+    # The teacher's school and county when they claimed: that school's coordinator reviews it.
+    school = models.ForeignKey("trainees.School", verbose_name=_("学校"), on_delete=models.PROTECT, related_name="credit_claims")
+    county = models.ForeignKey("trainees.Region", verbose_name=_("县区"), on_delete=models.PROTECT, related_name="+")
+    year = models.PositiveSmallIntegerField(_("年度"))
+    item = models.ForeignKey(ClaimItem, verbose_name=_("申报项目"), on_delete=models.PROTECT, related_name="claims")
+    quantity = models.DecimalField(_("数量"), max_digits=6, decimal_places=1, default=1)
+    description = models.TextField(_("说明"), max_length=2000)
+    # What the claim earns, fixed at submission from the item's rate and the category's conversion.
+    hours = models.DecimalField(_("学时"), max_digits=7, decimal_places=1)
+    credits = models.DecimalField(_("学分"), max_digits=7, decimal_places=2)
+    status = models.CharField(_("状态"), max_length=16, choices=Status.choices, default=Status.SUBMITTED)
+    school_reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("初审人"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    school_reviewed_at = models.DateTimeField(_("初审时间"), null=True, blank=True)
+    school_comment = models.CharField(_("初审意见"), max_length=200, blank=True)
+    county_reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("复核人"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    county_reviewed_at = models.DateTimeField(_("复核时间"), null=True, blank=True)
+    county_comment = models.CharField(_("复核意见"), max_length=200, blank=True)
+    publicity_until = models.DateField(_("公示截止"), null=True, blank=True)
+    submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(_("申报时间"), auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    constraint_fields = {
+        "claim_quantity_positive": "quantity",
+        "claim_amounts_non_negative": "hours",
+        "claim_school_reject_reason": "school_comment",
+        "claim_county_reject_reason": "county_comment",
+        "claim_publicity_has_date": "publicity_until",
+    }
+
+    class Meta:
+        verbose_name = _("学分申报")
+        verbose_name_plural = _("学分申报")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(quantity__gt=0), name="claim_quantity_positive", violation_error_message=_("数量须大于 0")
+            ),
+            models.CheckConstraint(
+                condition=Q(hours__gte=0, credits__gte=0),
+                name="claim_amounts_non_negative",
+                violation_error_message=_("学时和学分不能为负数"),
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="school_rejected") | ~Q(school_comment=""),
+                name="claim_school_reject_reason",
+                violation_error_message=_("初审不通过须填写原因"),
+            ),
+            models.CheckConstraint(
+                condition=~Q(status__in=["county_rejected", "revoked"]) | ~Q(county_comment=""),
+                name="claim_county_reject_reason",
+                violation_error_message=_("复核不通过或撤销须填写原因"),
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="in_publicity") | Q(publicity_until__isnull=False),
+                name="claim_publicity_has_date",
+                violation_error_message=_("公示中的申报须有公示截止日期"),
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["school", "status"]),
+            models.Index(fields=["county", "status"]),
+            models.Index(fields=["teacher", "year"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.teacher_id} {self.year} {self.item_id}"
+
+    @property
+    def ledger_kind(self) -> str:
+        """Teaching others (讲座、送教授课) is 培训授课 in the ledger; everything else 学分申报."""
+        return CreditEntry.Source.TRAINER if self.item.kind == ClaimItem.Kind.TRAINER else CreditEntry.Source.CLAIM
+
+
+class ClaimEvidence(models.Model):
+    """A file attached to a claim; stored under a generated name, served through a scoped view."""
+
+    claim = models.ForeignKey(CreditClaim, on_delete=models.CASCADE, related_name="evidence")
+    file = models.FileField(upload_to="assessment/claims/", max_length=200)
+    original_name = models.CharField(_("原文件名"), max_length=200)
+    file_type = models.CharField(_("文件类型"), max_length=8)
+    size = models.PositiveBigIntegerField(_("大小"))
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("申报材料")
+        verbose_name_plural = _("申报材料")
+        ordering = ["claim", "pk"]
+
+    def __str__(self) -> str:
+        return self.original_name

@@ -11,7 +11,7 @@ from django.db.models.functions import Coalesce
 from django.http import Http404
 
 from attendance.models import ATTENDED, AttendanceRecord
-from core.scoping import REGION, SELF, get_visible_or_404, is_county_level, scope_of, visible
+from core.scoping import COUNTY, REGION, SCHOOL, SELF, get_visible_or_404, is_county_level, scope_of, visible
 from programs.models import Enrolment, SubProject
 from trainees.models import Region, School, Teacher
 
@@ -19,8 +19,11 @@ from .credits import HUNDREDTH, _q, cycle_of
 from .ledger import counted, teacher_year_sums
 from .models import (
     AssessmentScheme,
+    ClaimEvidence,
+    ClaimItem,
     Component,
     CountyCreditCategory,
+    CreditClaim,
     CreditCycle,
     CreditEntry,
     CreditRegistration,
@@ -438,3 +441,77 @@ def national_trainings(*, year: int, county: Region | None = None, user: Any = N
 
 def cycle_results(*, review: Any) -> QuerySet[Any]:
     return review.results.select_related("teacher", "school").order_by("school__code", "teacher__name", "pk")
+
+
+# Self-study claims 学分申报: the claimant, their school's coordinator and the county's staff see a
+# claim; offices above the county see none (a claim's evidence is the teacher's own papers).
+
+CLAIM_PATHS = {"county": "county", "school": "school", "teacher": "teacher"}
+
+
+def _outside_claims(qs: QuerySet, user: Any) -> QuerySet:
+    return qs.none() if scope_of(user).kind == REGION else qs
+
+
+def _claims_visible(qs: QuerySet, user: Any) -> QuerySet:
+    return visible(_outside_claims(qs, user), user, **CLAIM_PATHS)
+
+
+def _claim_rows(qs: QuerySet) -> QuerySet:
+    return qs.select_related("teacher", "school", "item__category").prefetch_related("evidence")
+
+
+def claims_mine(*, user: Any) -> QuerySet[CreditClaim]:
+    scope = scope_of(user)
+    qs = CreditClaim.objects.filter(teacher_id=scope.teacher_id) if scope.kind == SELF else CreditClaim.objects.none()
+    return _claim_rows(qs).order_by("-created_at", "-pk")
+
+
+def claim_get(*, user: Any, pk: Any) -> CreditClaim:
+    qs = _claim_rows(CreditClaim.objects.select_related("school_reviewer", "county_reviewer"))
+    return get_visible_or_404(_outside_claims(qs, user), user, pk=pk, **CLAIM_PATHS)
+
+
+def claim_evidence_get(*, user: Any, pk: Any) -> ClaimEvidence:
+    qs = _outside_claims(ClaimEvidence.objects.all(), user)
+    return get_visible_or_404(qs, user, pk=pk, county="claim__county", school="claim__school", teacher="claim__teacher")
+
+
+def claims_for_review(*, user: Any, status: str = "", term: str = "") -> QuerySet[CreditClaim]:
+    """The claims a coordinator (own school) or county staff (own county) review, filtered."""
+
+    qs = _claims_visible(CreditClaim.objects.all(), user)
+    if status in CreditClaim.Status.values:
+        qs = qs.filter(status=status)
+    if term:
+        qs = qs.filter(Q(teacher__name__icontains=term) | Q(item__name__icontains=term))
+    return _claim_rows(qs).order_by("-created_at", "-pk")
+
+
+def publicity_county_id(*, user: Any) -> int | None:
+    """The county whose 公示 list a user may read: their own (staff, coordinators and teachers)."""
+    scope = scope_of(user)
+    if scope.kind == SELF:
+        return Teacher.objects.filter(pk=scope.teacher_id).values_list("school__county_id", flat=True).first()
+    if scope.kind in (COUNTY, SCHOOL):
+        return scope.county_id
+    return None
+
+
+def claims_in_publicity(*, county_id: int) -> QuerySet[CreditClaim]:
+    return (
+        CreditClaim.objects.filter(county_id=county_id, status=CreditClaim.Status.IN_PUBLICITY)
+        .select_related("teacher", "school", "item__category")
+        .order_by("publicity_until", "school__code", "pk")
+    )
+
+
+def claim_items(*, county: Region | int, active_only: bool = False) -> QuerySet[ClaimItem]:
+    qs = ClaimItem.objects.filter(county=county).select_related("category")
+    if active_only:
+        qs = qs.filter(active=True)
+    return qs.order_by("-active", "kind", "name", "pk")
+
+
+def claim_item_get(*, user: Any, pk: Any) -> ClaimItem:
+    return get_visible_or_404(ClaimItem.objects.select_related("category", "county"), user, pk=pk, county="county")

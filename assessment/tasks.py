@@ -1,5 +1,6 @@
 from celery import shared_task
 
+from .claims import claims_publicity_finalise
 from .credits import tally_run_execute
 from .models import TallyRun
 
@@ -11,3 +12,9 @@ def run_tally(run_id: int) -> int:
     if run is None:  # already picked up (a redelivery after acks_late) or deleted
         return 0
     return tally_run_execute(run=run).written
+
+
+@shared_task(name="assessment.finalise_claim_publicity")
+def finalise_claim_publicity() -> int:
+    """Celery beat, daily: claims whose 公示 has ended are counted."""
+    return claims_publicity_finalise()

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import views, views_claims
 
 urlpatterns = [
     path("", views.scheme_list, name="scheme_list"),
@@ -15,6 +15,21 @@ urlpatterns = [
     path("schemes/<int:pk>/excellent.xlsx", views.excellent_export, name="excellent_export"),
     path("enrolments/<int:pk>/survey/", views.survey_answer, name="survey_answer"),
     path("credits/settings/", views.credit_settings, name="credit_settings"),
+    path("credits/claims/", views_claims.claim_list, name="claim_list"),
+    path("credits/claims/new/", views_claims.claim_create, name="claim_create"),
+    path("credits/claims/<int:pk>/", views_claims.claim_detail, name="claim_detail"),
+    path("credits/claims/<int:pk>/withdraw/", views_claims.claim_withdraw, name="claim_withdraw"),
+    path("credits/claims/<int:pk>/school-review/", views_claims.claim_school_review, name="claim_school_review"),
+    path("credits/claims/<int:pk>/county-review/", views_claims.claim_county_review, name="claim_county_review"),
+    path("credits/claims/<int:pk>/revoke/", views_claims.claim_revoke, name="claim_revoke"),
+    path("credits/claims/evidence/<int:pk>/", views_claims.claim_evidence, name="claim_evidence"),
+    path("credits/claims/school-review/", views_claims.claim_school_queue, name="claim_school_queue"),
+    path("credits/claims/county-review/", views_claims.claim_county_queue, name="claim_county_queue"),
+    path("credits/claims/publicity/", views_claims.claim_publicity, name="claim_publicity"),
+    path("credits/claims/items/", views_claims.claim_item_list, name="claim_item_list"),
+    path("credits/claims/items/new/", views_claims.claim_item_create, name="claim_item_create"),
+    path("credits/claims/items/<int:pk>/edit/", views_claims.claim_item_edit, name="claim_item_edit"),
+    path("credits/claims/items/<int:pk>/toggle/", views_claims.claim_item_toggle, name="claim_item_toggle"),
     path("school-projects/", views.school_project_list, name="school_project_list"),
     path("school-projects/new/", views.school_project_create, name="school_project_create"),
     path("school-projects/<int:pk>/", views.school_project_detail, name="school_project_detail"),

@@ -326,6 +326,11 @@ CELERY_BEAT_SCHEDULE = {
     "reports-sweep-stale-exports": {"task": "reports.sweep_stale_exports", "schedule": 5 * 60},
     "certificates-sweep-stale-batches": {"task": "certificates.sweep_stale_batches", "schedule": 5 * 60},
     "core-expire-import-files": {"task": "core.expire_import_files", "schedule": 6 * 60 * 60},
+    # 学分申报: claims whose 公示 ended yesterday are counted (daily 01:30).
+    "assessment-finalise-claim-publicity": {
+        "task": "assessment.finalise_claim_publicity",
+        "schedule": crontab(minute=30, hour=1),
+    },
     # Each workshop's weekly progress bulletin for its host (Monday 07:00).
     "outreach-weekly-workshop-bulletins": {
         "task": "outreach.weekly_workshop_bulletins",

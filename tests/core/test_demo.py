@@ -88,6 +88,10 @@ MENUS = [
     ("teacher1", "my_enrolments", "", "暑期全员集中培训"),
     ("teacher1", "transcript_me", "", "暑期全员集中培训"),
     ("teacher1", "outreach_cycle_list", "", "送教下乡培训（数学）"),
+    ("teacher1", "claim_list", "", "公示中"),
+    ("teacher1", "claim_publicity", "", "送教下乡、专题讲座授课"),
+    ("coord1", "claim_school_queue", "", "论文发表（市级）"),
+    ("staff", "claim_item_list", "", "学历提升"),
 ]
 
 

@@ -34,6 +34,7 @@ def test_county_staff_see_their_countys_work_waiting(client_for, world, day):
         "registrations": 1,
         "exports": 1,
         "imports": 0,
+        "claims_county": 0,  # 学分申报: tests/assessment/test_claims.py
     }
 
 
@@ -74,6 +75,7 @@ def test_coordinators_see_their_schools_work_waiting(client_for, world, day):
         "untaken": 1,
         "overdue": 1,
         "registration": 0,  # last year's is submitted, this year has no tally yet
+        "claims_school": 0,  # 学分申报: tests/assessment/test_claims.py
     }
     quota = _lists(response)["quotas"][0]
     assert "剩余 2 / 5" in quota.detail
@@ -135,16 +137,16 @@ def test_figures_are_links_on_the_page(client_for, world, day):
 
 
 # Expected queries: the session and the user (2), then one per kind of figure:
-# county staff (11): enrolments (nominations and unanswered notices together), sessions (today and
+# county staff (12): enrolments (nominations and unanswered notices together), sessions (today and
 #   never taken together), submissions grouped by task, resources, 校本研修, registrations by year,
-#   exports, certificate batches, imports;
-# coordinators (8): enrolments (refused and unanswered), quotas with places left, today's sessions,
-#   recent sessions, overdue tasks, registration years;
+#   学分申报 to review, exports, certificate batches, imports;
+# coordinators (9): enrolments (refused and unanswered), quotas with places left, today's sessions,
+#   recent sessions, overdue tasks, registration years, 学分申报 to review;
 # teachers (11): next sessions, notices, tasks due, the cycles they review (team), surveys, the
 #   schemes they tutor (workshops, cycles), this year's hours, certificates to download;
 # offices above the county (6): their counties, enrolments by county, sessions by county, county names.
 @pytest.mark.parametrize(
-    ("role", "queries"), [("staff_x", 11), ("coord_a", 8), ("teacher_user_a", 11), ("city_admin", 6)]
+    ("role", "queries"), [("staff_x", 12), ("coord_a", 9), ("teacher_user_a", 11), ("city_admin", 6)]
 )
 def test_the_home_page_costs_one_query_per_kind(client_for, world, day, django_assert_num_queries, role, queries):
     client = client_for(getattr(world, role))

@@ -29,3 +29,39 @@ def make_scheme(subproject, *, components=None, pass_mark=60, threshold=None, sh
 def make_template(county, *, components=None, actor=None, **kwargs):
     components = components or [ComponentSpec("出勤", 30, ATT), ComponentSpec("成果", 70, MANUAL)]
     return scheme_save(county=county, name="通用模板", components=components, actor=actor, **kwargs)
+
+
+def make_claim_item(county, *, actor=None, name="论文发表（省级）", kind="paper", unit="credits", amount="2", per="篇",
+                    max_per_year=None, category_code="self_study"):  # fmt: skip
+    """A line of the county's claim table, in its 自主研修 category by default."""
+    from assessment.claims import claim_item_save
+    from assessment.credits import category_lookup
+
+    return claim_item_save(
+        county=county,
+        actor=actor,
+        name=name,
+        kind=kind,
+        category=category_lookup(county=county, key=category_code),
+        unit=unit,
+        amount=Decimal(amount),
+        per=per,
+        max_per_year=None if max_per_year is None else Decimal(max_per_year),
+    )
+
+
+def make_claim(teacher_user, item, *, year=2026, quantity="1", files=None, description="《乡村小学数学教学》省级期刊"):
+    """A submitted claim by a teacher's own account, with one PDF as evidence."""
+    from assessment.claims import claim_submit
+
+    from .outreach import upload
+
+    return claim_submit(
+        teacher=teacher_user.teacher,
+        item=item,
+        year=year,
+        quantity=Decimal(quantity),
+        description=description,
+        files=files if files is not None else [upload("证书.pdf")],
+        actor=teacher_user,
+    )

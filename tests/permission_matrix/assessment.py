@@ -106,3 +106,41 @@ ENTRIES = {
         expect(teacher=302, coord_a=403, coord_b=403, staff_x=403, staff_y=403, admin_x=403), above=above(403)
     ),
 }
+
+
+def _claim_item(world):
+    from tests.factories.assessment import make_claim_item
+
+    return make_claim_item(world.county_x)
+
+
+def _claim(world):
+    from tests.factories.assessment import make_claim
+
+    return make_claim(world.teacher_user_a, _claim_item(world))
+
+
+# 学分申报: a claim of teacher A (school A, county X). Offices above the county see no claim at all.
+CLAIM_SEEN = expect(teacher=200, coord_a=200, coord_b=404, staff_x=200, staff_y=404, admin_x=200)
+TEACHER_ONLY = expect(teacher=200, coord_a=403, coord_b=403, staff_x=403, staff_y=403, admin_x=403)
+COORDINATORS = expect(teacher=403, coord_a=200, coord_b=200, staff_x=403, staff_y=403, admin_x=403)
+ENTRIES |= {
+    "claim_list": Case(TEACHER_ONLY, above=above(403)),
+    "claim_create": Case(TEACHER_ONLY, above=above(403)),
+    "claim_detail": Case(CLAIM_SEEN, setup=lambda w: [_claim(w).pk], above=above(404)),
+    "claim_evidence": Case(CLAIM_SEEN, setup=lambda w: [_claim(w).evidence.get().pk], above=above(404)),
+    "claim_withdraw": Case(POST_ONLY, setup=lambda w: [_claim(w).pk], above=above(405)),
+    "claim_school_review": Case(POST_ONLY, setup=lambda w: [_claim(w).pk], above=above(405)),
+    "claim_county_review": Case(POST_ONLY, setup=lambda w: [_claim(w).pk], above=above(405)),
+    "claim_revoke": Case(POST_ONLY, setup=lambda w: [_claim(w).pk], above=above(405)),
+    "claim_school_queue": Case(COORDINATORS, above=above(403)),
+    "claim_county_queue": Case(county_only(), above=above(403)),
+    # The 公示 list is public within each county: its staff, coordinators and teachers.
+    "claim_publicity": Case(
+        expect(teacher=200, coord_a=200, coord_b=200, staff_x=200, staff_y=200, admin_x=200), above=above(403)
+    ),
+    "claim_item_list": Case(county_only(), above=above(403)),
+    "claim_item_create": Case(county_only(), above=above(403)),
+    "claim_item_edit": Case(COUNTY_X, setup=lambda w: [_claim_item(w).pk], above=above(403)),
+    "claim_item_toggle": Case(POST_ONLY, setup=lambda w: [_claim_item(w).pk], above=above(405)),
+}
