@@ -6,7 +6,21 @@ from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Exists, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum, Value
+from django.db.models import (
+    Count,
+    DecimalField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+)
 from django.db.models.functions import Coalesce
 from django.http import Http404
 
@@ -19,6 +33,7 @@ from .credits import HUNDREDTH, _q, cycle_of
 from .ledger import counted, teacher_year_sums
 from .models import (
     AssessmentScheme,
+    AuditEntry,
     Component,
     CountyCreditCategory,
     CreditCycle,
@@ -26,6 +41,8 @@ from .models import (
     CreditRegistration,
     CreditRequirement,
     CreditTally,
+    CycleResult,
+    CycleReview,
     Grade,
     ManualScore,
     Result,
@@ -436,5 +453,137 @@ def national_trainings(*, year: int, county: Region | None = None, user: Any = N
     )
 
 
-def cycle_results(*, review: Any) -> QuerySet[Any]:
+# Cycle reviews 周期核定 (the pages in views_cycles.py)
+
+CYCLE_REVIEW_PATHS = {"county": "county", "school_sees_county": True}
+CYCLE_RESULT_PATHS = {"county": "review__county", "school": "school", "teacher": "teacher"}
+RESULT_MET, RESULT_SHORT, RESULT_GRACE = "met", "short", "grace"
+RESULT_FILTERS = {RESULT_MET: Q(met=True), RESULT_SHORT: Q(met=False), RESULT_GRACE: Q(grace=True)}
+# Cycles a county may review: those containing one of the last ten years.
+REVIEWABLE_YEARS = 10
+
+
+def cycle_results(*, review: Any) -> QuerySet[CycleResult]:
     return review.results.select_related("teacher", "school").order_by("school__code", "teacher__name", "pk")
+
+
+def cycle_review_get(*, user: Any, pk: Any) -> CycleReview:
+    return get_visible_or_404(
+        CycleReview.objects.select_related("county", "reviewed_by", "carry_category"),
+        user,
+        pk=pk,
+        **CYCLE_REVIEW_PATHS,
+    )
+
+
+def _result_count(results: QuerySet[CycleResult], **filters: Any) -> Coalesce:
+    sub = results.filter(**filters).order_by().values("review").annotate(n=Count("pk")).values("n")[:1]
+    return Coalesce(Subquery(sub, output_field=IntegerField()), Value(0))
+
+
+def cycle_reviews(*, user: Any) -> QuerySet[CycleReview]:
+    """The reviews in scope, newest cycle first, with the counts of the results the user may see (a
+    coordinator: their school's) in one query."""
+    results = visible(CycleResult.objects.filter(review=OuterRef("pk")), user, **CYCLE_RESULT_PATHS)
+    return (
+        visible(CycleReview.objects.select_related("county", "reviewed_by"), user, **CYCLE_REVIEW_PATHS)
+        .annotate(
+            teacher_count=_result_count(results),
+            met_count=_result_count(results, met=True),
+            grace_count=_result_count(results, grace=True),
+        )
+        .order_by("-start_year", "county__name", "pk")
+    )
+
+
+def cycle_review_results(
+    *, user: Any, review: CycleReview, school_id: Any = None, status: str = "", name: str = ""
+) -> QuerySet[CycleResult]:
+    """A review's results the user may see, filtered by school, 达标/未达标/宽限 and a name."""
+    qs = visible(review.results.all(), user, **CYCLE_RESULT_PATHS)
+    if school_id:
+        qs = qs.filter(school_id=school_id)
+    if status in RESULT_FILTERS:
+        qs = qs.filter(RESULT_FILTERS[status])
+    if name:
+        qs = qs.filter(teacher__name__icontains=name)
+    shortfall = ExpressionWrapper(Value(review.total) - F("earned"), output_field=DecimalField(max_digits=8, decimal_places=1))
+    return (
+        qs.select_related("teacher", "school")
+        .annotate(shortfall=shortfall)
+        .order_by("school__code", "teacher__name", "pk")
+    )
+
+
+def cycle_review_summary(*, results: QuerySet[CycleResult]) -> dict[str, Any]:
+    """Teachers, 达标, 未达标, 宽限补修 and the hours carried over, in one aggregate."""
+    figures = results.order_by().aggregate(
+        teachers=Count("pk"),
+        met=Count("pk", filter=Q(met=True)),
+        grace=Count("pk", filter=Q(grace=True)),
+        carried=Coalesce(Sum("carried"), Value(Decimal(0)), output_field=DecimalField()),
+    )
+    figures["short"] = figures["teachers"] - figures["met"]
+    figures["carried"] = _q(figures["carried"])
+    return figures
+
+
+def cycle_review_history(*, review: CycleReview) -> QuerySet[AuditEntry]:
+    """Who requested, ran and reopened the review, and why (the audit trail)."""
+    return (
+        AuditEntry.objects.filter(object_type=CycleReview.__name__, object_id=str(review.pk))
+        .select_related("actor")
+        .order_by("-created_at", "-pk")
+    )
+
+
+def cycle_choices(*, county: Region, today: Any) -> list[CreditCycle]:
+    """The county's cycles containing one of the last ten years, newest first (defined or implied)."""
+    defined = list(cycles(county=county))
+    found: dict[int, CreditCycle] = {}
+    for year in range(today.year, today.year - REVIEWABLE_YEARS, -1):
+        cycle = cycle_of(defined, county_id=county.pk, year=year)
+        found.setdefault(cycle.start_year, cycle)
+    return list(found.values())
+
+
+@dataclass(frozen=True)
+class CyclePreview:
+    cycle: CreditCycle
+    teachers: int
+    met: int
+    carrying: int  # teachers over the total: a carry-over row each if the cap is above zero
+    unlocked_rows: int  # the cycle's ledger rows the review will lock
+
+    @property
+    def short(self) -> int:
+        return self.teachers - self.met
+
+
+def cycle_review_preview(*, county: Region, cycle: CreditCycle) -> CyclePreview:
+    """What reviewing `cycle` now would decide, for the confirmation page (four counts)."""
+    years = range(cycle.start_year, cycle.end_year + 1)
+    field = "credits" if cycle.unit == Unit.CREDITS else "hours"
+    teachers = Teacher.objects.filter(school__county=county)
+    sums = (
+        counted(CreditEntry.objects.filter(county=county, year__in=years, teacher__school__county=county))
+        .values("teacher_id")
+        .annotate(s=Sum(field))
+        .order_by()
+    )
+    return CyclePreview(
+        cycle=cycle,
+        teachers=teachers.count(),
+        met=sums.filter(s__gte=cycle.total).count(),
+        carrying=sums.filter(s__gt=cycle.total).count(),
+        unlocked_rows=CreditEntry.objects.filter(county=county, year__in=years, locked=False).count(),
+    )
+
+
+def teacher_cycle_results(*, teacher: Teacher) -> QuerySet[CycleResult]:
+    """The teacher's results of reviews that stand (a reopened review is being redone)."""
+    return (
+        teacher.cycle_results.filter(review__status=CycleReview.Status.DONE)
+        .select_related("review")
+        .order_by("-review__start_year")
+    )

@@ -1,7 +1,8 @@
 from celery import shared_task
 
 from .credits import tally_run_execute
-from .models import TallyRun
+from .cycles import cycle_review_execute
+from .models import CycleReview, TallyRun
 
 
 @shared_task
@@ -11,3 +12,12 @@ def run_tally(run_id: int) -> int:
     if run is None:  # already picked up (a redelivery after acks_late) or deleted
         return 0
     return tally_run_execute(run=run).written
+
+
+@shared_task
+def run_cycle_review(review_id: int) -> int:
+    """Run one queued 周期核定; its status on the CycleReview row is what the result page shows."""
+    review = CycleReview.objects.select_related("county", "carry_category", "reviewed_by").filter(pk=review_id).first()
+    if review is None:
+        return 0
+    return cycle_review_execute(review=review).pk

@@ -22,6 +22,7 @@ TASK_QUEUES: dict[str, str] = {
     "programs.tasks.send_notices": NOTICES,
     "programs.tasks.send_notice_sms": NOTICES,
     "assessment.tasks.run_tally": TALLIES,
+    "assessment.tasks.run_cycle_review": TALLIES,
     "outreach.tasks.build_resource_pack": EXPORTS,
     "reports.export_annual_summary": EXPORTS,
     "reports.sweep_stale_exports": DEFAULT,
