@@ -64,7 +64,7 @@ def cycle_review_start(request):
         except ValidationError as exc:
             apply_validation_error(form, exc)
         else:
-            messages.success(request, _("已提交核定，完成后本页显示结果"))
+            messages.success(request, _("已提交核定；教师较多时需要几分钟，本页会自动刷新"))
             return redirect("cycle_review_detail", pk=review.pk)
     return render(request, "assessment/cycle_review_form.html", {"form": form, "county": county})
 
