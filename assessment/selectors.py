@@ -21,11 +21,12 @@ from django.db.models import (
     Sum,
     Value,
 )
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, Round
 from django.http import Http404
 
 from attendance.models import ATTENDED, AttendanceRecord
 from core.scoping import REGION, SELF, get_visible_or_404, is_county_level, scope_of, visible
+from programs.models import CreditCategory as SubProjectCategory
 from programs.models import Enrolment, SubProject
 from trainees.models import Region, School, Teacher
 
@@ -215,11 +216,38 @@ def school_teachers(*, school: School) -> QuerySet[Teacher]:
     return school.teachers.order_by("name", "pk")
 
 
+def _ledger_sum(field: str, **filters: Any) -> Coalesce:
+    places = 2 if field == "credits" else 1
+    output = DecimalField(max_digits=9, decimal_places=places)
+    rows = (
+        counted(CreditEntry.objects.filter(teacher=OuterRef("teacher"), year=OuterRef("year"), **filters))
+        .order_by()
+        .values("teacher")
+        .annotate(s=Round(Sum(field), places))
+        .values("s")[:1]
+    )
+    return Coalesce(Subquery(rows, output_field=output), Value(Decimal(0)), output_field=output)
+
+
 def tallies(*, user: Any, year: int, school_id: Any = None) -> QuerySet[CreditTally]:
+    """Tallies with their figures read from the ledger (`ledger_*`: the sums of the rows now, one index
+    probe each per listed row); 达标, 差额 and the rule stay the tally's decision. A row whose ledger
+    total differs from the tally's was changed since the tally ran."""
     qs = visible(CreditTally.objects.filter(year=year), user, **TALLY_PATHS)
     if school_id:
         qs = qs.filter(school_id=school_id)
-    return qs.select_related("teacher", "school").order_by("school__code", "teacher__name", "pk")
+    by_kind = "category__subproject_category"
+    return (
+        qs.select_related("teacher", "school")
+        .annotate(
+            ledger_centralized=_ledger_sum("hours", **{by_kind: SubProjectCategory.CENTRALIZED}),
+            ledger_online=_ledger_sum("hours", **{by_kind: SubProjectCategory.ONLINE}),
+            ledger_school_based=_ledger_sum("hours", **{by_kind: SubProjectCategory.SCHOOL_BASED}),
+            ledger_hours=_ledger_sum("hours"),
+            ledger_credits=_ledger_sum("credits"),
+        )
+        .order_by("school__code", "teacher__name", "pk")
+    )
 
 
 def tally_get(*, user: Any, pk: Any) -> CreditTally:
