@@ -207,13 +207,17 @@ class CycleReviewForm(forms.Form):
         help_text=_("未达标的教师可在此日期前补修；不填则不给宽限"),
     )
 
-    def __init__(self, *args: Any, cycles: Any = (), categories: Any = None, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, cycles: Any = (), categories: Any = None, statuses: Any = None, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.cycles = {c.start_year: c for c in cycles}
+        statuses = statuses or {}
         self.fields["start_year"].choices = [
             (c.start_year, _("%(start)s–%(end)s（%(years)s 年，要求 %(total)s %(unit)s）")
              % {"start": c.start_year, "end": c.end_year, "years": c.years, "total": c.total,
-                "unit": c.get_unit_display()})
+                "unit": c.get_unit_display()}
+             + (f" · {statuses[c.start_year]}" if c.start_year in statuses else ""))
             for c in cycles
         ]  # fmt: skip
         self.fields["carry_category"].queryset = categories

@@ -571,8 +571,17 @@ def cycle_choices(*, county: Region, today: Any) -> list[CreditCycle]:
     found: dict[int, CreditCycle] = {}
     for year in range(today.year, today.year - REVIEWABLE_YEARS, -1):
         cycle = cycle_of(defined, county_id=county.pk, year=year)
-        found.setdefault(cycle.start_year, cycle)
+        # Before the first defined cycle the national ones are implied; one overlapping it is not offered.
+        if not any(c.start_year <= cycle.end_year and cycle.start_year <= c.end_year for c in found.values()):
+            found[cycle.start_year] = cycle
     return list(found.values())
+
+
+def cycle_review_statuses(*, county: Region) -> dict[int, str]:
+    """{start year: the review's status label} of the county's reviewed cycles, for the cycle choice."""
+    labels = dict(CycleReview.Status.choices)
+    rows = CycleReview.objects.filter(county=county).values_list("start_year", "status")
+    return {year: str(labels[status]) for year, status in rows}
 
 
 @dataclass(frozen=True)

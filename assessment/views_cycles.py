@@ -51,7 +51,12 @@ def cycle_review_start(request):
     require_county_level(request.user)
     county = _own_county(request.user)
     choices = selectors.cycle_choices(county=county, today=timezone.localdate())
-    form = CycleReviewForm(request.POST or None, cycles=choices, categories=selectors.credit_categories(county=county))
+    form = CycleReviewForm(
+        request.POST or None,
+        cycles=choices,
+        categories=selectors.credit_categories(county=county),
+        statuses=selectors.cycle_review_statuses(county=county),
+    )
     if request.method == "POST" and form.is_valid():
         data = {k: v for k, v in form.cleaned_data.items() if k != "start_year"}
         if request.POST.get("confirm") != "1":

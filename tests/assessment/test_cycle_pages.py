@@ -100,6 +100,15 @@ def test_a_queued_review_cannot_be_requested_twice_and_a_done_one_not_at_all(wor
     assert exc.value.messages == [ERR_ALREADY_REVIEWED]
 
 
+def test_the_form_says_which_cycles_are_reviewed_and_refuses_them_again(client_for, world, review):
+    client = client_for(world.staff_x)
+    body = client.get(reverse("cycle_review_start")).content.decode()
+    assert "2022–2026（5 年，要求 360.0 学时） · 已核定" in body
+    response = client.post(reverse("cycle_review_start"), {"start_year": 2022, "carry_cap": "0", "confirm": "1"})
+    assert response.status_code == 200
+    assert response.context["form"].non_field_errors() == [ERR_ALREADY_REVIEWED]
+
+
 def test_a_queued_review_shows_it_is_running_and_refreshes_itself(client_for, world, cycle):
     review = cycle_review_request(county=world.county_x, year=2022, actor=world.staff_x)
     body = client_for(world.staff_x).get(reverse("cycle_review_detail", args=[review.pk])).content.decode()
@@ -304,3 +313,10 @@ def test_the_workbook_reads_the_same_number_of_queries_for_5_and_50(client_for, 
         review = _review_with(world, teachers)
         counts.append(_count(client, reverse("cycle_review_export", args=[review.pk])))
     assert counts[0] == counts[1]
+
+
+def test_the_cycles_offered_do_not_overlap(world, cycle):
+    from assessment.selectors import cycle_choices
+
+    offered = [(c.start_year, c.end_year) for c in cycle_choices(county=world.county_x, today=dt.date(2026, 12, 3))]
+    assert offered == [(2022, 2026), (2016, 2020)]

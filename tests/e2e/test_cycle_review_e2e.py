@@ -56,6 +56,7 @@ def test_county_staff_review_a_cycle_read_the_result_and_reopen_it(county, login
     page.select_option("select[name=start_year]", "2022")
     page.fill("input[name=carry_cap]", "40")
     page.fill("input[name=grace_until]", "2027-06-30")
+    _shoot(page, "cycle_review_form_desktop.png")
     page.get_by_role("button", name="下一步：确认").click()
 
     # The confirmation says what will happen before anything does.
@@ -66,6 +67,7 @@ def test_county_staff_review_a_cycle_read_the_result_and_reopen_it(county, login
     expect(preview).to_contain_text("4 人未达标")
     expect(preview).to_contain_text("宽限补修，截止 2027-06-30")
     assert not CycleReview.objects.exists()
+    _shoot(page, "cycle_review_confirm_desktop.png")
     page.get_by_role("button", name="确认核定").click()
 
     # The task runs in-process here (a real worker: tests/assessment/test_cycle_worker.py).
