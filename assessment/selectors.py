@@ -26,7 +26,6 @@ from django.http import Http404
 
 from attendance.models import ATTENDED, AttendanceRecord
 from core.scoping import REGION, SELF, get_visible_or_404, is_county_level, scope_of, visible
-from programs.models import CreditCategory as SubProjectCategory
 from programs.models import Enrolment, SubProject
 from trainees.models import Region, School, Teacher
 
@@ -34,7 +33,6 @@ from .credits import HUNDREDTH, _q, cycle_of
 from .ledger import counted, teacher_year_sums
 from .models import (
     AssessmentScheme,
-    AuditEntry,
     Component,
     CountyCreditCategory,
     CreditCycle,
@@ -236,6 +234,8 @@ def tallies(*, user: Any, year: int, school_id: Any = None) -> QuerySet[CreditTa
     qs = visible(CreditTally.objects.filter(year=year), user, **TALLY_PATHS)
     if school_id:
         qs = qs.filter(school_id=school_id)
+    from programs.models import CreditCategory as SubProjectCategory
+
     by_kind = "category__subproject_category"
     return (
         qs.select_related("teacher", "school")
@@ -491,10 +491,6 @@ RESULT_FILTERS = {RESULT_MET: Q(met=True), RESULT_SHORT: Q(met=False), RESULT_GR
 REVIEWABLE_YEARS = 10
 
 
-def cycle_results(*, review: Any) -> QuerySet[CycleResult]:
-    return review.results.select_related("teacher", "school").order_by("school__code", "teacher__name", "pk")
-
-
 def cycle_review_get(*, user: Any, pk: Any) -> CycleReview:
     return get_visible_or_404(
         CycleReview.objects.select_related("county", "reviewed_by", "carry_category"),
@@ -556,8 +552,10 @@ def cycle_review_summary(*, results: QuerySet[CycleResult]) -> dict[str, Any]:
     return figures
 
 
-def cycle_review_history(*, review: CycleReview) -> QuerySet[AuditEntry]:
+def cycle_review_history(*, review: CycleReview) -> QuerySet[Any]:
     """Who requested, ran and reopened the review, and why (the audit trail)."""
+    from .models import AuditEntry
+
     return (
         AuditEntry.objects.filter(object_type=CycleReview.__name__, object_id=str(review.pk))
         .select_related("actor")
@@ -624,3 +622,7 @@ def teacher_cycle_results(*, teacher: Teacher) -> QuerySet[CycleResult]:
         .select_related("review")
         .order_by("-review__start_year")
     )
+
+
+def cycle_results(*, review: Any) -> QuerySet[Any]:
+    return review.results.select_related("teacher", "school").order_by("school__code", "teacher__name", "pk")

@@ -22,7 +22,6 @@ TASK_QUEUES: dict[str, str] = {
     "programs.tasks.send_notices": NOTICES,
     "programs.tasks.send_notice_sms": NOTICES,
     "assessment.tasks.run_tally": TALLIES,
-    "assessment.tasks.run_cycle_review": TALLIES,
     "outreach.tasks.build_resource_pack": EXPORTS,
     "reports.export_annual_summary": EXPORTS,
     "reports.sweep_stale_exports": DEFAULT,
@@ -31,6 +30,7 @@ TASK_QUEUES: dict[str, str] = {
     "core.check_import": IMPORTS,
     "core.expire_import_files": DEFAULT,
     "outreach.weekly_workshop_bulletins": DEFAULT,
+    "assessment.tasks.run_cycle_review": TALLIES,  # 周期核定: locks five years of ledger rows
 }
 
 
