@@ -7,6 +7,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Sum
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from trainees.models import Region, Teacher
@@ -20,10 +21,26 @@ ERR_ALREADY_REVIEWED = "该周期已核定；如需修改请先重新开放"
 ERR_REOPEN_REASON = "请填写重新开放的原因"
 ERR_NOT_REVIEWED = "该周期尚未核定"
 ERR_CATEGORY_FOR_CARRY = "请指定结转学时计入的学分类别"
+ERR_IN_PROGRESS = "该周期正在核定，请稍候查看结果"
+# A run queued this long ago and never picked up (a lost message, no worker) may be requested again.
+STALE_AFTER = dt.timedelta(hours=1)
 
 
 def _cycle_years(review: CycleReview) -> range:
     return range(review.start_year, review.end_year + 1)
+
+
+def _retally_next_year(review: CycleReview, teacher_ids: list[int]) -> None:
+    """Carry-over rows are ledger rows of the next cycle's first year: where that year is already
+    tallied, those teachers' tallies are recomputed from the ledger so they stay equal to its sums."""
+    from .credits import tally_credits
+
+    year = review.end_year + 1
+    tallied = list(
+        CreditTally.objects.filter(year=year, teacher_id__in=teacher_ids).values_list("teacher_id", flat=True)
+    )
+    if tallied:
+        tally_credits(year=year, teacher_ids=tallied, force=True)
 
 
 @transaction.atomic
@@ -46,7 +63,8 @@ def cycle_review_run(
     review = existing or CycleReview(county=county, start_year=cycle.start_year)
     review.years, review.unit, review.total = cycle.years, cycle.unit, cycle.total
     review.carry_cap, review.grace_until, review.reviewed_by = carry_cap, grace_until, actor
-    review.status, review.reopen_reason = CycleReview.Status.DONE, ""
+    review.status, review.reopen_reason, review.error = CycleReview.Status.DONE, "", ""
+    review.reviewed_at = timezone.now()
     review.full_clean()
     review.save()
     review.results.all().delete()
@@ -91,6 +109,7 @@ def cycle_review_run(
             )  # fmt: skip
     CycleResult.objects.bulk_create(results, batch_size=2000)
     CreditEntry.objects.bulk_create(carries, batch_size=2000)
+    _retally_next_year(review, [c.teacher_id for c in carries])
     locked = CreditEntry.objects.filter(county=county, year__in=years).update(locked=True)
     CreditTally.objects.filter(county=county, year__in=years).update(locked=True)
     audit(
@@ -118,7 +137,10 @@ def cycle_review_reopen(*, review: CycleReview, reason: str, actor: Any) -> Cycl
     if review.status != CycleReview.Status.DONE:
         raise ValidationError(_(ERR_NOT_REVIEWED))
     years = _cycle_years(review)
-    CreditEntry.objects.filter(source_kind=CreditEntry.Source.CARRY_OVER, source_id=review.pk).delete()
+    carries = CreditEntry.objects.filter(source_kind=CreditEntry.Source.CARRY_OVER, source_id=review.pk)
+    carried = list(carries.values_list("teacher_id", flat=True))
+    carries.delete()
+    _retally_next_year(review, carried)
     entries = CreditEntry.objects.filter(county=review.county_id, year__in=years)
     tallies = CreditTally.objects.filter(county=review.county_id, year__in=years)
     entries.exclude(source_kind=CreditEntry.Source.CORRECTION).update(locked=False)
@@ -136,3 +158,65 @@ def cycle_review_reopen(*, review: CycleReview, reason: str, actor: Any) -> Cycl
     review.save(update_fields=["status", "reopen_reason"])
     audit(action="cycle_review_reopen", obj=review, actor=actor, reason=reason.strip())
     return review
+
+
+@transaction.atomic
+def cycle_review_request(
+    *,
+    county: Region,
+    year: int,
+    carry_cap: Decimal = Decimal(0),
+    grace_until: dt.date | None = None,
+    carry_category: Any = None,
+    actor: Any,
+) -> CycleReview:
+    """Queue the review of the cycle containing `year` (a county's cycle locks every ledger row of five
+    years: long); the Celery task runs `cycle_review_run` with these settings once this commits."""
+    from .tasks import run_cycle_review
+
+    cycle = cycle_for(county_id=county.pk, year=year)
+    existing = CycleReview.objects.select_for_update().filter(county=county, start_year=cycle.start_year).first()
+    if existing is not None and existing.status == CycleReview.Status.DONE:
+        raise ValidationError(_(ERR_ALREADY_REVIEWED))
+    busy = (CycleReview.Status.QUEUED, CycleReview.Status.RUNNING)
+    if existing is not None and existing.status in busy and existing.reviewed_at > timezone.now() - STALE_AFTER:
+        raise ValidationError(_(ERR_IN_PROGRESS))
+    if carry_cap > 0 and carry_category is not None:
+        from .credits import category_lookup
+
+        carry_category = category_lookup(county=county, key=carry_category)
+    review = existing or CycleReview(county=county, start_year=cycle.start_year)
+    review.years, review.unit, review.total = cycle.years, cycle.unit, cycle.total
+    review.carry_cap, review.grace_until, review.carry_category = carry_cap, grace_until, carry_category
+    review.reviewed_by, review.reviewed_at = actor, timezone.now()
+    review.status, review.error = CycleReview.Status.QUEUED, ""
+    review.full_clean()
+    review.save()
+    audit(action="cycle_review_request", obj=review, actor=actor, start_year=review.start_year, carry_cap=carry_cap)
+    transaction.on_commit(lambda: run_cycle_review.delay(review.pk))
+    return review
+
+
+def cycle_review_execute(*, review: CycleReview) -> CycleReview:
+    """Run a queued review with its stored settings; a failure is written on the review for the page."""
+    claimed = CycleReview.objects.filter(pk=review.pk, status=CycleReview.Status.QUEUED).update(
+        status=CycleReview.Status.RUNNING
+    )
+    if not claimed:  # already picked up (a redelivery) or withdrawn
+        return review
+    try:
+        return cycle_review_run(
+            county=review.county,
+            year=review.start_year,
+            carry_cap=review.carry_cap,
+            grace_until=review.grace_until,
+            carry_category=review.carry_category,
+            actor=review.reviewed_by,
+        )
+    except Exception as exc:
+        message = " ".join(exc.messages) if isinstance(exc, ValidationError) else _("核定时出错，请稍后重试")
+        CycleReview.objects.filter(pk=review.pk).update(status=CycleReview.Status.FAILED, error=message[:500])
+        if isinstance(exc, ValidationError):
+            review.refresh_from_db()
+            return review
+        raise

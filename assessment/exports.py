@@ -1,5 +1,6 @@
 """Excel exports of the assessment app; every cell goes through core.excel's formula-safe writer."""
 
+import re
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
@@ -176,18 +177,25 @@ def national_training_workbook(*, enrolments: Any, year: int) -> Workbook:
     return wb
 
 
+# Characters Excel refuses in a sheet's name.
+_SHEET_UNSAFE = re.compile(r"[\\/*?:\[\]]")
+
+
 def cycle_review_workbook(*, review: Any, results: Any, full_ids: bool) -> Workbook:
     """周期核定 result: one sheet per school (达标, 结转, 宽限补修)."""
     wb = new_workbook()
     unit = review.get_unit_display()
+    headers = ["身份证号", "姓名", f"周期累计（{unit}）", f"要求（{unit}）", "达标", f"结转（{unit}）", "宽限补修至"]
     by_school: dict[Any, list[Any]] = {}
     for r in results:
         by_school.setdefault(r.school, []).append(r)
+    if not by_school:  # nobody in scope: still a workbook that says so
+        write_sheet(wb, "核定结果", headers, [], caption=f"{review.start_year}–{review.end_year} 周期继续教育核定结果（无记录）")
     for school, rows in by_school.items():
         write_sheet(
             wb,
-            school.name,
-            ["身份证号", "姓名", f"周期累计（{unit}）", f"要求（{unit}）", "达标", f"结转（{unit}）", "宽限补修至"],
+            _SHEET_UNSAFE.sub("_", school.name) or str(school.pk),
+            headers,
             (
                 [
                     r.teacher.id_number if full_ids else r.teacher.masked_id_number,

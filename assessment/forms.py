@@ -191,3 +191,53 @@ def grid_rows_from_post(post: Any, components: list[Component]) -> list[ScoreRow
         values = {c.pk: post.get(f"s-{enrolment_id}-{c.pk}", "").strip() or None for c in manual}
         rows.append(ScoreRow(enrolment_id, values, version))
     return rows
+
+
+# Cycle reviews 周期核定 (views_cycles.py)
+
+
+class CycleReviewForm(forms.Form):
+    """What the county decides when it reviews a cycle; the cycle is chosen from the county's own."""
+
+    start_year = forms.TypedChoiceField(label=_("周期"), coerce=int)
+    carry_cap = forms.DecimalField(
+        label=_("超额结转上限"),
+        min_value=0,
+        max_digits=7,
+        decimal_places=1,
+        initial=0,
+        help_text=_("超出周期要求的部分，最多结转这么多（单位与周期要求相同）到下一周期的第一年；0 表示不结转"),
+    )
+    carry_category = forms.ModelChoiceField(
+        label=_("结转计入类别"), queryset=None, required=False, empty_label=_("（默认：第一个类别）")
+    )
+    grace_until = forms.DateField(
+        label=_("宽限补修截止日期"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text=_("未达标的教师可在此日期前补修；不填则不给宽限"),
+    )
+
+    def __init__(
+        self, *args: Any, cycles: Any = (), categories: Any = None, statuses: Any = None, **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.cycles = {c.start_year: c for c in cycles}
+        statuses = statuses or {}
+        self.fields["start_year"].choices = [
+            (c.start_year, _("%(start)s–%(end)s（%(years)s 年，要求 %(total)s %(unit)s）")
+             % {"start": c.start_year, "end": c.end_year, "years": c.years, "total": c.total,
+                "unit": c.get_unit_display()}
+             + (f" · {statuses[c.start_year]}" if c.start_year in statuses else ""))
+            for c in cycles
+        ]  # fmt: skip
+        self.fields["carry_category"].queryset = categories
+
+    def cycle(self) -> Any:
+        return self.cycles[self.cleaned_data["start_year"]]
+
+
+class CycleReopenForm(forms.Form):
+    reason = forms.CharField(
+        label=_("重新开放原因"), max_length=200, widget=forms.Textarea(attrs={"rows": 3}), required=False
+    )

@@ -841,8 +841,11 @@ class CycleReview(ExplainedConstraints, models.Model):
     宽限补修 with a deadline for those short; the cycle's ledger rows lock until a reopening (with reason)."""
 
     class Status(models.TextChoices):
+        QUEUED = "queued", _("排队中")
+        RUNNING = "running", _("核定中")
         DONE = "done", _("已核定")
         REOPENED = "reopened", _("已重新开放")
+        FAILED = "failed", _("核定失败")
 
     county = models.ForeignKey("trainees.Region", verbose_name=_("县区"), on_delete=models.PROTECT, related_name="+")
     start_year = models.PositiveSmallIntegerField(_("起始年度"))
@@ -853,6 +856,12 @@ class CycleReview(ExplainedConstraints, models.Model):
     grace_until = models.DateField(_("补修截止日期"), null=True, blank=True)
     status = models.CharField(_("状态"), max_length=10, choices=Status.choices, default=Status.DONE)
     reopen_reason = models.CharField(_("重新开放原因"), max_length=200, blank=True)
+    # What the queued run needs beyond the columns above, and why a run failed (the page shows it).
+    carry_category = models.ForeignKey(
+        CountyCreditCategory, verbose_name=_("结转计入类别"), null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+",
+    )  # fmt: skip
+    error = models.CharField(_("失败原因"), max_length=500, blank=True)
     reviewed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

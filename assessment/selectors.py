@@ -6,8 +6,22 @@ from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Exists, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum, Value
-from django.db.models.functions import Coalesce
+from django.db.models import (
+    Count,
+    DecimalField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+)
+from django.db.models.functions import Coalesce, Round
 from django.http import Http404
 
 from attendance.models import ATTENDED, AttendanceRecord
@@ -29,6 +43,8 @@ from .models import (
     CreditRegistration,
     CreditRequirement,
     CreditTally,
+    CycleResult,
+    CycleReview,
     Grade,
     ManualScore,
     Result,
@@ -201,11 +217,40 @@ def school_teachers(*, school: School) -> QuerySet[Teacher]:
     return school.teachers.order_by("name", "pk")
 
 
+def _ledger_sum(field: str, **filters: Any) -> Coalesce:
+    places = 2 if field == "credits" else 1
+    output = DecimalField(max_digits=9, decimal_places=places)
+    rows = (
+        counted(CreditEntry.objects.filter(teacher=OuterRef("teacher"), year=OuterRef("year"), **filters))
+        .order_by()
+        .values("teacher")
+        .annotate(s=Round(Sum(field), places))
+        .values("s")[:1]
+    )
+    return Coalesce(Subquery(rows, output_field=output), Value(Decimal(0)), output_field=output)
+
+
 def tallies(*, user: Any, year: int, school_id: Any = None) -> QuerySet[CreditTally]:
+    """Tallies with their figures read from the ledger (`ledger_*`: the sums of the rows now, one index
+    probe each per listed row); 达标, 差额 and the rule stay the tally's decision. A row whose ledger
+    total differs from the tally's was changed since the tally ran."""
     qs = visible(CreditTally.objects.filter(year=year), user, **TALLY_PATHS)
     if school_id:
         qs = qs.filter(school_id=school_id)
-    return qs.select_related("teacher", "school").order_by("school__code", "teacher__name", "pk")
+    from programs.models import CreditCategory as SubProjectCategory
+
+    by_kind = "category__subproject_category"
+    return (
+        qs.select_related("teacher", "school")
+        .annotate(
+            ledger_centralized=_ledger_sum("hours", **{by_kind: SubProjectCategory.CENTRALIZED}),
+            ledger_online=_ledger_sum("hours", **{by_kind: SubProjectCategory.ONLINE}),
+            ledger_school_based=_ledger_sum("hours", **{by_kind: SubProjectCategory.SCHOOL_BASED}),
+            ledger_hours=_ledger_sum("hours"),
+            ledger_credits=_ledger_sum("credits"),
+        )
+        .order_by("school__code", "teacher__name", "pk")
+    )
 
 
 def tally_get(*, user: Any, pk: Any) -> CreditTally:
@@ -436,6 +481,149 @@ def national_trainings(*, year: int, county: Region | None = None, user: Any = N
             ledger_credits=Subquery(ledger_rows.values("source_id").annotate(c=Sum("credits")).values("c")[:1]),
         )
         .order_by("teacher__school__code", "teacher__name", "teacher_id", "subproject__start_date", "pk")
+    )
+
+
+# Cycle reviews 周期核定 (the pages in views_cycles.py)
+
+CYCLE_REVIEW_PATHS = {"county": "county", "school_sees_county": True}
+CYCLE_RESULT_PATHS = {"county": "review__county", "school": "school", "teacher": "teacher"}
+RESULT_MET, RESULT_SHORT, RESULT_GRACE = "met", "short", "grace"
+RESULT_FILTERS = {RESULT_MET: Q(met=True), RESULT_SHORT: Q(met=False), RESULT_GRACE: Q(grace=True)}
+# Cycles a county may review: those containing one of the last ten years.
+REVIEWABLE_YEARS = 10
+
+
+def cycle_review_get(*, user: Any, pk: Any) -> CycleReview:
+    return get_visible_or_404(
+        CycleReview.objects.select_related("county", "reviewed_by", "carry_category"),
+        user,
+        pk=pk,
+        **CYCLE_REVIEW_PATHS,
+    )
+
+
+def _result_count(results: QuerySet[CycleResult], **filters: Any) -> Coalesce:
+    sub = results.filter(**filters).order_by().values("review").annotate(n=Count("pk")).values("n")[:1]
+    return Coalesce(Subquery(sub, output_field=IntegerField()), Value(0))
+
+
+def cycle_reviews(*, user: Any) -> QuerySet[CycleReview]:
+    """The reviews in scope, newest cycle first, with the counts of the results the user may see (a
+    coordinator: their school's) in one query."""
+    results = visible(CycleResult.objects.filter(review=OuterRef("pk")), user, **CYCLE_RESULT_PATHS)
+    return (
+        visible(CycleReview.objects.select_related("county", "reviewed_by"), user, **CYCLE_REVIEW_PATHS)
+        .annotate(
+            teacher_count=_result_count(results),
+            met_count=_result_count(results, met=True),
+            grace_count=_result_count(results, grace=True),
+        )
+        .order_by("-start_year", "county__name", "pk")
+    )
+
+
+def cycle_review_results(
+    *, user: Any, review: CycleReview, school_id: Any = None, status: str = "", name: str = ""
+) -> QuerySet[CycleResult]:
+    """A review's results the user may see, filtered by school, 达标/未达标/宽限 and a name."""
+    qs = visible(review.results.all(), user, **CYCLE_RESULT_PATHS)
+    if school_id:
+        qs = qs.filter(school_id=school_id)
+    if status in RESULT_FILTERS:
+        qs = qs.filter(RESULT_FILTERS[status])
+    if name:
+        qs = qs.filter(teacher__name__icontains=name)
+    shortfall = ExpressionWrapper(Value(review.total) - F("earned"), output_field=DecimalField(max_digits=8, decimal_places=1))
+    return (
+        qs.select_related("teacher", "school")
+        .annotate(shortfall=shortfall)
+        .order_by("school__code", "teacher__name", "pk")
+    )
+
+
+def cycle_review_summary(*, results: QuerySet[CycleResult]) -> dict[str, Any]:
+    """Teachers, 达标, 未达标, 宽限补修 and the hours carried over, in one aggregate."""
+    figures = results.order_by().aggregate(
+        teachers=Count("pk"),
+        met=Count("pk", filter=Q(met=True)),
+        grace=Count("pk", filter=Q(grace=True)),
+        carried=Coalesce(Sum("carried"), Value(Decimal(0)), output_field=DecimalField()),
+    )
+    figures["short"] = figures["teachers"] - figures["met"]
+    figures["carried"] = _q(figures["carried"])
+    return figures
+
+
+def cycle_review_history(*, review: CycleReview) -> QuerySet[Any]:
+    """Who requested, ran and reopened the review, and why (the audit trail)."""
+    from .models import AuditEntry
+
+    return (
+        AuditEntry.objects.filter(object_type=CycleReview.__name__, object_id=str(review.pk))
+        .select_related("actor")
+        .order_by("-created_at", "-pk")
+    )
+
+
+def cycle_choices(*, county: Region, today: Any) -> list[CreditCycle]:
+    """The county's cycles containing one of the last ten years, newest first (defined or implied)."""
+    defined = list(cycles(county=county))
+    found: dict[int, CreditCycle] = {}
+    for year in range(today.year, today.year - REVIEWABLE_YEARS, -1):
+        cycle = cycle_of(defined, county_id=county.pk, year=year)
+        # Before the first defined cycle the national ones are implied; one overlapping it is not offered.
+        if not any(c.start_year <= cycle.end_year and cycle.start_year <= c.end_year for c in found.values()):
+            found[cycle.start_year] = cycle
+    return list(found.values())
+
+
+def cycle_review_statuses(*, county: Region) -> dict[int, str]:
+    """{start year: the review's status label} of the county's reviewed cycles, for the cycle choice."""
+    labels = dict(CycleReview.Status.choices)
+    rows = CycleReview.objects.filter(county=county).values_list("start_year", "status")
+    return {year: str(labels[status]) for year, status in rows}
+
+
+@dataclass(frozen=True)
+class CyclePreview:
+    cycle: CreditCycle
+    teachers: int
+    met: int
+    carrying: int  # teachers over the total: a carry-over row each if the cap is above zero
+    unlocked_rows: int  # the cycle's ledger rows the review will lock
+
+    @property
+    def short(self) -> int:
+        return self.teachers - self.met
+
+
+def cycle_review_preview(*, county: Region, cycle: CreditCycle) -> CyclePreview:
+    """What reviewing `cycle` now would decide, for the confirmation page (four counts)."""
+    years = range(cycle.start_year, cycle.end_year + 1)
+    field = "credits" if cycle.unit == Unit.CREDITS else "hours"
+    teachers = Teacher.objects.filter(school__county=county)
+    sums = (
+        counted(CreditEntry.objects.filter(county=county, year__in=years, teacher__school__county=county))
+        .values("teacher_id")
+        .annotate(s=Sum(field))
+        .order_by()
+    )
+    return CyclePreview(
+        cycle=cycle,
+        teachers=teachers.count(),
+        met=sums.filter(s__gte=cycle.total).count(),
+        carrying=sums.filter(s__gt=cycle.total).count(),
+        unlocked_rows=CreditEntry.objects.filter(county=county, year__in=years, locked=False).count(),
+    )
+
+
+def teacher_cycle_results(*, teacher: Teacher) -> QuerySet[CycleResult]:
+    """The teacher's results of reviews that stand (a reopened review is being redone)."""
+    return (
+        teacher.cycle_results.filter(review__status=CycleReview.Status.DONE)
+        .select_related("review")
+        .order_by("-review__start_year")
     )
 
 

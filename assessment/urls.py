@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views, views_claims
+from . import views, views_claims, views_cycles
 
 urlpatterns = [
     path("", views.scheme_list, name="scheme_list"),
@@ -48,4 +48,15 @@ urlpatterns = [
     path("teachers/<int:pk>/transcript/", views.transcript, name="transcript"),
     path("teachers/<int:pk>/transcript/print/", views.transcript_print, name="transcript_print"),
     path("transcript/", views.transcript_me, name="transcript_me"),
+    # Cycle reviews 周期核定
+    path("cycles/reviews/", views_cycles.cycle_review_list, name="cycle_review_list"),
+    path("cycles/reviews/new/", views_cycles.cycle_review_start, name="cycle_review_start"),
+    path("cycles/reviews/<int:pk>/", views_cycles.cycle_review_detail, name="cycle_review_detail"),
+    path("cycles/reviews/<int:pk>/reopen/", views_cycles.cycle_review_reopen, name="cycle_review_reopen"),
+    path("cycles/reviews/<int:pk>/result.xlsx", views_cycles.cycle_review_export, name="cycle_review_export"),
+    path(
+        "cycles/reviews/<int:pk>/schools/<int:school>/result.xlsx",
+        views_cycles.cycle_review_school_export,
+        name="cycle_review_school_export",
+    ),
 ]

@@ -575,6 +575,8 @@ def _transcript_context(request, pk: int):
         "years": selectors.transcript(teacher=teacher),
         "full_ids": can_see_full_id_numbers(request.user),
         "own": scope_of(request.user).kind == SELF,
+        # 周期核定 results (views_cycles.py)
+        "cycle_results": selectors.teacher_cycle_results(teacher=teacher),
     }
 
 

@@ -31,6 +31,7 @@ TASK_QUEUES: dict[str, str] = {
     "core.check_import": IMPORTS,
     "core.expire_import_files": DEFAULT,
     "outreach.weekly_workshop_bulletins": DEFAULT,
+    "assessment.tasks.run_cycle_review": TALLIES,  # 周期核定: locks five years of ledger rows
 }
 
 

@@ -729,7 +729,7 @@ def _sheet_credits(wb: Workbook, scope: ReportScope, options: SummaryOptions) ->
                 t["school__name"],
                 t["teacher__name"],
                 mask_id_number(t["teacher__id_number"]),
-                t["total_hours"],
+                t["ledger_hours"],
                 t["required"],
                 t["shortfall_hours"],
             ]

@@ -52,6 +52,16 @@ def _run(world):
     return [TallyRun.objects.create(year=2026, county=world.county_x).pk]
 
 
+# A county record its coordinators may read (each their own school's part of it).
+COUNTY_X_READ = expect(teacher=403, coord_a=200, coord_b=200, staff_x=200, staff_y=404, admin_x=200)
+
+
+def _cycle_review(world):
+    from assessment.cycles import cycle_review_run
+
+    return [cycle_review_run(county=world.county_x, year=2021, actor=world.staff_x).pk]
+
+
 ENTRIES = {
     "scheme_list": Case(county_only(), above=above(200)),
     "template_create": Case(county_only(), above=above(403)),
@@ -104,6 +114,15 @@ ENTRIES = {
     "transcript_print": Case(TEACHER_A, setup=lambda w: [w.teacher_a.pk], above=above(200, other=404)),
     "transcript_me": Case(
         expect(teacher=302, coord_a=403, coord_b=403, staff_x=403, staff_y=403, admin_x=403), above=above(403)
+    ),
+    # 周期核定: the county runs and reopens; coordinators read their school's results; offices above read.
+    "cycle_review_list": Case(SCHOOL_OR_COUNTY, above=above(200)),
+    "cycle_review_start": Case(county_only(), above=above(403)),
+    "cycle_review_detail": Case(COUNTY_X_READ, setup=_cycle_review, above=above(200, other=404)),
+    "cycle_review_reopen": Case(COUNTY_X, setup=_cycle_review, above=above(403, other=404)),
+    "cycle_review_export": Case(COUNTY_X_READ, setup=_cycle_review, above=above(200, other=404)),
+    "cycle_review_school_export": Case(
+        SCHOOL_A, setup=lambda w: [*_cycle_review(w), w.school_a.pk], above=above(200, other=404)
     ),
 }
 

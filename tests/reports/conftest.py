@@ -13,10 +13,13 @@ Years 2024 and 2026 have programs; 2025 has none. County Y has a program that mu
 """
 
 import datetime as dt
+from decimal import Decimal
 from types import SimpleNamespace
 
 import pytest
 
+from assessment.credits import categories_ensure
+from assessment.models import CreditEntry
 from attendance.models import Status as Att
 from programs.models import Enrolment, Level
 from tests.factories import (
@@ -105,6 +108,14 @@ def records(world):
     CreditTallyFactory(teacher=d, total_hours=30, met=False, shortfall_hours=20)
     CreditTallyFactory(teacher=b, total_hours=10, met=False, shortfall_hours=40)
     CreditTallyFactory(teacher=world.teacher_c, total_hours=0, met=False, shortfall_hours=72)
+    # The ledger rows those tallies sum (a tally is a GROUP BY over them).
+    category = categories_ensure(county=x)[0]
+    for teacher, hours in ((a, 60), (d, 30), (b, 10)):
+        CreditEntry.objects.create(
+            teacher=teacher, year=2026, county=x, school=teacher.school, category=category,
+            source_kind=CreditEntry.Source.MIGRATED, source_id=teacher.pk, title="原学时统计",
+            hours=Decimal(hours), credits=Decimal(hours) / 10,
+        )  # fmt: skip
 
     # County Y: must never appear in county X's workbook.
     py = ProgramFactory(county=world.county_y, year=2024, level=Level.NATIONAL, category=demo)
