@@ -123,14 +123,15 @@ def test_a_failing_copy_write_leaves_nothing_behind(world, monkeypatch):
         ["张", make_id_number(), world.school_a.code],
         ["改", known.id_number, world.school_b.code],
     ]
-    original = pgcopy.execute
+    original = pgcopy.copy_rows
 
-    def fail_on_insert(sql, params=()):
-        if sql.startswith("INSERT INTO trainees_teacher\n"):
+    def fail_on_new_teachers(table, columns, rows):
+        # The known teacher's transfer and update are written by then: the failure must undo them.
+        if table == "trainees_teacher":
             raise DataError("boom")
-        return original(sql, params)
+        return original(table, columns, rows)
 
-    monkeypatch.setattr(pgcopy, "execute", fail_on_insert)
+    monkeypatch.setattr(pgcopy, "copy_rows", fail_on_new_teachers)
     importer = TeacherImporter()
     importer.copy_threshold = 0
     result = run_import(importer, io.BytesIO(make_xlsx(rows)))
