@@ -10,7 +10,7 @@ import datetime as dt
 import logging
 import re
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from itertools import repeat
@@ -433,12 +433,19 @@ class _Spec:
         """The parsed value, None for a blank optional cell, or a _Failed."""
         if value is None or (value.__class__ is str and not value.strip()):
             return _Failed(_(ERR_REQUIRED), keep=True) if self.column.required else None
+        parse = self.column.parse
         try:
-            return _check_cell(self.column, self.model_field, self.max_length, self.full, value)
+            if parse is not None:
+                value = parse(value)
+            if self.max_length and value.__class__ is str and len(value) > self.max_length:
+                raise CellError(_(ERR_TOO_LONG).format(limit=self.max_length, length=len(value)))
+            if self.full:
+                check_limits(self.model_field, value)
         except (CellError, ValidationError) as exc:
             return _Failed(exc.messages[0] if isinstance(exc, ValidationError) else str(exc))
+        return value
 
-    def parse(self, cells: list[Any]) -> tuple[list[Any], list[int]]:
+    def parse(self, cells: Sequence[Any]) -> tuple[list[Any], list[int]]:
         """Every cell's outcome, and the positions of those that failed."""
         outcomes = list(map(self.text_memo.get, cells, repeat(_MISSING)))
         missed = [i for i, x in enumerate(outcomes) if x is _MISSING]
@@ -476,16 +483,6 @@ def _compile(mapping: dict[int, Column]) -> list[_Spec]:
     return [_Spec(index, column) for index, column in mapping.items()]
 
 
-def _check_cell(column: Column, model_field: Any, max_length: int, full: bool, value: Any) -> Any:
-    if column.parse is not None:
-        value = column.parse(value)
-    if max_length and value.__class__ is str and len(value) > max_length:
-        raise CellError(_(ERR_TOO_LONG).format(limit=max_length, length=len(value)))
-    if full:
-        check_limits(model_field, value)
-    return value
-
-
 def _clean_block(
     importer: Importer,
     specs: list[_Spec],
@@ -497,15 +494,16 @@ def _clean_block(
     come out in another order than row by row; `run_import` sorts them by row and column."""
     rows = [raw for _number, raw in block]
     width = min(map(len, rows))
+    # calamine gives every row of a sheet the same width: the block transposes in C.
+    transposed = list(zip(*rows, strict=True)) if width == max(map(len, rows)) else None
     columns = []
     bad: dict[int, bool] = {}  # rows with a failed cell
     for spec in specs:
         index = spec.index
-        cells = (
-            [raw[index] for raw in rows]
-            if index < width
-            else [raw[index] if index < len(raw) else None for raw in rows]
-        )
+        if transposed is not None and index < width:
+            cells = transposed[index]
+        else:
+            cells = [raw[index] if index < len(raw) else None for raw in rows]
         outcomes, failed = spec.parse(cells)
         header = spec.column.header
         for i in failed:

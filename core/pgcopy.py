@@ -32,13 +32,14 @@ def copy_temp_table(name: str, columns: Sequence[tuple[str, str]], rows: Iterabl
     copy_rows(name, [column for column, _type in columns], rows)
 
 
-def copy_rows(table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
-    """COPY `rows` into `table`'s `columns` (None is NULL): new rows go straight into their table."""
+def copy_rows(table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]], *, nulls: bool = True) -> None:
+    """COPY `rows` into `table`'s `columns` (None is NULL; `nulls=False` when the rows already carry
+    NULL for it): new rows go straight into their table."""
     buffer = io.StringIO()
     # The csv module quotes and escapes in C: a tab, a newline or a quote inside a text survives.
     writer = csv.writer(buffer, delimiter="\t", quoting=csv.QUOTE_NONNUMERIC, lineterminator="\n")
     null = NULL
-    writer.writerows([null if v is None else v for v in row] for row in rows)
+    writer.writerows(([null if v is None else v for v in row] for row in rows) if nulls else rows)
     buffer.seek(0)
     with connection.cursor() as cursor:
         cursor.copy_expert(

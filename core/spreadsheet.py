@@ -137,8 +137,11 @@ class Workbook:
         def iterate() -> Iterator[list[Any]]:
             pad = [""] * offset
             try:
-                for row in sheet_data.iter_rows():
-                    yield pad + row if offset else row
+                if offset:
+                    for row in sheet_data.iter_rows():
+                        yield pad + row
+                else:
+                    yield from sheet_data.iter_rows()
             finally:
                 book.close()
 

@@ -498,7 +498,9 @@ class TeacherImporter(Importer):
             updated = 0
         new = [i for i in cleaned if i.info.number not in existing]
         if new:
-            defaults = [fields[key].get_default() for key in keys]
+            # A blank cell takes the field's default (NULL where it has none); `fields` holds no None.
+            defaults = [pgcopy.NULL if (d := fields[key].get_default()) is None else d for key in keys]
+            stamp = now.isoformat()
             pgcopy.copy_rows(
                 Teacher._meta.db_table,
                 ["id_number", "name", "gender", "birth_date", "school_id", "created_at", "updated_at", *keys],
@@ -507,16 +509,14 @@ class TeacherImporter(Importer):
                         i.info.number,
                         i.name,
                         i.info.gender,
-                        i.info.birth_date,
+                        i.info.birth_date.isoformat(),
                         i.school.pk,
-                        now,
-                        now,
-                        *(
-                            default if (value := i.fields.get(key)) is None else value
-                            for key, default in zip(keys, defaults, strict=True)
-                        ),
+                        stamp,
+                        stamp,
+                        *map(i.fields.get, keys, defaults),
                     ]
                     for i in new
                 ),
+                nulls=False,
             )
         return len(new), updated

@@ -125,11 +125,11 @@ def test_a_failing_copy_write_leaves_nothing_behind(world, monkeypatch):
     ]
     original = pgcopy.copy_rows
 
-    def fail_on_new_teachers(table, columns, rows):
+    def fail_on_new_teachers(table, columns, rows, **options):
         # The known teacher's transfer and update are written by then: the failure must undo them.
         if table == "trainees_teacher":
             raise DataError("boom")
-        return original(table, columns, rows)
+        return original(table, columns, rows, **options)
 
     monkeypatch.setattr(pgcopy, "copy_rows", fail_on_new_teachers)
     importer = TeacherImporter()
