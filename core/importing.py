@@ -349,7 +349,9 @@ def _validate(
             if ignored:
                 result.notes.append(_(NOTE_IGNORED_COLUMNS).format(columns="、".join(ignored)))
             continue
-        if all(_is_blank(v) for v in raw):
+        first = raw[0] if raw else None
+        # Most rows start with a filled cell: only the others are looked at cell by cell.
+        if (first is None or (first.__class__ is str and not first.strip())) and all(_is_blank(v) for v in raw):
             continue
         result.total_rows += 1
         if result.total_rows > MAX_ROWS:
@@ -383,7 +385,10 @@ def _count_plan(importer: Importer, cleaned: list[Any]) -> tuple[int, int]:
     return planner(cleaned) if planner else (len(cleaned), 0)
 
 
-MEMO_LIMIT = 2000  # distinct values per column whose outcome is remembered
+MEMO_LIMIT = 100_000  # distinct values per column whose outcome is remembered
+# A column whose values hardly repeat (names, phone numbers) stops being remembered after this many
+# cells, when fewer than a quarter of them were found remembered: looking up costs more than it saves.
+MEMO_TRIAL = 4000
 
 
 class _Failed:
@@ -412,6 +417,9 @@ class _Spec:
         "other_memo",
         "text_memo",
         "memo_failed",
+        "remember",
+        "seen",
+        "hits",
     )
 
     def __init__(self, index: int, column: Column) -> None:
@@ -428,6 +436,8 @@ class _Spec:
         self.text_memo: dict[Any, Any] = {}
         self.other_memo: dict[tuple[type, Any], Any] = {}
         self.memo_failed = False  # whether text_memo holds a failure
+        self.remember = True
+        self.seen = self.hits = 0
 
     def outcome(self, value: Any) -> Any:
         """The parsed value, None for a blank optional cell, or a _Failed."""
@@ -447,8 +457,15 @@ class _Spec:
 
     def parse(self, cells: Sequence[Any]) -> tuple[list[Any], list[int]]:
         """Every cell's outcome, and the positions of those that failed."""
+        if not self.remember:
+            outcomes = list(map(self.outcome, cells))
+            return outcomes, [i for i, x in enumerate(outcomes) if x.__class__ is _Failed]
         outcomes = list(map(self.text_memo.get, cells, repeat(_MISSING)))
         missed = [i for i, x in enumerate(outcomes) if x is _MISSING]
+        self.seen += len(cells)
+        self.hits += len(cells) - len(missed)
+        if self.seen >= MEMO_TRIAL and self.hits * 4 < self.seen:
+            self.remember = False
         failed: list[int] = []
         text_memo, other_memo = self.text_memo, self.other_memo
         for i in missed:

@@ -46,6 +46,8 @@ def _today() -> dt.date:
 
 
 def normalize_id_number(raw: object) -> str:
+    if raw.__class__ is str:
+        return raw.strip().upper().replace(" ", "")
     return str(raw or "").strip().upper().replace(" ", "")
 
 
