@@ -23,13 +23,15 @@ class _Null(int):
 NULL = _Null(0)
 
 
-def copy_temp_table(name: str, columns: Sequence[tuple[str, str]], rows: Iterable[Sequence[Any]]) -> None:
-    """CREATE TEMP TABLE `name` (dropped at commit) and COPY `rows` into it (None is NULL)."""
+def copy_temp_table(
+    name: str, columns: Sequence[tuple[str, str]], rows: Iterable[Sequence[Any]], *, nulls: bool = True
+) -> None:
+    """CREATE TEMP TABLE `name` (dropped at commit) and COPY `rows` into it (None is NULL, see `copy_rows`)."""
     definition = ", ".join(f"{column} {sql_type}" for column, sql_type in columns)
     with connection.cursor() as cursor:
         cursor.execute(f"DROP TABLE IF EXISTS {name}")
         cursor.execute(f"CREATE TEMP TABLE {name} ({definition}) ON COMMIT DROP")
-    copy_rows(name, [column for column, _type in columns], rows)
+    copy_rows(name, [column for column, _type in columns], rows, nulls=nulls)
 
 
 def copy_rows(table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]], *, nulls: bool = True) -> None:

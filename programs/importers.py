@@ -554,7 +554,7 @@ class EnrolmentImporter(Importer):
             sub = item.subproject
             known = self.existing.get((sub.pk, item.teacher_id))
             if known is None or (known[1] not in active and item.status in active):
-                action, existing_id = "new", None
+                action, existing_id = "new", pgcopy.NULL
             elif known[1] != item.status:
                 action, existing_id = "update", known[0]
             else:
@@ -573,6 +573,7 @@ class EnrolmentImporter(Importer):
             [("action", "varchar(8)"), ("subproject_id", "bigint"), ("teacher_id", "bigint"),
              ("school_id", "bigint"), ("status", "varchar(16)"), ("existing_id", "bigint")],
             rows,
+            nulls=False,
         )  # fmt: skip
         pgcopy.copy_temp_table(
             "import_notice_text",
