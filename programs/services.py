@@ -337,9 +337,7 @@ def _school_quota_within_county(subproject: SubProject, school: School, quota: i
     )
     if county_quota is None:
         raise ValidationError({"school": _(ERR_NO_COUNTY_QUOTA)})
-    others = SchoolQuota.objects.filter(subproject=subproject, school__county_id=school.county_id).exclude(
-        school=school
-    )
+    others = SchoolQuota.objects.filter(subproject=subproject, school__county_id=school.county_id).exclude(school=school)
     _within_places(
         quota=quota,
         used=_active_count(subproject, school),
@@ -533,7 +531,9 @@ def _transition(enrolment: Enrolment, allowed: tuple[str, ...]) -> None:
 # Notices -----------------------------------------------------------------------------------------
 
 
-def notice_build(*, enrolment: Enrolment, event: str, reason: str = "", first: dict[int, str] | None = None) -> Notice:
+def notice_build(
+    *, enrolment: Enrolment, event: str, reason: str = "", first: dict[int, str] | None = None
+) -> Notice:
     """An unsaved notice telling the enrolment's teacher about `event` (a key of NOTICE_TEXT).
 
     `first` caches the first-session line per sub-project for a batch, so a bulk action's notices
