@@ -549,29 +549,6 @@ def _clean_block(
             cleaned.append(item)
 
 
-def _parse_row(
-    mapping: dict[int, Column] | list[_Spec],
-    raw: list[Any],
-    number: int,
-    errors: list[RowError],
-) -> tuple[dict[str, Any], bool]:
-    """One row's values (a failed cell's key left out) and whether every cell passed."""
-    specs = _compile(mapping) if isinstance(mapping, dict) else mapping
-    values: dict[str, Any] = {}
-    ok = True
-    for spec in specs:
-        value = raw[spec.index] if spec.index < len(raw) else None
-        outcome = spec.outcome(value)
-        if outcome.__class__ is _Failed:
-            ok = False
-            errors.append(RowError(number, spec.column.header, outcome.message, "" if outcome.keep else _shown(value)))
-            if not outcome.keep:
-                continue
-            outcome = None
-        values[spec.key] = outcome
-    return values, ok
-
-
 def _shown(raw: Any) -> str:
     shown = cell_text(raw)
     return shown[:40] + "…" if len(shown) > 40 else shown
