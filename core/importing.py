@@ -10,9 +10,10 @@ import datetime as dt
 import logging
 import re
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
+from itertools import repeat
 from typing import IO, Any
 
 from django.core.exceptions import ValidationError
@@ -77,6 +78,7 @@ NOTE_SHEET = "读取的工作表：“{sheet}”"
 MAX_ROWS = 300_000
 HEADER_SCAN_ROWS = 10
 PROGRESS_EVERY = 2000
+BLOCK_ROWS = 1000  # rows parsed column by column at a time
 
 
 class CellError(ValueError):
@@ -317,8 +319,8 @@ def _validate(
     deadline = book.deadline if book is not None else None
     limits = book.limits if book is not None else spreadsheet.current_limits()
     expected = max(getattr(table.rows, "__len__", lambda: 0)(), 1)
-    partial = importer.clean_partial_rows
     scanned = 0
+    block: list[tuple[int, list[Any]]] = []
     for offset, raw in enumerate(table.rows):
         number = table.first_row + offset
         scanned += 1
@@ -347,17 +349,19 @@ def _validate(
             if ignored:
                 result.notes.append(_(NOTE_IGNORED_COLUMNS).format(columns="、".join(ignored)))
             continue
-        if all(_is_blank(v) for v in raw):
+        first = raw[0] if raw else None
+        # Most rows start with a filled cell: only the others are looked at cell by cell.
+        if (first is None or (first.__class__ is str and not first.strip())) and all(_is_blank(v) for v in raw):
             continue
         result.total_rows += 1
         if result.total_rows > MAX_ROWS:
             raise ImportFileError(_(ERR_TOO_MANY_ROWS).format(limit=MAX_ROWS))
-        values, ok = _parse_row(specs, raw, number, result.errors)
-        if not ok and not partial:
-            continue
-        item = importer.clean_row(values, number, result.errors)
-        if item is not None and ok:
-            cleaned.append(item)
+        block.append((number, raw))
+        if len(block) == BLOCK_ROWS:
+            _clean_block(importer, specs, block, result.errors, cleaned)
+            block = []
+    if block:
+        _clean_block(importer, specs, block, result.errors, cleaned)
     if mapping is None:
         raise ImportFileError(_no_header(table))
     if result.total_rows == 0:
@@ -381,72 +385,168 @@ def _count_plan(importer: Importer, cleaned: list[Any]) -> tuple[int, int]:
     return planner(cleaned) if planner else (len(cleaned), 0)
 
 
-MEMO_LIMIT = 2000  # distinct values per column whose outcome is remembered
+MEMO_LIMIT = 100_000  # distinct values per column whose outcome is remembered
+# A column whose values hardly repeat (names, phone numbers) stops being remembered after this many
+# cells, when fewer than a quarter of them were found remembered: looking up costs more than it saves.
+MEMO_TRIAL = 4000
 
 
-def _compile(mapping: dict[int, Column]) -> list[tuple[int, Column, Any, int, bool, dict]]:
-    """Per mapped column, once per file: (index, column, model field or None, text limit, needs the
-    full check, memo). A text field's length is checked inline; numbers go through `check_limits`.
-    Parsers are functions of the cell alone, so a column's repeated values (学段, 学校, 是/否…) are
-    checked once and their outcome (value or message) remembered."""
-    specs = []
-    for index, column in mapping.items():
-        model_field = column.model_field if column.field is not None else None
-        max_length = getattr(model_field, "max_length", None) or 0
-        full = model_field is not None and model_field.get_internal_type() not in ("CharField", "TextField")
-        specs.append((index, column, model_field, max_length, full, {}))
-    return specs
+class _Failed:
+    """A cell's failed check: the message, and whether the key stays in the row's values (a blank
+    required cell is there as None; a cell that failed to parse is left out)."""
+
+    __slots__ = ("keep", "message")
+
+    def __init__(self, message: str, *, keep: bool = False) -> None:
+        self.message = message
+        self.keep = keep
 
 
-_FAILED = object()
+class _Spec:
+    """One mapped column, compiled once per file. Parsers are functions of the cell alone, so a
+    column's repeated values (学段, 学校, 是/否…) are checked once and their outcome remembered: text
+    cells (and blanks) by value, other cells by (type, value), as 1, 1.0 and True are equal keys."""
 
+    __slots__ = (
+        "column",
+        "full",
+        "index",
+        "key",
+        "max_length",
+        "model_field",
+        "other_memo",
+        "text_memo",
+        "memo_failed",
+        "remember",
+        "seen",
+        "hits",
+    )
 
-def _check_cell(column: Column, model_field: Any, max_length: int, full: bool, value: Any) -> Any:
-    if column.parse is not None:
-        value = column.parse(value)
-    if max_length and value.__class__ is str and len(value) > max_length:
-        raise CellError(_(ERR_TOO_LONG).format(limit=max_length, length=len(value)))
-    if full:
-        check_limits(model_field, value)
-    return value
-
-
-def _parse_row(
-    mapping: dict[int, Column] | list[tuple[int, Column, Any, int, bool, dict]],
-    raw: list[Any],
-    number: int,
-    errors: list[RowError],
-) -> tuple[dict[str, Any], bool]:
-    specs = _compile(mapping) if isinstance(mapping, dict) else mapping
-    values: dict[str, Any] = {}
-    ok = True
-    width = len(raw)
-    for index, column, model_field, max_length, full, memo in specs:
-        value = raw[index] if index < width else None
-        if value is None or (value.__class__ is str and not value.strip()):
-            if column.required:
-                errors.append(RowError(number, column.header, _(ERR_REQUIRED)))
-                ok = False
-            values[column.key] = None
-            continue
-        known = (
-            memo.get((value.__class__, value), _FAILED) if value.__class__ is not float or value == value else _FAILED
+    def __init__(self, index: int, column: Column) -> None:
+        self.index = index
+        self.column = column
+        self.key = column.key
+        self.model_field = column.model_field if column.field is not None else None
+        self.max_length = getattr(self.model_field, "max_length", None) or 0
+        # A text field's length is checked inline; numbers go through `check_limits`.
+        self.full = self.model_field is not None and self.model_field.get_internal_type() not in (
+            "CharField",
+            "TextField",
         )
-        if known is not _FAILED:
-            outcome, message = known
+        self.text_memo: dict[Any, Any] = {}
+        self.other_memo: dict[tuple[type, Any], Any] = {}
+        self.memo_failed = False  # whether text_memo holds a failure
+        self.remember = True
+        self.seen = self.hits = 0
+
+    def outcome(self, value: Any) -> Any:
+        """The parsed value, None for a blank optional cell, or a _Failed."""
+        if value is None or (value.__class__ is str and not value.strip()):
+            return _Failed(_(ERR_REQUIRED), keep=True) if self.column.required else None
+        parse = self.column.parse
+        try:
+            if parse is not None:
+                value = parse(value)
+            if self.max_length and value.__class__ is str and len(value) > self.max_length:
+                raise CellError(_(ERR_TOO_LONG).format(limit=self.max_length, length=len(value)))
+            if self.full:
+                check_limits(self.model_field, value)
+        except (CellError, ValidationError) as exc:
+            return _Failed(exc.messages[0] if isinstance(exc, ValidationError) else str(exc))
+        return value
+
+    def parse(self, cells: Sequence[Any]) -> tuple[list[Any], list[int]]:
+        """Every cell's outcome, and the positions of those that failed."""
+        if not self.remember:
+            outcomes = list(map(self.outcome, cells))
+            return outcomes, [i for i, x in enumerate(outcomes) if x.__class__ is _Failed]
+        outcomes = list(map(self.text_memo.get, cells, repeat(_MISSING)))
+        missed = [i for i, x in enumerate(outcomes) if x is _MISSING]
+        self.seen += len(cells)
+        self.hits += len(cells) - len(missed)
+        if self.seen >= MEMO_TRIAL and self.hits * 4 < self.seen:
+            self.remember = False
+        failed: list[int] = []
+        text_memo, other_memo = self.text_memo, self.other_memo
+        for i in missed:
+            value = cells[i]
+            if value is None or value.__class__ is str:
+                outcome = self.outcome(value)
+                if len(text_memo) < MEMO_LIMIT:
+                    text_memo[value] = outcome
+                    if outcome.__class__ is _Failed:
+                        self.memo_failed = True
+            elif value.__class__ is float and value != value:
+                outcome = self.outcome(value)  # NaN equals nothing, not even itself
+            else:
+                key = (value.__class__, value)
+                outcome = other_memo.get(key, _MISSING)
+                if outcome is _MISSING:
+                    outcome = self.outcome(value)
+                    if len(other_memo) < MEMO_LIMIT:
+                        other_memo[key] = outcome
+            outcomes[i] = outcome
+            if outcome.__class__ is _Failed:
+                failed.append(i)
+        if self.memo_failed:
+            failed = [i for i, x in enumerate(outcomes) if x.__class__ is _Failed]
+        return outcomes, failed
+
+
+_MISSING = object()
+
+
+def _compile(mapping: dict[int, Column]) -> list[_Spec]:
+    return [_Spec(index, column) for index, column in mapping.items()]
+
+
+def _clean_block(
+    importer: Importer,
+    specs: list[_Spec],
+    block: list[tuple[int, list[Any]]],
+    errors: list[RowError],
+    cleaned: list[Any],
+) -> None:
+    """Parse a block of rows column by column, then run the importer's row rules row by row. Errors
+    come out in another order than row by row; `run_import` sorts them by row and column."""
+    rows = [raw for _number, raw in block]
+    width = min(map(len, rows))
+    # calamine gives every row of a sheet the same width: the block transposes in C.
+    transposed = list(zip(*rows, strict=True)) if width == max(map(len, rows)) else None
+    columns = []
+    bad: dict[int, bool] = {}  # rows with a failed cell
+    for spec in specs:
+        index = spec.index
+        if transposed is not None and index < width:
+            cells = transposed[index]
         else:
-            try:
-                outcome, message = _check_cell(column, model_field, max_length, full, value), None
-            except (CellError, ValidationError) as exc:
-                outcome, message = None, exc.messages[0] if isinstance(exc, ValidationError) else str(exc)
-            if len(memo) < MEMO_LIMIT:
-                memo[(value.__class__, value)] = (outcome, message)
-        if message is not None:
-            errors.append(RowError(number, column.header, message, _shown(raw[index])))
-            ok = False
+            cells = [raw[index] if index < len(raw) else None for raw in rows]
+        outcomes, failed = spec.parse(cells)
+        header = spec.column.header
+        for i in failed:
+            outcome = outcomes[i]
+            shown = "" if outcome.keep else _shown(cells[i])
+            errors.append(RowError(block[i][0], header, outcome.message, shown))
+            bad[i] = True
+        columns.append(outcomes)
+    keys = [spec.key for spec in specs]
+    partial = importer.clean_partial_rows
+    clean_row = importer.clean_row
+    for i, outcomes in enumerate(zip(*columns, strict=True)):
+        number = block[i][0]
+        if i in bad:
+            if not partial:
+                continue
+            values = {
+                key: (None if value.__class__ is _Failed else value)
+                for key, value in zip(keys, outcomes, strict=True)
+                if value.__class__ is not _Failed or value.keep
+            }
+            clean_row(values, number, errors)
             continue
-        values[column.key] = outcome
-    return values, ok
+        item = clean_row(dict(zip(keys, outcomes, strict=True)), number, errors)
+        if item is not None:
+            cleaned.append(item)
 
 
 def _shown(raw: Any) -> str:

@@ -23,20 +23,29 @@ class _Null(int):
 NULL = _Null(0)
 
 
-def copy_temp_table(name: str, columns: Sequence[tuple[str, str]], rows: Iterable[Sequence[Any]]) -> None:
-    """CREATE TEMP TABLE `name` (dropped at commit) and COPY `rows` into it (None is NULL)."""
+def copy_temp_table(
+    name: str, columns: Sequence[tuple[str, str]], rows: Iterable[Sequence[Any]], *, nulls: bool = True
+) -> None:
+    """CREATE TEMP TABLE `name` (dropped at commit) and COPY `rows` into it (None is NULL, see `copy_rows`)."""
     definition = ", ".join(f"{column} {sql_type}" for column, sql_type in columns)
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP TABLE IF EXISTS {name}")
+        cursor.execute(f"CREATE TEMP TABLE {name} ({definition}) ON COMMIT DROP")
+    copy_rows(name, [column for column, _type in columns], rows, nulls=nulls)
+
+
+def copy_rows(table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]], *, nulls: bool = True) -> None:
+    """COPY `rows` into `table`'s `columns` (None is NULL; `nulls=False` when the rows already carry
+    NULL for it): new rows go straight into their table."""
     buffer = io.StringIO()
     # The csv module quotes and escapes in C: a tab, a newline or a quote inside a text survives.
     writer = csv.writer(buffer, delimiter="\t", quoting=csv.QUOTE_NONNUMERIC, lineterminator="\n")
     null = NULL
-    writer.writerows([null if v is None else v for v in row] for row in rows)
+    writer.writerows(([null if v is None else v for v in row] for row in rows) if nulls else rows)
     buffer.seek(0)
     with connection.cursor() as cursor:
-        cursor.execute(f"DROP TABLE IF EXISTS {name}")
-        cursor.execute(f"CREATE TEMP TABLE {name} ({definition}) ON COMMIT DROP")
         cursor.copy_expert(
-            f"COPY {name} ({', '.join(c for c, _t in columns)}) FROM STDIN WITH (FORMAT csv, DELIMITER E'\\t', NULL '\\N')",
+            f"COPY {table} ({', '.join(columns)}) FROM STDIN WITH (FORMAT csv, DELIMITER E'\\t', NULL '\\N')",
             buffer,
         )
 

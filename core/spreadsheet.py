@@ -137,8 +137,11 @@ class Workbook:
         def iterate() -> Iterator[list[Any]]:
             pad = [""] * offset
             try:
-                for row in sheet_data.iter_rows():
-                    yield pad + row if offset else row
+                if offset:
+                    for row in sheet_data.iter_rows():
+                        yield pad + row
+                else:
+                    yield from sheet_data.iter_rows()
             finally:
                 book.close()
 
@@ -342,13 +345,14 @@ _REL_TAG = re.compile(rb"<(?:\w+:)?Relationship\b([^>]*)/?>")
 _ACTIVE_TAB = re.compile(rb'<(?:\w+:)?workbookView\b[^>]*\bactiveTab="(\d+)"')
 _FORMULA = re.compile(rb"<f[ >/]")
 # Rows or cells without a leading reference, or namespace-prefixed ones, go to the exact parser.
-_UNREFERENCED = re.compile(rb'<(?:c|row) (?!r=")')
-_ODD_TAGS = (b"<c>", b"<c/>", b"<row>", b"<row/>", b":c ", b":row ")
+# One search each (a literal-prefix regex runs at C speed; `in` for six tags cost more than all the rest):
+# cells or rows without a leading reference (<c>, <c/>, <row …> without r=…), namespace-prefixed ones.
+_UNREFERENCED = re.compile(rb'<(?:c|row)(?: (?!r=")|/?>)')
+_PREFIXED = re.compile(rb":(?:c|row) ")
 _FORMULA_CELL = re.compile(rb'<c r="([A-Z]{1,3}\d{1,7})"[^>]*>\s*<f[\s>/]')
 _ROW_REF = re.compile(rb'<row r="(\d+)"')
 _ONE_LETTER_CELL = re.compile(rb'<c r="([A-Z])\d')
-_TWO_LETTER_CELL = re.compile(rb'<c r="([A-Z]{2})\d')
-_THREE_LETTER_CELL = re.compile(rb'<c r="[A-Z]{3}')
+_wide_cell_patterns: dict[int, re.Pattern[bytes]] = {}
 _CELL_REF = re.compile(r"([A-Z]{1,3})(\d+)$")
 _long_text_patterns: dict[int, re.Pattern[bytes]] = {}
 
@@ -358,6 +362,25 @@ def _long_text(limit: int) -> re.Pattern[bytes]:
     if limit not in _long_text_patterns:
         _long_text_patterns[limit] = re.compile(rb"<[^<]{%d}" % limit)
     return _long_text_patterns[limit]
+
+
+def _wide_cell(digits: int) -> re.Pattern[bytes]:
+    """Cells whose reference names a row of more than `digits` digits (first), or a column of two or
+    three letters: one pass finds both, and a sheet of up to 26 columns yields nothing."""
+    if digits not in _wide_cell_patterns:
+        _wide_cell_patterns[digits] = re.compile(rb'<c r="([A-Z]{1,3}\d{%d,}|[A-Z]{2,3})' % (digits + 1))
+    return _wide_cell_patterns[digits]
+
+
+def _has_long_text(chunk: bytes, pattern: re.Pattern[bytes], limit: int) -> bool:
+    """Whether `pattern` (a "<" and `limit` bytes without one) matches. A run that long covers a whole
+    aligned block of half its length, so when every such block holds a "<" (a few finds a chunk,
+    in C), the regex, which walks every byte, need not run."""
+    block = max(limit // 2, 1)
+    find = chunk.find
+    if all(find(b"<", start, start + block) >= 0 for start in range(0, len(chunk), block)):
+        return False
+    return pattern.search(chunk) is not None
 
 
 def _attrs(raw: bytes) -> dict[str, str]:
@@ -424,27 +447,28 @@ def _scan_xlsx_sheet(book: Workbook, sheet: Sheet) -> None:
             cut = chunk.rfind(b"<")
             # The last (maybe partial) tag goes with the next chunk, so no search straddles a cut.
             chunk, tail = (chunk[:cut], chunk[cut:]) if cut > 0 else (chunk, b"")
-            if long_text.search(chunk) or len(tail) > limits.max_text_bytes:
+            if _has_long_text(chunk, long_text, limits.max_text_bytes) or len(tail) > limits.max_text_bytes:
                 raise _cell_too_long(sheet.name, limits)
-            if _UNREFERENCED.search(chunk) or any(tag in chunk for tag in _ODD_TAGS):
+            if _UNREFERENCED.search(chunk) or _PREFIXED.search(chunk):
                 plain = False
                 break
             refs = _ROW_REF.findall(chunk)
-            cells = b'<c r="' in chunk
             extent.rows += len(refs)
             if refs:
                 extent.max_row = max(extent.max_row, max(map(int, refs)))
-            if _THREE_LETTER_CELL.search(chunk):
-                extent.max_col = max(extent.max_col, 703)
-            elif two := _TWO_LETTER_CELL.findall(chunk):
-                extent.max_col = max(extent.max_col, max(col_number(x.decode()) for x in two))
-            elif cells:
-                extent.max_col = max(extent.max_col, _last_row_width(chunk))
             # A cell whose own reference names a row far beyond its row elements would stretch the grid.
             digits = len(str(max(extent.max_row, 1)))
-            if re.search(rb'<c r="[A-Z]{1,3}\d{%d,}' % (digits + 1), chunk):
+            wide = _wide_cell(digits).findall(chunk)
+            if not all(ref.isalpha() for ref in wide):
                 plain = False
                 break
+            if any(len(ref) == 3 for ref in wide):
+                extent.max_col = max(extent.max_col, 703)
+            elif wide:
+                # Two letters each: the greatest in byte order is the widest column.
+                extent.max_col = max(extent.max_col, col_number(max(wide).decode()))
+            elif b'<c r="' in chunk:
+                extent.max_col = max(extent.max_col, _last_row_width(chunk))
             _check_extent(extent, sheet.name, limits)
             if _FORMULA.search(chunk):
                 found = _FORMULA_CELL.findall(chunk) or [b"?"]

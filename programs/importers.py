@@ -7,6 +7,7 @@ from typing import Any
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.models import User
 from core import pgcopy
 from core.importing import (
     ERR_DUPLICATE_IN_FILE,
@@ -29,6 +30,7 @@ from trainees.idcard import mask_id_number, parse_id_number
 from trainees.models import Region, Teacher
 
 from .models import Category, CreditCategory, Enrolment, Level, Notice, Program, SubProject
+from .notices import first_sessions_load
 from .services import ERR_SUBPROJECT_FULL, history_context, notice_build, notify, overlap_message
 
 ERR_CATEGORY_UNKNOWN = "类别“{value}”不存在（管理员可在“项目类别”中添加，或使用 --create-categories）"
@@ -546,29 +548,32 @@ class EnrolmentImporter(Importer):
         now = timezone.now()
         actor_id = getattr(self.actor, "pk", None)
         rows = []
-        texts: dict[tuple[int, str], Notice] = {}
+        wanted: dict[tuple[int, str], SubProject] = {}
         active = Enrolment.ACTIVE
         for item in cleaned:
             sub = item.subproject
             known = self.existing.get((sub.pk, item.teacher_id))
             if known is None or (known[1] not in active and item.status in active):
-                action, existing_id = "new", None
+                action, existing_id = "new", pgcopy.NULL
             elif known[1] != item.status:
                 action, existing_id = "update", known[0]
             else:
                 continue
-            if (sub.pk, item.status) not in texts:
-                texts[(sub.pk, item.status)] = notice_build(
-                    enrolment=Enrolment(subproject=sub), event=_notice_event(item.status)
-                )
+            wanted.setdefault((sub.pk, item.status), sub)
             rows.append((action, sub.pk, item.teacher_id, item.school_id, item.status, existing_id))
         if not rows:
             return 0, 0
+        first_sessions_load(list({sub.pk: sub for sub in wanted.values()}.values()))
+        texts = {
+            key: notice_build(enrolment=Enrolment(subproject=sub), event=_notice_event(key[1]))
+            for key, sub in wanted.items()
+        }
         pgcopy.copy_temp_table(
             "import_enrolment",
             [("action", "varchar(8)"), ("subproject_id", "bigint"), ("teacher_id", "bigint"),
              ("school_id", "bigint"), ("status", "varchar(16)"), ("existing_id", "bigint")],
             rows,
+            nulls=False,
         )  # fmt: skip
         pgcopy.copy_temp_table(
             "import_notice_text",
@@ -580,7 +585,11 @@ class EnrolmentImporter(Importer):
                 (teacher_id, enrolment_id, kind, subject, body, created_at, needs_response, response, response_reason)
             SELECT c.teacher_id, c.id, x.kind, x.subject, x.body, %s, false, '', ''
             FROM changed c JOIN import_notice_text x ON x.subproject_id = c.subproject_id AND x.status = c.status
-            RETURNING id"""
+            RETURNING id, teacher_id"""
+        # Each stored notice, and whether its teacher has an account e-mail (only those are e-mailed).
+        emailable = f"""stored AS ({notices})
+            SELECT s.id, u.id IS NOT NULL FROM stored s
+            LEFT JOIN {User._meta.db_table} u ON u.teacher_id = s.teacher_id AND u.email <> ''"""
         with history_context(self.actor, "import.enrolments"):
             created = pgcopy.fetch(
                 f"""WITH changed AS (
@@ -590,7 +599,7 @@ class EnrolmentImporter(Importer):
                     SELECT subproject_id, teacher_id, school_id, status, '', %s, %s, %s, %s
                     FROM import_enrolment WHERE action = 'new'
                     RETURNING id, teacher_id, subproject_id, status
-                ) {notices}""",
+                ), {emailable}""",
                 [now, now, actor_id, actor_id, now],
             )
             updated = pgcopy.fetch(
@@ -598,10 +607,12 @@ class EnrolmentImporter(Importer):
                     UPDATE programs_enrolment e SET status = i.status, changed_at = %s, changed_by_id = %s
                     FROM import_enrolment i WHERE i.action = 'update' AND e.id = i.existing_id
                     RETURNING e.id, e.teacher_id, e.subproject_id, e.status
-                ) {notices}""",
+                ), {emailable}""",
                 [now, actor_id, now],
             )
-        _send_later([row[0] for row in created] + [row[0] for row in updated])
+        # A notice whose teacher has no account e-mail is stored (shown in the app) but has no one to
+        # e-mail: notices_email would skip it, so no task is queued for it.
+        _send_later([row[0] for row in (*created, *updated) if row[1]])
         # Every changed place gets exactly one notice (each sub-project and status has its text).
         return len(created), len(updated)
 

@@ -37,6 +37,21 @@ def first_session(subproject: SubProject) -> Session | None:
     return cached
 
 
+def first_sessions_load(subprojects: list[SubProject]) -> None:
+    """Fill `first_session`'s cache for many sub-projects in one query (an import's thousands)."""
+    pending = {sub.pk: sub for sub in subprojects if getattr(sub, "_first_session", _UNSET) is _UNSET}
+    if not pending:
+        return
+    for sub in pending.values():
+        sub._first_session = None
+    sessions = Session.objects.filter(subproject_id__in=list(pending)).order_by(
+        "subproject_id", "-date", "-start_time", "-pk"
+    )
+    for session in sessions.iterator(2000):
+        # Latest first, so each sub-project's earliest session is the one left in its cache.
+        pending[session.subproject_id]._first_session = session
+
+
 def first_session_text(subproject: SubProject) -> str:
     session = first_session(subproject)
     if session is None:

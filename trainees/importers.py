@@ -459,57 +459,64 @@ class TeacherImporter(Importer):
         return {"姓名": item.name, "身份证号": mask_id_number(item.info.number), "学校": item.school.name}
 
     def _write_copy(self, cleaned: list[TeacherRow]) -> tuple[int, int]:
-        """The same writes as the ORM path, set-based: a blank cell (NULL here) keeps the stored value."""
+        """The same writes as the ORM path, set-based: known teachers through a temporary table and one
+        UPDATE (a blank cell, NULL there, keeps the stored value), new ones by COPY straight into the
+        table with each blank cell's default."""
         now = timezone.now()
         actor_id = getattr(self.actor, "pk", None)
         keys = TEACHER_OPTIONAL_KEYS
         fields = {key: Teacher._meta.get_field(key) for key in keys}
-        columns = [
-            ("is_new", "boolean"),
-            ("id_number", "varchar(18)"),
-            ("name", "varchar(64)"),
-            ("gender", "varchar(1)"),
-            ("birth_date", "date"),
-            ("school_id", "bigint"),
-            *((key, fields[key].db_type(connection)) for key in keys),
-        ]
         existing = self.existing
-        pgcopy.copy_temp_table(
-            "import_teacher",
-            columns,
-            [
-                [
-                    i.info.number not in existing,
-                    i.info.number,
-                    i.name,
-                    i.info.gender,
-                    i.info.birth_date,
-                    i.school.pk,
-                    *map(i.fields.get, keys),
-                ]
-                for i in cleaned
-            ],
-        )
-        pgcopy.execute(
-            """INSERT INTO trainees_teachertransfer (teacher_id, from_school_id, to_school_id, moved_at, actor_id, note)
-            SELECT t.id, t.school_id, s.school_id, %s, %s, %s
-            FROM trainees_teacher t JOIN import_teacher s ON s.id_number = t.id_number
-            WHERE NOT s.is_new AND t.school_id <> s.school_id""",
-            [now, actor_id, _("Excel 导入")],
-        )
-        updates = ", ".join(f"{key} = COALESCE(s.{key}, t.{key})" for key in keys)
-        updated = pgcopy.execute(
-            f"""UPDATE trainees_teacher t SET name = s.name, school_id = s.school_id, updated_at = %s, {updates}
-            FROM import_teacher s WHERE NOT s.is_new AND t.id_number = s.id_number""",
-            [now],
-        )
-        defaults = [fields[key].get_default() for key in keys]
-        created = pgcopy.execute(
-            f"""INSERT INTO trainees_teacher
-                (id_number, name, gender, birth_date, school_id, created_at, updated_at, {", ".join(keys)})
-            SELECT s.id_number, s.name, s.gender, s.birth_date, s.school_id, %s, %s,
-                {", ".join(f"COALESCE(s.{key}, %s)" for key in keys)}
-            FROM import_teacher s WHERE s.is_new""",
-            [now, now, *defaults],
-        )
-        return created, updated
+        known = [i for i in cleaned if i.info.number in existing]
+        if known:
+            columns = [
+                ("id_number", "varchar(18)"),
+                ("name", "varchar(64)"),
+                ("school_id", "bigint"),
+                *((key, fields[key].db_type(connection)) for key in keys),
+            ]
+            pgcopy.copy_temp_table(
+                "import_teacher",
+                columns,
+                ([i.info.number, i.name, i.school.pk, *map(i.fields.get, keys)] for i in known),
+            )
+            pgcopy.execute(
+                """INSERT INTO trainees_teachertransfer
+                    (teacher_id, from_school_id, to_school_id, moved_at, actor_id, note)
+                SELECT t.id, t.school_id, s.school_id, %s, %s, %s
+                FROM trainees_teacher t JOIN import_teacher s ON s.id_number = t.id_number
+                WHERE t.school_id <> s.school_id""",
+                [now, actor_id, _("Excel 导入")],
+            )
+            updates = ", ".join(f"{key} = COALESCE(s.{key}, t.{key})" for key in keys)
+            updated = pgcopy.execute(
+                f"""UPDATE trainees_teacher t SET name = s.name, school_id = s.school_id, updated_at = %s, {updates}
+                FROM import_teacher s WHERE t.id_number = s.id_number""",
+                [now],
+            )
+        else:
+            updated = 0
+        new = [i for i in cleaned if i.info.number not in existing]
+        if new:
+            # A blank cell takes the field's default (NULL where it has none); `fields` holds no None.
+            defaults = [pgcopy.NULL if (d := fields[key].get_default()) is None else d for key in keys]
+            stamp = now.isoformat()
+            pgcopy.copy_rows(
+                Teacher._meta.db_table,
+                ["id_number", "name", "gender", "birth_date", "school_id", "created_at", "updated_at", *keys],
+                (
+                    [
+                        i.info.number,
+                        i.name,
+                        i.info.gender,
+                        i.info.birth_date.isoformat(),
+                        i.school.pk,
+                        stamp,
+                        stamp,
+                        *map(i.fields.get, keys, defaults),
+                    ]
+                    for i in new
+                ),
+                nulls=False,
+            )
+        return len(new), updated

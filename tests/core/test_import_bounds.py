@@ -80,6 +80,24 @@ def test_a_far_away_column_is_refused(db, limits):
     assert _errors(raw_xlsx([HEADER, wide])) == [ERR_SHEET_COLUMNS.format(sheet="Sheet1", limit=20)]
 
 
+def test_a_three_letter_column_is_refused(db, limits):
+    wide = b'<row r="2"><c r="AAB2" t="inlineStr"><is><t>x</t></is></c></row>'
+    assert _errors(raw_xlsx([HEADER, wide])) == [ERR_SHEET_COLUMNS.format(sheet="Sheet1", limit=20)]
+
+
+def test_a_short_reference_to_a_later_row_is_not_taken_for_a_wide_column(db, limits):
+    # "A12" is as long as a three-letter column but names row 12 of column A: the exact scan reads it.
+    row = b'<row r="2"><c r="A12" t="inlineStr"><is><t>x</t></is></c></row>'
+    errors = _errors(raw_xlsx([HEADER, row]))
+    assert ERR_SHEET_COLUMNS.format(sheet="Sheet1", limit=20) not in errors
+    assert not any("工作表" in e for e in errors)
+
+
+def test_empty_cell_tags_take_the_exact_scan(db, limits):
+    rows = [b'<row r="2">' + b"<c/>" * 30 + b"</row>"]
+    assert _errors(raw_xlsx([HEADER, *rows])) == [ERR_SHEET_COLUMNS.format(sheet="Sheet1", limit=20)]
+
+
 def test_rows_times_columns_is_bounded(db, limits):
     rows = [HEADER] + [
         f'<row r="{n}"><c r="S{n}" t="inlineStr"><is><t>x</t></is></c></row>'.encode() for n in range(2, 400)

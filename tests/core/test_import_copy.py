@@ -123,14 +123,15 @@ def test_a_failing_copy_write_leaves_nothing_behind(world, monkeypatch):
         ["张", make_id_number(), world.school_a.code],
         ["改", known.id_number, world.school_b.code],
     ]
-    original = pgcopy.execute
+    original = pgcopy.copy_rows
 
-    def fail_on_insert(sql, params=()):
-        if sql.startswith("INSERT INTO trainees_teacher\n"):
+    def fail_on_new_teachers(table, columns, rows, **options):
+        # The known teacher's transfer and update are written by then: the failure must undo them.
+        if table == "trainees_teacher":
             raise DataError("boom")
-        return original(sql, params)
+        return original(table, columns, rows, **options)
 
-    monkeypatch.setattr(pgcopy, "execute", fail_on_insert)
+    monkeypatch.setattr(pgcopy, "copy_rows", fail_on_new_teachers)
     importer = TeacherImporter()
     importer.copy_threshold = 0
     result = run_import(importer, io.BytesIO(make_xlsx(rows)))
@@ -138,3 +139,37 @@ def test_a_failing_copy_write_leaves_nothing_behind(world, monkeypatch):
     assert TeacherTransfer.objects.count() == 0
     known.refresh_from_db()
     assert (known.name, known.school) != ("改", world.school_b) and Teacher.objects.count() == 4
+
+
+def test_copy_notices_carry_the_first_session_and_are_emailed_only_where_there_is_an_address(
+    world, program, settings, django_capture_on_commit_callbacks
+):
+    import datetime as dt
+
+    from django.core import mail
+
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    mail.outbox = []
+    sub = make_subproject(program, quota=0)
+    services.session_create(
+        subproject=sub, date=dt.date(2026, 9, 2), start_time=dt.time(8), end_time=dt.time(9), place="别处"
+    )
+    services.session_create(
+        subproject=sub, date=dt.date(2026, 9, 1), start_time=dt.time(8, 30), end_time=dt.time(11), place="报告厅"
+    )
+    world.teacher_user_a.email = "zhangsan@example.cn"
+    world.teacher_user_a.save(update_fields=["email"])
+    other = TeacherFactory(school=world.school_a)
+    rows = [["年度", "项目名称", "子项目名称", "身份证号"]] + [
+        [2026, program.name, sub.name, t.id_number] for t in (world.teacher_a, other)
+    ]
+    importer = EnrolmentImporter(actor=world.admin_x)
+    importer.copy_threshold = 0
+    with django_capture_on_commit_callbacks(execute=True):
+        result = run_import(importer, io.BytesIO(make_xlsx(rows)))
+    assert result.written and result.created == 2
+    bodies = set(Notice.objects.filter(enrolment__subproject=sub).values_list("body", flat=True))
+    assert len(bodies) == 1 and "2026-09-01 08:30–11:00" in bodies.pop()
+    assert [m.to for m in mail.outbox] == [["zhangsan@example.cn"]]
+    emailed = Notice.objects.filter(enrolment__subproject=sub, emailed_at__isnull=False)
+    assert list(emailed.values_list("teacher", flat=True)) == [world.teacher_a.pk]
