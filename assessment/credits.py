@@ -603,9 +603,16 @@ def _tally_counties(
     if not chunks:
         report(1, 1)
         return outcome
-    # The chunk's teachers, in the work table when this runs: enrolments are read through their
-    # teacher index from the (analysed) table.
-    earn = earning_enrolments(year=year).filter(teacher__in=RawSQL(f"SELECT id FROM {ledger.TEACHERS_TABLE}", ()))
+    # The chunk's teachers, in the work table when this runs. Their id bounds (sub-selects PostgreSQL
+    # evaluates first) let the enrolments be read by a range of their teacher index: without them the
+    # planner hashed the year's enrolments of the whole province for each chunk (a county: 288 ms
+    # against 38 ms at a million teachers).
+    work = ledger.TEACHERS_TABLE
+    earn = earning_enrolments(year=year).filter(
+        teacher__in=RawSQL(f"SELECT id FROM {work}", ()),
+        teacher__gte=RawSQL(f"SELECT MIN(id) FROM {work}", ()),
+        teacher__lte=RawSQL(f"SELECT MAX(id) FROM {work}", ()),
+    )
     earn = earn.values_list(
         "pk",
         "teacher_id",
