@@ -253,7 +253,8 @@ def claim_item_create(request):
 
 @login_required
 def claim_item_edit(request, pk: int):
-    require_county_level(request.user)
+    # An office above finds only its own counties' items (404 for another city's), then may not edit.
+    require_county_level(request.user, lookup=lambda: selectors.claim_item_get(user=request.user, pk=pk))
     item = selectors.claim_item_get(user=request.user, pk=pk)
     return _item_form(request, item=item)
 
@@ -261,7 +262,7 @@ def claim_item_edit(request, pk: int):
 @login_required
 @require_POST
 def claim_item_toggle(request, pk: int):
-    require_county_level(request.user)
+    require_county_level(request.user, lookup=lambda: selectors.claim_item_get(user=request.user, pk=pk))
     item = selectors.claim_item_get(user=request.user, pk=pk)
     claims.claim_item_set_active(item=item, active=not item.active, actor=request.user)
     messages.success(request, _("已启用") if item.active else _("已停用"))

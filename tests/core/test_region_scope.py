@@ -14,7 +14,13 @@ from trainees.models import School, Teacher
 
 OVER_X = ("city_admin", "city_staff", "province_admin", "province_staff")
 # Records only some of the county's own people see: nobody above the county either.
-NOT_YET_PUBLIC = {"outreach_resource_review"}  # a resource waiting for review: its reviewers only
+NOT_YET_PUBLIC = {
+    "outreach_resource_review",  # a resource waiting for review: its reviewers only
+    # A 学分申报 and its evidence: the teacher, their school's coordinator and their county's staff only
+    # (offices above read the credits it earned in the ledger's figures, not the claim).
+    "claim_detail",
+    "claim_evidence",
+}
 
 
 @pytest.mark.parametrize("name", sorted(ENTRIES))

@@ -160,6 +160,6 @@ ENTRIES |= {
     ),
     "claim_item_list": Case(county_only(), above=above(403)),
     "claim_item_create": Case(county_only(), above=above(403)),
-    "claim_item_edit": Case(COUNTY_X, setup=lambda w: [_claim_item(w).pk], above=above(403)),
+    "claim_item_edit": Case(COUNTY_X, setup=lambda w: [_claim_item(w).pk], above=above(403, other=404)),
     "claim_item_toggle": Case(POST_ONLY, setup=lambda w: [_claim_item(w).pk], above=above(405)),
 }
