@@ -15,8 +15,10 @@ measured at a million teachers in minutes. What it used on this 2-core machine (
     scale 0.1:                 database 0.78 GB, generation 170 s, whole run 20 min (10 of them the
                                province's annual summary and its baseline)
     scale 1 --only search:     database 0.40 GB (1,005,000 teachers), generation 190 s
-    scale 1:                   not run here; from 0.1, about 8 GB and 30 min of generation, and the province's
-                               annual summary with its baseline about 100 min
+    scale 1:                   database 6.64 GB after generation (263-297 s), 7.17 GB at the end;
+                               `--only tally` 8 min in all, `--only tally,search,grid` 18 min; the
+                               county's annual summary 6 s; the province's annual summary and its
+                               baseline were not finished here (about 100 min from the 0.1 run)
 
 The data is made in a scratch database of its own (bench/_scratch.py, dropped at the end) by the set-based
 generator shared with annual_summary.py (bench/_generate.py), with realistic Chinese names (a surname
