@@ -16,13 +16,15 @@ def test_a_nomination_notice_is_emailed_by_a_real_worker(transactional_db, world
     world.teacher_user_a.email = "zhangsan@example.cn"
     world.teacher_user_a.save(update_fields=["email"])
     with start_worker(celery_broker, pool="solo", perform_ping_check=False, shutdown_timeout=10):
-        # The commit enqueues the task; the worker in this process sends it.
+        # The commit enqueues the task; the worker in this process sends it. While it runs, this
+        # thread watches the outbox only: on SQLite (one in-memory database shared by both threads) a
+        # read here can hold the table lock the task's write needs ("database table is locked").
         services.enrolment_nominate(subproject=subproject, teacher=world.teacher_a, actor=world.coord_a)
-        notice = Notice.objects.get()
         for _attempt in range(100):
-            notice.refresh_from_db()
-            if notice.emailed_at:
+            if mail.outbox:
                 break
             celery_broker.control.ping(timeout=0.1)  # waits on the broker, not a sleep
+    # Leaving the block stopped the worker after its task, which records the sending after the mail.
+    notice = Notice.objects.get()
     assert notice.emailed_at is not None
     assert [m.to for m in mail.outbox] == [["zhangsan@example.cn"]]
