@@ -125,19 +125,13 @@ def categories_ensure(*, county: Region) -> list[CountyCreditCategory]:
     found = list(CountyCreditCategory.objects.filter(county=county).order_by("order", "pk"))
     if found:
         return found
-    rate = credit_settings_for(county).hours_per_credit
-    with transaction.atomic():
-        for order, (code, name, sub) in enumerate(DEFAULT_CATEGORIES, start=1):
-            CountyCreditCategory.objects.get_or_create(
-                county=county,
-                code=code,
-                defaults={"name": name, "hours_per_credit": rate, "subproject_category": sub, "order": order},
-            )
+    categories_ensure_many(counties=[county])
     return list(CountyCreditCategory.objects.filter(county=county).order_by("order", "pk"))
 
 
 def categories_ensure_many(*, counties: list[Region]) -> None:
-    """`categories_ensure` for a run over many counties: one query when every county has its categories."""
+    """The four default categories (at each county's rate) for every county that has none yet: one
+    query when every county has its categories, one insert for all that have not."""
     having = set(CountyCreditCategory.objects.filter(county__in=counties).values_list("county_id", flat=True).distinct())
     missing = [county.pk for county in counties if county.pk not in having]
     if not missing:

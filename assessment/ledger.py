@@ -109,13 +109,12 @@ def exemption_condition(requirement: CreditRequirement, year: int) -> tuple[str,
     return exemption_sql(requirement=requirement, year=year)
 
 
-def applicable_requirements(*, county: Region | None = None, counties: Iterable[int] = (), year: int) -> list[CreditRequirement]:
+def applicable_requirements(*, counties: Iterable[int], year: int) -> list[CreditRequirement]:
     """The counties' requirements of the year, each county's strictest first (a higher total wins; in
     学分 units the total is compared as it stands, since a county states all of a year's requirements
     in one unit)."""
-    ids = [county.pk] if county is not None else list(counties)
     return sorted(
-        CreditRequirement.objects.filter(county__in=ids, year=year).prefetch_related("exemptions"),
+        CreditRequirement.objects.filter(county__in=list(counties), year=year).prefetch_related("exemptions"),
         key=lambda r: (r.county_id, -r.total_hours, r.group != CreditRequirement.Group.ALL, r.pk),
     )
 
@@ -334,10 +333,6 @@ def run_constants(*, counties: list[Region], year: int) -> dict[str, Any]:
         "home_visit_hours": {},  # {county: {teacher: hours}}, read once per run when needed
         "requirements": requirements,
     }
-
-
-def county_constants(*, county: Region, year: int) -> dict[str, Any]:
-    return run_constants(counties=[county], year=year)
 
 
 def _home_visit_rows(cursor: Any, constants: dict[str, Any]) -> list[tuple]:
