@@ -237,13 +237,23 @@ def _completion(enrolment: Enrolment, *, county: Region, actor: Any, printing: P
         return _store(cert, printing)
 
 
+def _valid_completion(enrolment: Enrolment) -> Certificate | None:
+    return Certificate.objects.filter(
+        enrolment=enrolment, kind=Certificate.Kind.COMPLETION, status=Certificate.Status.VALID
+    ).first()
+
+
+def _valid_hours(teacher: Teacher, year: int) -> Certificate | None:
+    return Certificate.objects.filter(
+        teacher=teacher, year=year, kind=Certificate.Kind.HOURS, status=Certificate.Status.VALID
+    ).first()
+
+
 def certificate_issue(*, enrolment: Enrolment, actor: Any) -> Certificate:
     """One trainee's 结业证书, when the sub-project's rule says they earned it; the one in force if any."""
     if not is_county_level(actor):
         raise ValidationError(_(ERR_NOT_COUNTY))
-    existing = Certificate.objects.filter(
-        enrolment=enrolment, kind=Certificate.Kind.COMPLETION, status=Certificate.Status.VALID
-    ).first()
+    existing = _valid_completion(enrolment)
     if existing:
         return existing
     (verdict,) = eligibility.evaluate(subproject=enrolment.subproject, enrolments=[enrolment]) or [None]
@@ -253,9 +263,7 @@ def certificate_issue(*, enrolment: Enrolment, actor: Any) -> Certificate:
     county = enrolment.school.county
     return _first_valid(
         lambda: _completion(enrolment, county=county, actor=actor, printing=Printing.of(county)),
-        lambda: Certificate.objects.filter(
-            enrolment=enrolment, kind=Certificate.Kind.COMPLETION, status=Certificate.Status.VALID
-        ).first(),
+        lambda: _valid_completion(enrolment),
     )
 
 
@@ -276,9 +284,7 @@ def certificate_issue_hours(*, teacher: Teacher, year: int, actor: Any) -> Certi
     """A teacher's 学时证明 for a year, from the credit records; the one in force if already issued."""
     if not is_county_level(actor):
         raise ValidationError(_(ERR_NOT_COUNTY))
-    existing = Certificate.objects.filter(
-        teacher=teacher, year=year, kind=Certificate.Kind.HOURS, status=Certificate.Status.VALID
-    ).first()
+    existing = _valid_hours(teacher, year)
     if existing:
         return existing
     hours = sources.teacher_year_hours(teacher=teacher, year=year)
@@ -318,9 +324,7 @@ def certificate_issue_hours(*, teacher: Teacher, year: int, actor: Any) -> Certi
 
     return _first_valid(
         issue,
-        lambda: Certificate.objects.filter(
-            teacher=teacher, year=year, kind=Certificate.Kind.HOURS, status=Certificate.Status.VALID
-        ).first(),
+        lambda: _valid_hours(teacher, year),
     )
 
 
