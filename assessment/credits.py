@@ -600,16 +600,12 @@ def _tally_counties(
     if not chunks:
         report(1, 1)
         return outcome
-    # The chunk's teachers, in the work table when this runs. Their id bounds (sub-selects PostgreSQL
-    # evaluates first) let the enrolments be read by a range of their teacher index: without them the
+    # The chunk's teachers, in the work table when this runs; rebuild_chunk adds the chunk's id bounds
+    # (as values), so the enrolments are read by a range of their teacher index: without bounds the
     # planner hashed the year's enrolments of the whole province for each chunk (a county: 288 ms
     # against 38 ms at a million teachers).
     work = ledger.TEACHERS_TABLE
-    earn = earning_enrolments(year=year).filter(
-        teacher__in=RawSQL(f"SELECT id FROM {work}", ()),
-        teacher__gte=RawSQL(f"SELECT MIN(id) FROM {work}", ()),
-        teacher__lte=RawSQL(f"SELECT MAX(id) FROM {work}", ()),
-    )
+    earn = earning_enrolments(year=year).filter(teacher__in=RawSQL(f"SELECT id FROM {work}", ()))
     earn = earn.values_list(
         "pk",
         "teacher_id",
@@ -679,7 +675,8 @@ def tally_credits(
             _collect_teachers(*_sql(Teacher.objects.filter(pk__in=ids).values_list("pk")) if ids else ("", ()))
         elif since is not None:
             _collect_teachers(*_sql(changed_teachers(year=year, since=since).values_list("pk")))
-        _collect_attended_hours(year=year, changed_only=filtered)
+        if not force:  # a forced run recomputes tallies from the ledger as it stands
+            _collect_attended_hours(year=year, changed_only=filtered)
 
         def report(done: int, total: int) -> None:
             if progress is not None:

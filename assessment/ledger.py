@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import Exists, OuterRef, QuerySet, Sum
 from django.utils import timezone
 
@@ -33,7 +33,8 @@ from .rules import exemption_sql, minimum_exemption_sql
 Source = CreditEntry.Source
 REBUILT_KINDS = (Source.ENROLMENT, Source.SCHOOL_SESSION, Source.HOME_VISIT, Source.MIGRATED)
 TEACHERS_TABLE = "assessment_ledger_teachers"
-FRESH_TABLE = "assessment_ledger_fresh"
+OTHERS_TABLE = "assessment_ledger_others"
+DIFF_TABLE = "assessment_ledger_diff"
 ZERO = Decimal(0)
 TENTH = Decimal("0.1")
 HUNDREDTH = Decimal("0.01")
@@ -70,21 +71,26 @@ def _analyze(cursor: Any, *tables: str) -> None:
 
 
 def create_work_tables(cursor: Any) -> None:
-    for table in (TEACHERS_TABLE, FRESH_TABLE):
-        cursor.execute(f"DROP TABLE IF EXISTS {table}")
+    drop_work_tables(cursor)
     cursor.execute(
         f"CREATE TEMPORARY TABLE {TEACHERS_TABLE} (id bigint PRIMARY KEY, school_id bigint, county_id bigint)"
     )
+    # Rows computed here rather than in SQL (送教上门 hours), joined into the comparison like the others.
     cursor.execute(
-        f"CREATE TEMPORARY TABLE {FRESH_TABLE} (teacher_id bigint, source_kind varchar(16), source_id bigint, "
+        f"CREATE TEMPORARY TABLE {OTHERS_TABLE} (teacher_id bigint, source_kind varchar(16), source_id bigint, "
         "category_id bigint, title varchar(200), hours numeric)"
     )
-    # The stale-row delete probes this key for every ledger row of the chunk.
-    cursor.execute(f"CREATE INDEX {FRESH_TABLE}_key ON {FRESH_TABLE} (teacher_id, source_id, source_kind, category_id)")
+    # What the comparison found to change: old_id without teacher_id is stale, teacher_id without
+    # old_id is missing, both is a changed row.
+    cursor.execute(
+        f"CREATE TEMPORARY TABLE {DIFF_TABLE} (old_id bigint, teacher_id bigint, school_id bigint, county_id bigint, "
+        "category_id bigint, source_kind varchar(16), source_id bigint, title varchar(200), hours numeric, "
+        "credits numeric)"
+    )
 
 
 def drop_work_tables(cursor: Any) -> None:
-    for table in (TEACHERS_TABLE, FRESH_TABLE):
+    for table in (TEACHERS_TABLE, OTHERS_TABLE, DIFF_TABLE):
         cursor.execute(f"DROP TABLE IF EXISTS {table}")
 
 
@@ -154,84 +160,104 @@ def rule_case(requirements: list[CreditRequirement], year: int) -> tuple[str, st
 # The rebuild of one chunk of teachers
 
 
-def _fill_teachers(cursor: Any, teachers: QuerySet[Teacher]) -> None:
+def _fill_teachers(cursor: Any, teachers: QuerySet[Teacher]) -> tuple[int, int] | None:
+    """The chunk's teachers into the work table; returns their lowest and highest id (None: nobody).
+
+    The bounds go into the statements as values, not as sub-selects of the work table: with values
+    PostgreSQL estimates the rows of a teacher-id range from its statistics (a sub-select is unknown
+    when planning, estimated at 1,200 rows where a chunk has 240,000, and planned as index loops)."""
     sql, params = _sql(teachers.values_list("pk", "school_id", "school__county_id"))
     cursor.execute(f"DELETE FROM {TEACHERS_TABLE}")
     cursor.execute(f"INSERT INTO {TEACHERS_TABLE} (id, school_id, county_id) {sql}", params)
+    cursor.execute(f"SELECT MIN(id), MAX(id) FROM {TEACHERS_TABLE}")
+    lo, hi = cursor.fetchone()
+    return None if lo is None else (lo, hi)
 
 
-FRESH_ENROLMENTS_SQL = """
+# The ledger rows the records earn now, as they would be stored (rounded; credits by the category's
+# conversion), and the chunk's ledger rows of the year, compared in one FULL JOIN: what comes out is
+# only what must change (a missing row, a changed one, a stale one), usually nothing. The three writes
+# then touch those rows alone, where an UPDATE, an INSERT and a DELETE each joining every fresh row to
+# the ledger cost three times the reading (and a fresh-rows table written in between).
+DIFF_SQL = """
 WITH earn (id, teacher_id, category, hours, online, mode, program_name, subproject_name) AS ({earn}),
-attended (enrolment_id, hours) AS (SELECT enrolment_id, hours FROM {attended})
-INSERT INTO {fresh} (teacher_id, source_kind, source_id, category_id, title, hours)
-SELECT e.teacher_id, 'enrolment', e.id, c.id, e.program_name || ' ' || e.subproject_name,
-    CASE WHEN e.mode = 'proportional' AND COALESCE(a.hours, 0) + COALESCE(e.online, 0) < e.hours
-        THEN COALESCE(a.hours, 0) + COALESCE(e.online, 0) ELSE e.hours END
-FROM earn e
-JOIN {teachers} t ON t.id = e.teacher_id
-JOIN assessment_countycreditcategory c ON c.county_id = t.county_id AND c.subproject_category = e.category
-LEFT JOIN attended a ON a.enrolment_id = e.id
+fresh AS (
+    SELECT e.teacher_id, t.school_id, t.county_id, c.id AS category_id, c.hours_per_credit,
+        'enrolment' AS source_kind, e.id AS source_id, e.program_name || ' ' || e.subproject_name AS title,
+        CASE WHEN e.mode = 'proportional' AND COALESCE(a.hours, 0) + COALESCE(e.online, 0) < e.hours
+            THEN COALESCE(a.hours, 0) + COALESCE(e.online, 0) ELSE e.hours END AS hours
+    FROM earn e
+    JOIN {teachers} t ON t.id = e.teacher_id
+    JOIN assessment_countycreditcategory c ON c.county_id = t.county_id AND c.subproject_category = e.category
+    LEFT JOIN {attended} a ON a.enrolment_id = e.id
+    UNION ALL
+    SELECT sa.teacher_id, t.school_id, t.county_id, c.id, c.hours_per_credit, 'school_session', s.id,
+        p.title || ' ' || s.topic, s.recognised_hours
+    FROM assessment_schoolattendance sa
+    JOIN {teachers} t ON t.id = sa.teacher_id
+    JOIN assessment_countycreditcategory c ON c.county_id = t.county_id AND c.subproject_category = 'school_based'
+    JOIN assessment_schoolsession s ON s.id = sa.session_id
+    JOIN assessment_schoolproject p ON p.id = s.project_id
+    WHERE p.year = %(year)s AND p.status = %(recognised)s AND s.recognised_hours > 0
+    UNION ALL
+    SELECT h.teacher_id, t.school_id, t.county_id, c.id, c.hours_per_credit, h.source_kind, h.source_id,
+        h.title, h.hours
+    FROM {others} h
+    JOIN {teachers} t ON t.id = h.teacher_id
+    JOIN assessment_countycreditcategory c ON c.id = h.category_id
+),
+new AS (
+    SELECT teacher_id, school_id, county_id, category_id, source_kind, source_id, title,
+        ROUND(hours, 1) AS hours, ROUND(ROUND(hours, 1) / hours_per_credit, 2) AS credits
+    FROM fresh WHERE hours > 0
+),
+old AS (
+    SELECT e.id, e.teacher_id, e.source_kind, e.source_id, e.category_id, e.county_id, e.school_id, e.title,
+        e.hours, e.credits, e.locked
+    FROM assessment_creditentry e
+    WHERE e.year = %(year)s AND e.teacher_id BETWEEN %(lo)s AND %(hi)s AND e.source_kind IN ({kinds})
+        AND e.teacher_id IN (SELECT id FROM {teachers})
+)
+INSERT INTO {diff} (old_id, teacher_id, school_id, county_id, category_id, source_kind, source_id, title, hours, credits)
+SELECT old.id, new.teacher_id, new.school_id, new.county_id, new.category_id, new.source_kind, new.source_id,
+    new.title, new.hours, new.credits
+FROM new FULL JOIN old ON old.teacher_id = new.teacher_id AND old.source_kind = new.source_kind
+    AND old.source_id = new.source_id AND old.category_id = new.category_id
+WHERE old.id IS NULL
+    OR (NOT old.locked AND (new.teacher_id IS NULL OR old.county_id <> new.county_id
+        OR old.school_id <> new.school_id OR old.title <> new.title OR old.hours <> new.hours
+        OR old.credits <> new.credits))
 """
 
-FRESH_SCHOOL_SQL = """
-INSERT INTO {fresh} (teacher_id, source_kind, source_id, category_id, title, hours)
-SELECT sa.teacher_id, 'school_session', s.id, c.id, p.title || ' ' || s.topic, s.recognised_hours
-FROM assessment_schoolattendance sa
-JOIN {teachers} t ON t.id = sa.teacher_id
-JOIN assessment_countycreditcategory c ON c.county_id = t.county_id AND c.subproject_category = 'school_based'
-JOIN assessment_schoolsession s ON s.id = sa.session_id
-JOIN assessment_schoolproject p ON p.id = s.project_id
-WHERE p.year = %s AND p.status = %s AND s.recognised_hours > 0
-"""
-
-# The fresh rows as they would be stored (rounded; credits by the category's conversion).
-FRESH_ROWS_SQL = """
-SELECT f.teacher_id, t.school_id, t.county_id, f.category_id, f.source_kind, f.source_id, f.title,
-    ROUND(f.hours, 1) AS hours, ROUND(ROUND(f.hours, 1) / c.hours_per_credit, 2) AS credits
-FROM {fresh} f
-JOIN {teachers} t ON t.id = f.teacher_id
-JOIN assessment_countycreditcategory c ON c.id = f.category_id
-WHERE f.hours > 0
-"""
-
-# Changed rows first, by a hash join against the ledger (an INSERT … ON CONFLICT DO UPDATE would
-# probe and lock every fresh row even when nothing changed); locked rows are left alone.
-UPDATE_SQL = """
-UPDATE assessment_creditentry AS old SET year = %(year)s, county_id = new.county_id, school_id = new.school_id,
-    title = new.title, hours = new.hours, credits = new.credits, updated_at = %(now)s
-FROM ({rows}) AS new
-WHERE old.teacher_id = new.teacher_id AND old.teacher_id BETWEEN (SELECT MIN(id) FROM {teachers}) AND (SELECT MAX(id) FROM {teachers})
-    AND old.source_kind = new.source_kind
-    AND old.source_id = new.source_id AND old.category_id = new.category_id AND NOT old.locked
-    AND (old.year <> %(year)s OR old.county_id <> new.county_id OR old.school_id <> new.school_id
-        OR old.title <> new.title OR old.hours <> new.hours OR old.credits <> new.credits)
-"""
-
-# Then the missing ones, each found absent by a probe of the unique index. Not a NOT EXISTS anti-join:
-# planned over a ledger the statistics call empty, that became a loop re-reading the rows this very
-# statement was inserting (a full-scale first run: 59 s instead of seconds). The probe also lets a
-# rebuild of the same teachers running at the same moment (a service's refresh beside the nightly job)
-# write the row first: its row stands.
-INSERT_SQL = """
-INSERT INTO assessment_creditentry (teacher_id, year, county_id, school_id, category_id, source_kind,
-    source_id, title, hours, credits, status, locked, created_at, updated_at)
-SELECT new.teacher_id, %(year)s, new.county_id, new.school_id, new.category_id, new.source_kind, new.source_id,
-    new.title, new.hours, new.credits, 'counted', false, %(now)s, %(now)s
-FROM ({rows}) AS new
-WHERE true
-ON CONFLICT (teacher_id, source_kind, source_id, category_id) DO NOTHING
-"""
-
-# Each statement over the ledger also bounds its teacher ids by the chunk's (sub-selects evaluated
-# first): the (teacher, year) index is then read for the chunk's range, where a join on the work table
-# alone let the planner hash the whole ledger for each chunk (a province: 150 scans of 5 million rows).
+# A row no record earns any more (and not locked since the comparison).
 DELETE_STALE_SQL = """
 DELETE FROM assessment_creditentry
-WHERE year = %(year)s AND NOT locked AND source_kind IN ({kinds})
-    AND teacher_id IN (SELECT id FROM {teachers}) AND teacher_id BETWEEN (SELECT MIN(id) FROM {teachers}) AND (SELECT MAX(id) FROM {teachers})
-    AND NOT EXISTS (SELECT 1 FROM {fresh} f WHERE f.teacher_id = assessment_creditentry.teacher_id
-        AND f.source_kind = assessment_creditentry.source_kind AND f.source_id = assessment_creditentry.source_id
-        AND f.category_id = assessment_creditentry.category_id AND f.hours > 0)
+WHERE id IN (SELECT old_id FROM {diff} WHERE teacher_id IS NULL) AND NOT locked
+"""
+
+UPDATE_CHANGED_SQL = """
+UPDATE assessment_creditentry AS old SET county_id = d.county_id, school_id = d.school_id, title = d.title,
+    hours = d.hours, credits = d.credits, updated_at = %(now)s
+FROM {diff} d
+WHERE d.old_id IS NOT NULL AND d.teacher_id IS NOT NULL AND old.id = d.old_id AND NOT old.locked
+"""
+
+# A row missing from the year: inserted, or, when its source already has a row in another year (a
+# sub-project moved to another program year), that row is moved here unless locked. ON CONFLICT also
+# lets a rebuild of the same teachers running at the same moment (a service's refresh beside the
+# nightly job) write the row first: its row stands.
+INSERT_MISSING_SQL = """
+INSERT INTO assessment_creditentry AS old (teacher_id, year, county_id, school_id, category_id, source_kind,
+    source_id, title, hours, credits, status, locked, created_at, updated_at)
+SELECT teacher_id, %(year)s, county_id, school_id, category_id, source_kind, source_id, title, hours, credits,
+    'counted', false, %(now)s, %(now)s
+FROM {diff} WHERE old_id IS NULL
+ON CONFLICT (teacher_id, source_kind, source_id, category_id) DO UPDATE SET year = excluded.year,
+    county_id = excluded.county_id, school_id = excluded.school_id, title = excluded.title,
+    hours = excluded.hours, credits = excluded.credits, updated_at = excluded.updated_at
+WHERE NOT old.locked AND (old.year <> excluded.year OR old.county_id <> excluded.county_id
+    OR old.school_id <> excluded.school_id OR old.title <> excluded.title OR old.hours <> excluded.hours
+    OR old.credits <> excluded.credits)
 """
 
 # The tally: sums of the ledger per teacher and category, the requirement that applies (CASE over the
@@ -241,7 +267,7 @@ TALLY_SQL = """
 WITH per_cat AS (
     SELECT e.teacher_id, e.category_id, SUM(e.hours) AS h, SUM(e.credits) AS c
     FROM assessment_creditentry e JOIN {teachers} t ON t.id = e.teacher_id
-    WHERE e.teacher_id BETWEEN (SELECT MIN(id) FROM {teachers}) AND (SELECT MAX(id) FROM {teachers}) AND e.year = %(year)s AND e.status = 'counted'
+    WHERE e.teacher_id BETWEEN %(lo)s AND %(hi)s AND e.year = %(year)s AND e.status = 'counted'
     GROUP BY e.teacher_id, e.category_id
 ),
 totals AS (
@@ -355,27 +381,54 @@ def _home_visit_rows(cursor: Any, constants: dict[str, Any]) -> list[tuple]:
     return rows
 
 
-def _fill_fresh(cursor: Any, *, earn: QuerySet, constants: dict[str, Any]) -> None:
+def _upsert_ledger(cursor: Any, *, earn: QuerySet, constants: dict[str, Any], bounds: tuple[int, int]) -> int:
+    """Bring the chunk's ledger rows of the year in line with the records; returns the rows written."""
     from .credits import ATTENDED_TABLE
 
-    year = constants["year"]
-    cursor.execute(f"DELETE FROM {FRESH_TABLE}")
-    named: dict[str, Any] = {}
-    earn_sql = _named(*_sql(earn), "earn_", named)
-    cursor.execute(
-        FRESH_ENROLMENTS_SQL.format(earn=earn_sql, attended=ATTENDED_TABLE, fresh=FRESH_TABLE, teachers=TEACHERS_TABLE),
-        named,
-    )
-    cursor.execute(
-        FRESH_SCHOOL_SQL.format(fresh=FRESH_TABLE, teachers=TEACHERS_TABLE), [year, SchoolProject.Status.RECOGNISED]
-    )
+    # The work tables are emptied only when an earlier chunk of the run left rows in them.
+    if constants.pop("others_filled", False):
+        cursor.execute(f"DELETE FROM {OTHERS_TABLE}")
     rows = _home_visit_rows(cursor, constants)
     if rows:
+        constants["others_filled"] = True
         cursor.executemany(
-            f"INSERT INTO {FRESH_TABLE} (teacher_id, source_kind, source_id, category_id, title, hours) "
+            f"INSERT INTO {OTHERS_TABLE} (teacher_id, source_kind, source_id, category_id, title, hours) "
             "VALUES (%s, %s, %s, %s, %s, %s)",
             rows,
         )
+    params: dict[str, Any] = {
+        "year": constants["year"],
+        "now": constants["now"],
+        "lo": bounds[0],
+        "hi": bounds[1],
+        "recognised": SchoolProject.Status.RECOGNISED,
+    }
+    earn_sql = _named(*_sql(earn), "earn_", params)
+    kinds = ", ".join(f"'{k}'" for k in REBUILT_KINDS)
+    if constants.pop("diff_filled", False):
+        cursor.execute(f"DELETE FROM {DIFF_TABLE}")
+    cursor.execute(
+        DIFF_SQL.format(
+            earn=earn_sql,
+            attended=ATTENDED_TABLE,
+            teachers=TEACHERS_TABLE,
+            others=OTHERS_TABLE,
+            kinds=kinds,
+            diff=DIFF_TABLE,
+        ),
+        params,
+    )
+    if not _rowcount(cursor):
+        return 0
+    constants["diff_filled"] = True
+    written = 0
+    for statement in (DELETE_STALE_SQL, UPDATE_CHANGED_SQL):
+        cursor.execute(statement.format(diff=DIFF_TABLE), params)
+        written += _rowcount(cursor)
+    cursor.execute(INSERT_MISSING_SQL.format(diff=DIFF_TABLE), params)
+    inserted = _rowcount(cursor)
+    _keep_statistics(cursor, constants, inserted)
+    return written + inserted
 
 
 # A first rebuild fills the ledger chunk by chunk: past this many rows written since the last look, the
@@ -408,7 +461,8 @@ def rebuild_chunk(
     force: bool = False,
 ) -> tuple[int, int]:
     """Rebuild the ledger rows and the tallies of `teachers` (of any of the run's counties); returns
-    the ledger rows and the tally rows written.
+    the ledger rows and the tally rows written. `earn` is the earning enrolments of the chunk's teachers
+    (its bounds are added here).
 
     Teachers whose tally is locked (registration submitted or approved) keep their ledger rows; `force`
     (a correction) still recomputes their tally from the rows."""
@@ -416,27 +470,25 @@ def rebuild_chunk(
     if not force:
         teachers = teachers.exclude(Exists(CreditTally.objects.filter(teacher=OuterRef("pk"), year=year, locked=True)))
     written = 0
-    with connection.cursor() as cursor:
-        _fill_teachers(cursor, teachers)
+    # One transaction per chunk: its ledger rows and its tallies change together, and the memory a
+    # hash of a chunk's rows needs (a quarter of a million) is given for its statements only.
+    with transaction.atomic(), connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SET LOCAL work_mem = '64MB'")
+        bounds = _fill_teachers(cursor, teachers)
+        if bounds is None:
+            return 0, 0
         _analyze(cursor, TEACHERS_TABLE)
         if not force:
-            _fill_fresh(cursor, earn=earn, constants=constants)
-            _analyze(cursor, FRESH_TABLE)
-            params = {"year": year, "now": constants["now"]}
-            rows = FRESH_ROWS_SQL.format(fresh=FRESH_TABLE, teachers=TEACHERS_TABLE)
-            for statement in (UPDATE_SQL, INSERT_SQL):
-                cursor.execute(statement.format(rows=rows, teachers=TEACHERS_TABLE), params)
-                written += _rowcount(cursor)
-            _keep_statistics(cursor, constants, _rowcount(cursor))
-            kinds = ", ".join(f"'{k}'" for k in REBUILT_KINDS)
-            cursor.execute(DELETE_STALE_SQL.format(kinds=kinds, fresh=FRESH_TABLE, teachers=TEACHERS_TABLE), params)
-            written += _rowcount(cursor)
+            chunk_earn = earn.filter(teacher_id__gte=bounds[0], teacher_id__lte=bounds[1])
+            written = _upsert_ledger(cursor, earn=chunk_earn, constants=constants, bounds=bounds)
         # Only the chunk's own counties' requirements: every CASE branch is evaluated per teacher.
         wanted = None if counties is None else set(counties)
         requirements = [r for r in constants["requirements"] if wanted is None or r.county_id in wanted]
         rule_id, rule_label, id_params, label_params = rule_case(requirements, year)
         minimum_exempt = minimum_exemption_sql(requirements=requirements, year=year)
         named = {k: constants[k] for k in ("year", "now")}
+        named.update(lo=bounds[0], hi=bounds[1])
         rule_id_sql = _named(rule_id, tuple(id_params), "rid_", named)
         rule_label_sql = _named(rule_label, tuple(label_params), "rlabel_", named)
         exempt_sql = _named(minimum_exempt[0], tuple(minimum_exempt[1]), "mex_", named)

@@ -49,6 +49,49 @@ def test_a_withdrawn_enrolment_leaves_the_ledger_at_the_next_rebuild(world):
     assert CreditTally.objects.get(teacher=world.teacher_a).total_hours == 0
 
 
+def test_a_rebuild_changes_only_the_rows_whose_records_changed(world):
+    from programs.models import SubProject
+
+    sub = _sub(world, hours=24)
+    changed = EnrolmentFactory(subproject=sub, teacher=world.teacher_a, status=COMPLETED)
+    other = EnrolmentFactory(subproject=_sub(world, hours=12), teacher=world.teacher_b, status=COMPLETED)
+    tally_credits(year=2026, county=world.county_x)
+    untouched = CreditEntry.objects.get(source_id=other.pk).updated_at
+    SubProject.objects.filter(pk=sub.pk).update(hours=30)
+    outcome = tally_credits(year=2026, county=world.county_x)
+    assert outcome.ledger_written == 1
+    assert CreditEntry.objects.get(source_id=changed.pk).hours == 30
+    assert CreditEntry.objects.get(source_id=other.pk).updated_at == untouched
+    assert CreditTally.objects.get(teacher=world.teacher_a).total_hours == 30
+
+
+def test_a_row_whose_program_moved_to_another_year_moves_with_it(world):
+    from programs.models import Program
+
+    sub = _sub(world, hours=24, year=2025)
+    e = EnrolmentFactory(subproject=sub, teacher=world.teacher_a, status=COMPLETED)
+    tally_credits(year=2025, county=world.county_x)
+    Program.objects.filter(pk=sub.program_id).update(year=2026)
+    outcome = tally_credits(year=2026, county=world.county_x)
+    row = CreditEntry.objects.get()
+    assert (row.source_id, row.year, outcome.ledger_written) == (e.pk, 2026, 1)
+
+
+def test_locked_rows_are_neither_changed_nor_deleted_by_a_rebuild(world):
+    from programs.models import SubProject
+
+    sub = _sub(world, hours=24)
+    kept = EnrolmentFactory(subproject=sub, teacher=world.teacher_a, status=COMPLETED)
+    gone = EnrolmentFactory(subproject=_sub(world, hours=12), teacher=world.teacher_a, status=COMPLETED)
+    tally_credits(year=2026, county=world.county_x)
+    CreditEntry.objects.update(locked=True)
+    SubProject.objects.filter(pk=sub.pk).update(hours=30)
+    Enrolment.objects.filter(pk=gone.pk).update(status=Enrolment.Status.WITHDRAWN)
+    outcome = tally_credits(year=2026, county=world.county_x)
+    assert outcome.ledger_written == 0
+    assert dict(CreditEntry.objects.values_list("source_id", "hours")) == {kept.pk: 24, gone.pk: 12}
+
+
 def test_categories_convert_at_their_own_rate(world):
     from assessment.credits import category_save
 
