@@ -106,3 +106,15 @@ def test_every_error_message_constant_is_in_the_english_catalogue():
     assert len(constants) > 200
     missing = [f"{where}: {text}" for where, text in constants if text not in catalogue]
     assert not missing, f"run makemessages and translate: {missing}"
+
+
+def test_words_used_both_as_a_state_and_as_a_button_translate_by_context():
+    from django.utils import translation
+    from django.utils.translation import gettext, pgettext
+
+    with translation.override("en"):
+        assert (gettext("启用"), pgettext("button", "启用")) == ("Active", "Enable")
+        assert (gettext("停用"), pgettext("button", "停用")) == ("Inactive", "Disable")
+        # 申报项目 heads the claims tables (the item claimed) and is the school's button to submit a 校本 project.
+        assert (gettext("申报项目"), pgettext("button", "申报项目")) == ("Claim item", "Submit project")
+        assert gettext("学时记录") != gettext("学分记录")
