@@ -158,6 +158,24 @@ def generate_sql(shape: Shape) -> list[str]:
                    s.county_id, t.school_id, t.id
             FROM trainees_teacher t JOIN trainees_school s ON s.id = t.school_id,
                  generate_series({YEAR_FROM}, {YEAR_TO}) y, LATERAL (SELECT (t.id * 13 + y) % 120 AS h) x""",
+        # The ledger as the migration of these tallies leaves it (assessment/migrations/0005): each
+        # county's default categories, one "migrated" row per tally with hours, so the reports' sums
+        # over the ledger read real rows (the credit tally's first run replaces them, as the first
+        # rebuild after that migration does).
+        f"""INSERT INTO assessment_countycreditcategory (county_id, code, name, hours_per_credit,
+                   subproject_category, "order")
+            SELECT {first} + c, x.code, x.name, 10, x.sub, x.o
+            FROM generate_series(0, {counties - 1}) c,
+                 (VALUES ('centralized', '集中培训', 'centralized', 1), ('online', '网络研修', 'online', 2),
+                         ('school_based', '校本研修', 'school_based', 3), ('self_study', '自主研修', '', 4))
+                 AS x (code, name, sub, o)""",
+        """INSERT INTO assessment_creditentry (teacher_id, year, county_id, school_id, category_id, source_kind,
+                   source_id, title, hours, credits, status, locked, created_at, updated_at)
+            SELECT ct.teacher_id, ct.year, ct.county_id, ct.school_id, cat.id, 'migrated', ct.id, '原学时统计',
+                   ct.centralized_hours, round(ct.centralized_hours / 10, 2), 'counted', false, now(), now()
+            FROM assessment_credittally ct
+            JOIN assessment_countycreditcategory cat ON cat.county_id = ct.county_id AND cat.code = 'centralized'
+            WHERE ct.centralized_hours > 0""",
         "SET session_replication_role = DEFAULT",
     ]
 
