@@ -134,3 +134,32 @@ def test_a_coordinator_reads_their_schools_results_only(county, login, page, sit
     expect(page.locator("#cycle-results")).not_to_contain_text("王芳")
     expect(page.get_by_role("link", name="重新开放")).to_have_count(0)
     expect(page.get_by_role("link", name="下载本校结果（Excel）")).to_be_visible()
+
+
+def test_the_review_form_and_its_confirmation_fit_a_phone(county, browser, site, settings):
+    world = county
+    phone = browser.new_context(locale="zh-CN", viewport=PHONE, is_mobile=True, has_touch=True)
+    try:
+        small = phone.new_page()
+        small.goto(site("login"))
+        small.fill("input[name=username]", world.staff_x.username)
+        small.fill("input[name=password]", settings.DEMO_PASSWORD)
+        small.click("form button[type=submit]")
+        small.wait_for_url(lambda url: "/accounts/login/" not in url)
+        small.goto(site("cycle_review_list"))
+        small.get_by_role("link", name="核定一个周期").click()
+        small.select_option("select[name=start_year]", "2022")
+        small.fill("input[name=carry_cap]", "40")
+        small.fill("input[name=grace_until]", "2027-06-30")
+        for name in ("start_year", "carry_cap", "grace_until"):  # each field with its label, stacked
+            assert small.locator(f"label[for=id_{name}]").is_visible()
+        _shoot(small, "cycle_review_form_phone.png")
+        small.get_by_role("button", name="下一步：确认").click()
+        expect(small.locator("#cycle-preview")).to_contain_text("6 人达标")
+        expect(small.get_by_role("button", name="确认核定")).to_be_visible()
+        widths = small.evaluate("() => [document.documentElement.scrollWidth, document.documentElement.clientWidth]")
+        assert widths[0] <= widths[1], widths
+        _shoot(small, "cycle_review_confirm_phone.png")
+        assert not CycleReview.objects.exists()  # nothing happens before 确认核定
+    finally:
+        phone.close()
