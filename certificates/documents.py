@@ -22,6 +22,8 @@ def transcript_pdf(*, teacher: Any, full_ids: bool) -> bytes:
             "teacher": teacher,
             "id_number": teacher.id_number if full_ids else mask_id_number(teacher.id_number),
             "years": years,
+            # 周期核定 results, as on the web transcript
+            "cycle_results": sources.teacher_cycle_results(teacher=teacher),
             "unit": unit.issuing_unit,
             "printed_at": timezone.localtime(),
         },

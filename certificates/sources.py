@@ -72,3 +72,7 @@ def teacher_year_hours(*, teacher: Any, year: int) -> YearHours:
 
 def teacher_transcript(*, teacher: Any) -> Any:
     return assessment_selectors.transcript(teacher=teacher)
+
+
+def teacher_cycle_results(*, teacher: Any) -> Any:
+    return assessment_selectors.teacher_cycle_results(teacher=teacher)

@@ -214,3 +214,29 @@ def test_county_staff_issue_the_hours_certificate_from_the_transcript(client_for
     response = client.post(reverse("certificates:hours_issue", args=[world.teacher_a.pk, 2019]), follow=True)
     assert services.ERR_NO_HOURS in response.content.decode()
     assert client_for(world.coord_a).post(url).status_code == 403
+
+
+def test_the_transcript_pdf_totals_are_the_ledgers_rows_and_it_shows_the_cycle_result(client_for, world):
+    from assessment.credits import categories_ensure, cycle_save
+    from assessment.cycles import cycle_review_run
+    from assessment.models import CreditEntry
+
+    sub = make_course(world.county_x, hours=24)
+    completed(sub, world.teacher_a)
+    tally_credits(year=sub.program.year, county=world.county_x)
+    category = categories_ensure(county=world.county_x)[0]
+    CreditEntry.objects.create(
+        teacher=world.teacher_a, year=sub.program.year, county=world.county_x, school=world.teacher_a.school,
+        category=category, source_kind="claim", source_id=1, title="县级优质课一等奖", hours=Decimal("6.5"),
+        credits=Decimal("0.65"),
+    )  # fmt: skip
+    year = sub.program.year
+    cycle_save(county=world.county_x, start_year=year - 4, years=5, total=Decimal(30), actor=None)
+    cycle_review_run(county=world.county_x, year=year - 4, carry_cap=Decimal(0), actor=world.staff_x)
+
+    response = client_for(world.staff_x).get(reverse("certificates:transcript_pdf", args=[world.teacher_a.pk]))
+    text = "".join(text_of(response.content).split())  # the extracted text has no reliable spaces
+    assert "县级优质课一等奖" in text  # a row from outside the programs is listed
+    assert f"{year}年度总学时30.5学分3.05" in text  # 24 + 6.5: the sum of the rows shown
+    assert "本年度合计（以上各行学时之和）：30.5学时" in text
+    assert f"{year - 4}–{year}继续教育周期核定：达标周期累计30.5/30.0学时" in text
