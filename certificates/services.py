@@ -507,7 +507,8 @@ def _build_zip(job: IssueJob) -> None:
 
 
 def issue_sweep_stale(*, now: dt.datetime | None = None) -> list[int]:
-    """Enqueue again the batch jobs whose message was lost (queued too long)."""
+    """Enqueue again the batch jobs whose message was lost (queued too long) or whose worker died
+    (running past the hard time limit): issue_run is idempotent, so a half-done batch issues the rest."""
     return jobs.sweep_stale(IssueJob, enqueue=_enqueue, queued_for=STALE_QUEUED, now=now)
 
 

@@ -148,6 +148,14 @@ def file_response(job: Job, *, content_type: str | None = None) -> FileResponse:
     return FileResponse(handle, as_attachment=True, filename=job.download_name, content_type=content_type)
 
 
+def worker_lost_after() -> dt.timedelta:
+    """A job still running this long after it started lost its worker: Celery's hard time limit would
+    have ended the task before (plus a margin for the last write)."""
+    from django.conf import settings
+
+    return dt.timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT + 5 * 60)
+
+
 def sweep_stale(
     model: type[Job],
     *,
@@ -156,12 +164,14 @@ def sweep_stale(
     running_for: dt.timedelta | None = None,
     now: dt.datetime | None = None,
 ) -> list[int]:
-    """Enqueue again the jobs whose message was lost (queued longer than `queued_for`) and, given
-    `running_for`, those whose worker died (running longer); the ids swept."""
+    """Enqueue again the jobs whose message was lost (queued longer than `queued_for`) and those whose
+    worker died (running longer than `running_for`, by default `worker_lost_after()`); the ids swept.
+    Every job's build must therefore be idempotent: a swept job may have done part of its work."""
     now = now or timezone.now()
-    stale = Q(status=JobStatus.QUEUED, enqueued_at__lt=now - queued_for)
-    if running_for is not None:
-        stale |= Q(status=JobStatus.RUNNING, started_at__lt=now - running_for)
+    running_for = running_for or worker_lost_after()
+    stale = Q(status=JobStatus.QUEUED, enqueued_at__lt=now - queued_for) | Q(
+        status=JobStatus.RUNNING, started_at__lt=now - running_for
+    )
     swept = []
     for job_id in model.objects.filter(stale).values_list("pk", flat=True):
         with transaction.atomic():

@@ -40,9 +40,8 @@ ERR_COUNTY_NOT_BELOW = "只能导出本市/省所辖县区"
 
 MAX_YEARS = 10
 # A queued job whose task has not started after this long lost its message (broker restart):
-# the sweeper enqueues it again. A running one older than the hard time limit lost its worker.
+# the sweeper enqueues it again (as one running past the hard time limit, core.jobs.worker_lost_after).
 STALE_QUEUED = dt.timedelta(seconds=settings.REPORTS_STALE_QUEUED_SECONDS)
-STALE_RUNNING = dt.timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT + 5 * 60)
 
 SHEET_SUMMARY = "年度汇总"
 SHEET_REPORT = "上报汇总"
@@ -189,7 +188,7 @@ def _enqueue(job_id: int) -> None:
 
 def export_sweep_stale(*, now: dt.datetime | None = None) -> list[int]:
     """Enqueue again the jobs whose message was lost (queued too long) or whose worker died."""
-    return jobs.sweep_stale(ExportJob, enqueue=_enqueue, queued_for=STALE_QUEUED, running_for=STALE_RUNNING, now=now)
+    return jobs.sweep_stale(ExportJob, enqueue=_enqueue, queued_for=STALE_QUEUED, now=now)
 
 
 def export_delete(*, job: ExportJob) -> None:

@@ -173,3 +173,33 @@ def test_a_request_whose_message_was_lost_is_swept_and_run(world, batch, django_
     lost.refresh_from_db()
     assert lost.status == IssueJob.Status.DONE and lost.issued == 3
     assert services.issue_sweep_stale() == []
+
+
+def test_a_batch_whose_worker_died_is_swept_and_issues_only_the_rest(world, batch, django_capture_on_commit_callbacks):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from certificates.models import Certificate
+
+    job = services.issue_request_for_command(subproject=batch, county=world.county_x)
+    # The worker issued one certificate, then died: the job stays RUNNING past the hard time limit.
+    first = services.batch_enrolments(subproject=batch, county=world.county_x).first()
+    services._completion(first, county=world.county_x, actor=None, printing=services.Printing.of(world.county_x))
+    IssueJob.objects.filter(pk=job.pk).update(
+        status=IssueJob.Status.RUNNING, started_at=timezone.now() - dt.timedelta(hours=2)
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.issue_sweep_stale() == [job.pk]
+    job.refresh_from_db()
+    assert job.status == IssueJob.Status.DONE and job.issued == 2  # the two not yet issued
+    assert Certificate.objects.filter(enrolment__subproject=batch, status=Certificate.Status.VALID).count() == 3
+    assert len(_zip_names(job)) == 3
+
+
+def test_a_batch_running_within_the_time_limit_is_left_alone(world, batch):
+    from django.utils import timezone
+
+    job = services.issue_request_for_command(subproject=batch, county=world.county_x)
+    IssueJob.objects.filter(pk=job.pk).update(status=IssueJob.Status.RUNNING, started_at=timezone.now())
+    assert services.issue_sweep_stale() == []

@@ -148,7 +148,7 @@ def test_the_file_is_downloaded_only_when_done_and_present(world):
         jobs.file_response(ExportJob.objects.get(pk=job.pk))
 
 
-def test_the_sweeper_enqueues_lost_messages_and_given_a_limit_dead_workers(world, django_capture_on_commit_callbacks):
+def test_the_sweeper_enqueues_lost_messages_and_dead_workers(world, django_capture_on_commit_callbacks, settings):
     now = timezone.now()
     hour = dt.timedelta(hours=1)
     lost = _job(world, enqueued_at=now - hour)
@@ -157,11 +157,14 @@ def test_the_sweeper_enqueues_lost_messages_and_given_a_limit_dead_workers(world
     _job(world, status=jobs.JobStatus.DONE, enqueued_at=now - 3 * hour, file="reports/annual/done.xlsx")
     enqueued = []
     minutes = dt.timedelta(minutes=10)
+    with django_capture_on_commit_callbacks(execute=True):  # still within a longer limit
+        swept = jobs.sweep_stale(ExportJob, enqueue=enqueued.append, queued_for=minutes, running_for=3 * hour, now=now)
+    assert swept == [lost.pk] and enqueued == [lost.pk]
+    # By default a job is dead once it runs past Celery's hard time limit (+5 minutes).
+    settings.CELERY_TASK_TIME_LIMIT = 60 * 60
+    assert jobs.worker_lost_after() == dt.timedelta(minutes=65)
     with django_capture_on_commit_callbacks(execute=True):
-        assert jobs.sweep_stale(ExportJob, enqueue=enqueued.append, queued_for=minutes, now=now) == [lost.pk]
-    assert enqueued == [lost.pk]
-    with django_capture_on_commit_callbacks(execute=True):
-        swept = jobs.sweep_stale(ExportJob, enqueue=enqueued.append, queued_for=minutes, running_for=hour, now=now)
+        swept = jobs.sweep_stale(ExportJob, enqueue=enqueued.append, queued_for=minutes, now=now)
     assert swept == [dead.pk]  # the lost one was enqueued again just now
     dead.refresh_from_db()
     assert (dead.status, dead.enqueued_at, dead.started_at, dead.progress) == ("queued", now, None, 0)

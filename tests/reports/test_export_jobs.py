@@ -14,6 +14,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from openpyxl import load_workbook
 
+from core import jobs
 from reports import services
 from reports.models import ExportJob
 from tests.factories.reports import ExportJobFactory
@@ -101,7 +102,7 @@ def test_the_sweeper_enqueues_jobs_whose_message_was_lost(world, records):
         county=world.county_x,
         requested_by=world.admin_x,
         status=ExportJob.Status.RUNNING,
-        started_at=now - services.STALE_RUNNING - dt.timedelta(minutes=1),
+        started_at=now - jobs.worker_lost_after() - dt.timedelta(minutes=1),
     )
     swept = services.export_sweep_stale(now=now)
     assert sorted(swept) == sorted([lost.pk, dead_worker.pk])
