@@ -32,3 +32,27 @@ def login(page, site, settings):
         return page
 
     return as_user
+
+
+@pytest.fixture
+def phone_login(browser, site, settings):
+    """A page in a 390 px touch phone's browser, logged in as `user` through the real form; the
+    contexts close at teardown."""
+    contexts = []
+
+    def as_user(user, password=None):
+        context = browser.new_context(
+            locale="zh-CN", viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True
+        )
+        contexts.append(context)
+        small = context.new_page()
+        small.goto(site("login"))
+        small.fill("input[name=username]", user.username)
+        small.fill("input[name=password]", password or settings.DEMO_PASSWORD)
+        small.click("form button[type=submit]")
+        small.wait_for_url(lambda url: "/accounts/login/" not in url)
+        return small
+
+    yield as_user
+    for context in contexts:
+        context.close()

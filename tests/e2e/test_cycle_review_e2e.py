@@ -15,7 +15,6 @@ from tests.factories import TeacherFactory
 pytestmark = pytest.mark.e2e
 
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots"
-PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 900}
 # name, school (a or b), hours earned over 2022–2026 against 360
 TEACHERS = [
@@ -41,6 +40,11 @@ def county(world):
     return world
 
 
+def _assert_no_sideways_scroll(page) -> None:
+    widths = page.evaluate("() => [document.documentElement.scrollWidth, document.documentElement.clientWidth]")
+    assert widths[0] <= widths[1], widths
+
+
 def _shoot(page, name: str) -> Path:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     path = SCREENSHOTS / name
@@ -48,7 +52,7 @@ def _shoot(page, name: str) -> Path:
     return path
 
 
-def test_county_staff_review_a_cycle_read_the_result_and_reopen_it(county, login, page, site, browser, settings):
+def test_county_staff_review_a_cycle_read_the_result_and_reopen_it(county, login, page, site, phone_login):
     world = county
     login(world.staff_x)
     page.goto(site("cycle_review_list"))
@@ -94,22 +98,12 @@ def test_county_staff_review_a_cycle_read_the_result_and_reopen_it(county, login
     expect(rows).to_have_count(1)
 
     # The same page on a phone: cards, no sideways scrolling.
-    phone = browser.new_context(locale="zh-CN", viewport=PHONE, is_mobile=True, has_touch=True)
-    try:
-        small = phone.new_page()
-        small.goto(site("login"))
-        small.fill("input[name=username]", world.staff_x.username)
-        small.fill("input[name=password]", settings.DEMO_PASSWORD)
-        small.click("form button[type=submit]")
-        small.wait_for_url(lambda url: "/accounts/login/" not in url)
-        review = CycleReview.objects.get()
-        small.goto(site("cycle_review_detail", review.pk))
-        expect(small.locator("#cycle-results tbody tr")).to_have_count(10)
-        widths = small.evaluate("() => [document.documentElement.scrollWidth, document.documentElement.clientWidth]")
-        assert widths[0] <= widths[1], widths
-        _shoot(small, "cycle_review_result_phone.png")
-    finally:
-        phone.close()
+    small = phone_login(world.staff_x)
+    review = CycleReview.objects.get()
+    small.goto(site("cycle_review_detail", review.pk))
+    expect(small.locator("#cycle-results tbody tr")).to_have_count(10)
+    _assert_no_sideways_scroll(small)
+    _shoot(small, "cycle_review_result_phone.png")
 
     # Reopening needs a reason.
     page.goto(site("cycle_review_detail", review.pk))
@@ -136,30 +130,20 @@ def test_a_coordinator_reads_their_schools_results_only(county, login, page, sit
     expect(page.get_by_role("link", name="下载本校结果（Excel）")).to_be_visible()
 
 
-def test_the_review_form_and_its_confirmation_fit_a_phone(county, browser, site, settings):
-    world = county
-    phone = browser.new_context(locale="zh-CN", viewport=PHONE, is_mobile=True, has_touch=True)
-    try:
-        small = phone.new_page()
-        small.goto(site("login"))
-        small.fill("input[name=username]", world.staff_x.username)
-        small.fill("input[name=password]", settings.DEMO_PASSWORD)
-        small.click("form button[type=submit]")
-        small.wait_for_url(lambda url: "/accounts/login/" not in url)
-        small.goto(site("cycle_review_list"))
-        small.get_by_role("link", name="核定一个周期").click()
-        small.select_option("select[name=start_year]", "2022")
-        small.fill("input[name=carry_cap]", "40")
-        small.fill("input[name=grace_until]", "2027-06-30")
-        for name in ("start_year", "carry_cap", "grace_until"):  # each field with its label, stacked
-            assert small.locator(f"label[for=id_{name}]").is_visible()
-        _shoot(small, "cycle_review_form_phone.png")
-        small.get_by_role("button", name="下一步：确认").click()
-        expect(small.locator("#cycle-preview")).to_contain_text("6 人达标")
-        expect(small.get_by_role("button", name="确认核定")).to_be_visible()
-        widths = small.evaluate("() => [document.documentElement.scrollWidth, document.documentElement.clientWidth]")
-        assert widths[0] <= widths[1], widths
-        _shoot(small, "cycle_review_confirm_phone.png")
-        assert not CycleReview.objects.exists()  # nothing happens before 确认核定
-    finally:
-        phone.close()
+def test_the_review_form_and_its_confirmation_fit_a_phone(county, site, phone_login):
+    small = phone_login(county.staff_x)
+    small.goto(site("cycle_review_list"))
+    small.get_by_role("link", name="核定一个周期").click()
+    small.select_option("select[name=start_year]", "2022")
+    small.fill("input[name=carry_cap]", "40")
+    small.fill("input[name=grace_until]", "2027-06-30")
+    for name in ("start_year", "carry_cap", "grace_until"):  # each field with its label, stacked
+        assert small.locator(f"label[for=id_{name}]").is_visible()
+    _assert_no_sideways_scroll(small)
+    _shoot(small, "cycle_review_form_phone.png")
+    small.get_by_role("button", name="下一步：确认").click()
+    expect(small.locator("#cycle-preview")).to_contain_text("6 人达标")
+    expect(small.get_by_role("button", name="确认核定")).to_be_visible()
+    _assert_no_sideways_scroll(small)
+    _shoot(small, "cycle_review_confirm_phone.png")
+    assert not CycleReview.objects.exists()  # nothing happens before 确认核定
