@@ -19,17 +19,21 @@ def site(live_server):
     return url
 
 
+def _log_in(page, url: str, username: str, password: str):
+    page.goto(url)
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", password)
+    page.click("form button[type=submit]")
+    page.wait_for_url(lambda url: "/accounts/login/" not in url)
+    return page
+
+
 @pytest.fixture
 def login(page, site, settings):
     """Log in through the real login form, as a person would."""
 
     def as_user(user, password=None):
-        page.goto(site("login"))
-        page.fill("input[name=username]", user.username)
-        page.fill("input[name=password]", password or settings.DEMO_PASSWORD)
-        page.click("form button[type=submit]")
-        page.wait_for_url(lambda url: "/accounts/login/" not in url)
-        return page
+        return _log_in(page, site("login"), user.username, password or settings.DEMO_PASSWORD)
 
     return as_user
 
@@ -45,13 +49,7 @@ def phone_login(browser, site, settings):
             locale="zh-CN", viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True
         )
         contexts.append(context)
-        small = context.new_page()
-        small.goto(site("login"))
-        small.fill("input[name=username]", user.username)
-        small.fill("input[name=password]", password or settings.DEMO_PASSWORD)
-        small.click("form button[type=submit]")
-        small.wait_for_url(lambda url: "/accounts/login/" not in url)
-        return small
+        return _log_in(context.new_page(), site("login"), user.username, password or settings.DEMO_PASSWORD)
 
     yield as_user
     for context in contexts:
