@@ -3,8 +3,9 @@
 A teacher claims an item of the county's table with evidence; the coordinator of the teacher's school
 reviews it (初审), the county decides (复核). An approval writes the claim's ledger row: counted at once,
 or 公示中 (pending, not in any total) until the county's publicity period ends, when
-`claims_publicity_finalise` counts it; during 公示 the county may revoke it on an objection, which
-deletes the row. Ledger rows of claims are never touched by the ledger's rebuild (ledger.REBUILT_KINDS).
+`claims_publicity_finalise` counts it; during 公示 anyone of the county (a teacher, a coordinator) may
+raise an objection 异议, which the county decides: upheld, the claim is revoked and its row deleted;
+dismissed, it is counted when 公示 ends (a claim with an objection still open waits for the decision). Ledger rows of claims are never touched by the ledger's rebuild (ledger.REBUILT_KINDS).
 """
 
 import datetime as dt
@@ -14,7 +15,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Sum
+from django.db.models import Exists, OuterRef, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -25,7 +26,16 @@ from trainees.models import Region, Teacher
 
 from .audit import audit
 from .credits import credit_settings_for, ledger_refresh
-from .models import ClaimEvidence, ClaimItem, CountyCreditCategory, CreditClaim, CreditEntry, CreditTally, Unit
+from .models import (
+    ClaimEvidence,
+    ClaimItem,
+    ClaimObjection,
+    CountyCreditCategory,
+    CreditClaim,
+    CreditEntry,
+    CreditTally,
+    Unit,
+)
 
 ERR_ITEM_INACTIVE = "该申报项目已停用"
 ERR_ITEM_OTHER_COUNTY = "只能申报本县区学分申报表中的项目"
@@ -42,6 +52,10 @@ ERR_NOT_OWN = "只能申报、撤回自己的学分"
 ERR_NOT_SCHOOL_REVIEWER = "只有该教师所在学校的联络员可以初审"
 ERR_NOT_COUNTY_REVIEWER = "只有该县区培训中心可以复核"
 ERR_CATEGORY_OTHER_COUNTY = "学分类别不属于本县区"
+ERR_OBJECT_OWN = "不能对自己的申报提出异议"
+ERR_OBJECT_WHO = "只有本县区的教师和学校联络员可以对公示提出异议"
+ERR_PUBLICITY_OVER = "公示期已结束，不能再提出异议"
+ERR_OBJECTION_DECIDED = "该异议已处理"
 ERR_YEAR_LOCKED = "该教师本年度学分已提交登记或已审核锁定，不能再计入申报学分；如需补记请由县培训中心更正"
 
 MAX_FILES = 5
@@ -369,8 +383,69 @@ def claim_revoke(*, claim: CreditClaim, reason: str, actor: Any) -> CreditClaim:
     deleted, _rows = CreditEntry.objects.filter(
         source_kind=claim.ledger_kind, source_id=claim.pk, status=CreditEntry.Status.PENDING
     ).delete()
+    # Revoked, the claim's open objections are upheld by the same decision.
+    claim.objections.filter(status=ClaimObjection.Status.OPEN).update(
+        status=ClaimObjection.Status.UPHELD, handled_by=actor, handled_at=timezone.now(), handling_note=reason
+    )
     audit(action="claim_revoke", obj=claim, actor=actor, reason=reason, ledger_rows_deleted=deleted)
     return claim
+
+
+@transaction.atomic
+def claim_object(*, claim: CreditClaim, reason: str, actor: Any, today: dt.date | None = None) -> ClaimObjection:
+    """An objection to a claim in 公示, by a teacher or a coordinator of its county (not the claimant)."""
+    claim = _locked(claim)
+    scope = scope_of(actor)
+    if scope.kind not in (SELF, SCHOOL):
+        raise PermissionDenied(ERR_OBJECT_WHO)
+    county_id = (
+        Teacher.objects.filter(pk=scope.teacher_id).values_list("school__county_id", flat=True).first()
+        if scope.kind == SELF
+        else scope.county_id
+    )
+    if county_id != claim.county_id:
+        raise PermissionDenied(ERR_OBJECT_WHO)
+    if scope.kind == SELF and scope.teacher_id == claim.teacher_id:
+        raise ValidationError(_(ERR_OBJECT_OWN))
+    if claim.status != CreditClaim.Status.IN_PUBLICITY:
+        raise ValidationError(_(ERR_NOT_IN_PUBLICITY))
+    if claim.publicity_until < (today or timezone.localdate()):
+        raise ValidationError(_(ERR_PUBLICITY_OVER))
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError({"reason": _(ERR_REASON_REQUIRED)})
+    objection = ClaimObjection(claim=claim, raised_by=actor, reason=reason)
+    objection.full_clean()
+    objection.save()
+    audit(action="claim_objection", obj=claim, actor=actor, reason=reason)
+    return objection
+
+
+@transaction.atomic
+def claim_objection_decide(*, objection: ClaimObjection, uphold: bool, note: str, actor: Any) -> ClaimObjection:
+    """The county decides an objection: upheld revokes the claim (its other open objections with it);
+    dismissed leaves the claim to be counted when 公示 ends, or the next day if it already has."""
+    objection = ClaimObjection.objects.select_for_update().select_related("claim").get(pk=objection.pk)
+    _require_county_reviewer(objection.claim, actor)
+    if objection.status != ClaimObjection.Status.OPEN:
+        raise ValidationError(_(ERR_OBJECTION_DECIDED))
+    note = note.strip()
+    if not note:
+        raise ValidationError({"handling_note": _(ERR_REASON_REQUIRED)})
+    if uphold:
+        claim_revoke(claim=objection.claim, reason=note, actor=actor)
+        objection.refresh_from_db()
+    else:
+        objection.status, objection.handled_by, objection.handled_at, objection.handling_note = (
+            ClaimObjection.Status.DISMISSED,
+            actor,
+            timezone.now(),
+            note,
+        )
+        objection.full_clean()
+        objection.save(update_fields=["status", "handled_by", "handled_at", "handling_note"])
+    audit(action="claim_objection_decide", obj=objection.claim, actor=actor, uphold=uphold, note=note)
+    return objection
 
 
 @transaction.atomic
@@ -381,6 +456,8 @@ def claims_publicity_finalise(*, today: dt.date | None = None, actor: Any = None
         CreditClaim.objects.select_for_update()
         .select_related("item")
         .filter(status=CreditClaim.Status.IN_PUBLICITY, publicity_until__lt=today)
+        # An objection still open: the claim waits for the county's decision.
+        .exclude(Exists(ClaimObjection.objects.filter(claim=OuterRef("pk"), status=ClaimObjection.Status.OPEN)))
         .order_by("pk")
     )
     for claim in due:

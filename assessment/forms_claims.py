@@ -70,3 +70,20 @@ class ClaimReviewManyForm(bulk.BulkForm):
     none_selected = _("请至少勾选一份申报")
     decision = forms.ChoiceField(label=_("审核结果"), choices=DECISIONS, widget=forms.RadioSelect)
     comment = forms.CharField(label=_("意见（不通过时必填）"), max_length=200, required=False)
+
+
+class ClaimObjectionForm(forms.Form):
+    reason = forms.CharField(
+        label=_("异议内容"),
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("请写明您认为该申报不实的理由（如成果不属本人、级别或数量不符），县教师发展中心将核实处理"),
+    )
+
+
+OBJECTION_DECISIONS = [("dismiss", _("异议不成立，申报照常计入")), ("uphold", _("异议成立，撤销该申报"))]
+
+
+class ClaimObjectionDecisionForm(forms.Form):
+    decision = forms.ChoiceField(label=_("处理结果"), choices=OBJECTION_DECISIONS, widget=forms.RadioSelect)
+    handling_note = forms.CharField(label=_("处理意见"), max_length=200)

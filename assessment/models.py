@@ -1095,3 +1095,51 @@ class ClaimEvidence(models.Model):
 
     def __str__(self) -> str:
         return self.original_name
+
+
+class ClaimObjection(ExplainedConstraints, models.Model):
+    """An objection 异议 raised during a claim's 公示 by someone of its county (a teacher or a school's
+    coordinator). The county decides it: upheld, the claim is revoked; dismissed, the claim is counted
+    when its 公示 ends. A claim with an objection still open is not counted before it is decided."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("待处理")
+        UPHELD = "upheld", _("异议成立")
+        DISMISSED = "dismissed", _("异议不成立")
+
+    claim = models.ForeignKey(CreditClaim, on_delete=models.CASCADE, related_name="objections")
+    raised_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    reason = models.CharField(_("异议内容"), max_length=500)
+    status = models.CharField(_("处理结果"), max_length=16, choices=Status.choices, default=Status.OPEN)
+    created_at = models.DateTimeField(_("提出时间"), auto_now_add=True)
+    handled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    handled_at = models.DateTimeField(_("处理时间"), null=True, blank=True)
+    handling_note = models.CharField(_("处理意见"), max_length=500, blank=True)
+
+    constraint_fields = {
+        "claim_objection_one_open_per_person": "reason",
+        "claim_objection_decided_with_a_note": "handling_note",
+    }
+
+    class Meta:
+        verbose_name = _("公示异议")
+        verbose_name_plural = _("公示异议")
+        ordering = ["claim", "created_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["claim", "raised_by"],
+                condition=Q(status="open"),
+                name="claim_objection_one_open_per_person",
+                violation_error_message=_("您对该申报的异议尚在处理中"),
+            ),
+            models.CheckConstraint(
+                condition=Q(status="open") | (Q(handled_at__isnull=False) & ~Q(handling_note="")),
+                name="claim_objection_decided_with_a_note",
+                violation_error_message=_("处理异议须填写处理意见"),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.claim_id} {self.status}"

@@ -23,6 +23,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce, Round
 from django.http import Http404
+from django.shortcuts import get_object_or_404
 
 from attendance.models import ATTENDED, AttendanceRecord
 from core.scoping import COUNTY, REGION, SCHOOL, SELF, get_visible_or_404, is_county_level, scope_of, visible
@@ -35,6 +36,7 @@ from .models import (
     AssessmentScheme,
     ClaimEvidence,
     ClaimItem,
+    ClaimObjection,
     Component,
     CountyCreditCategory,
     CreditClaim,
@@ -687,11 +689,40 @@ def publicity_county_id(*, user: Any) -> int | None:
 
 
 def claims_in_publicity(*, county_id: int) -> QuerySet[CreditClaim]:
+    open_objections = ClaimObjection.objects.filter(claim=OuterRef("pk"), status=ClaimObjection.Status.OPEN)
     return (
         CreditClaim.objects.filter(county_id=county_id, status=CreditClaim.Status.IN_PUBLICITY)
         .select_related("teacher", "school", "item__category")
+        .annotate(
+            open_objections=Coalesce(
+                Subquery(
+                    open_objections.order_by().values("claim").annotate(n=Count("pk")).values("n"),
+                    output_field=IntegerField(),
+                ),
+                Value(0),
+            )
+        )
         .order_by("publicity_until", "school__code", "pk")
     )
+
+
+def claim_in_publicity_get(*, user: Any, pk: Any) -> CreditClaim:
+    """A claim of the user's county's 公示 list (404 for any other, or once 公示 is over)."""
+    county_id = publicity_county_id(user=user)
+    if county_id is None:
+        raise PermissionDenied
+    return get_object_or_404(claims_in_publicity(county_id=county_id), pk=pk)
+
+
+def claim_objections(*, claim: CreditClaim) -> QuerySet[ClaimObjection]:
+    return claim.objections.select_related(
+        "raised_by__teacher__school", "raised_by__school", "handled_by"
+    ).order_by("created_at", "pk")
+
+
+def claim_objection_get(*, user: Any, pk: Any) -> ClaimObjection:
+    qs = ClaimObjection.objects.select_related("claim")
+    return get_visible_or_404(qs, user, pk=pk, county="claim__county", school="claim__school", teacher="claim__teacher")
 
 
 def claim_items(*, county: Region | int, active_only: bool = False) -> QuerySet[ClaimItem]:

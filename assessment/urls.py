@@ -26,6 +26,12 @@ urlpatterns = [
     path("credits/claims/school-review/", views_claims.claim_school_queue, name="claim_school_queue"),
     path("credits/claims/county-review/", views_claims.claim_county_queue, name="claim_county_queue"),
     path("credits/claims/publicity/", views_claims.claim_publicity, name="claim_publicity"),
+    path("credits/claims/<int:pk>/object/", views_claims.claim_object, name="claim_object"),
+    path(
+        "credits/claims/objections/<int:pk>/decide/",
+        views_claims.claim_objection_decide,
+        name="claim_objection_decide",
+    ),
     path("credits/claims/items/", views_claims.claim_item_list, name="claim_item_list"),
     path("credits/claims/items/new/", views_claims.claim_item_create, name="claim_item_create"),
     path("credits/claims/items/<int:pk>/edit/", views_claims.claim_item_edit, name="claim_item_edit"),

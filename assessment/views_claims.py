@@ -19,7 +19,15 @@ from core.scoping import SCHOOL, SELF, is_county_level, require_county_level, sc
 from outreach.uploads import CONTENT_TYPES
 
 from . import claims, credits, selectors
-from .forms_claims import ClaimDecisionForm, ClaimForm, ClaimItemForm, ClaimReviewManyForm, ClaimRevokeForm
+from .forms_claims import (
+    ClaimDecisionForm,
+    ClaimForm,
+    ClaimItemForm,
+    ClaimObjectionDecisionForm,
+    ClaimObjectionForm,
+    ClaimReviewManyForm,
+    ClaimRevokeForm,
+)
 from .models import CreditClaim
 
 
@@ -84,6 +92,9 @@ def claim_detail(request, pk: int):
         "can_revoke": is_county_level(request.user) and claim.status == CreditClaim.Status.IN_PUBLICITY,
         "decision_form": ClaimDecisionForm(),
         "revoke_form": ClaimRevokeForm(),
+        # Who objected is for the county to see, not for the claimant or the school.
+        "objections": selectors.claim_objections(claim=claim) if is_county_level(request.user) else None,
+        "objection_form": ClaimObjectionDecisionForm(),
         "entry": claims.claim_entry(claim),
     }
     return render(request, "assessment/claims/detail.html", context)
@@ -209,7 +220,48 @@ def claim_publicity(request):
     page = paginate(request, selectors.claims_in_publicity(county_id=county_id))
     for claim in page:
         claim.masked_name = mask_name(claim.teacher.name)
-    return render(request, "assessment/claims/publicity.html", {"page": page})
+    own = scope_of(request.user).teacher_id  # no 提出异议 on one's own claim
+    return render(request, "assessment/claims/publicity.html", {"page": page, "own_teacher_id": own})
+
+
+@login_required
+def claim_object(request, pk: int):
+    """提出异议 on a claim of the 公示 list (its county's teachers and coordinators, not the claimant)."""
+    claim = selectors.claim_in_publicity_get(user=request.user, pk=pk)
+    if scope_of(request.user).kind not in (SELF, SCHOOL) or claim.teacher_id == scope_of(request.user).teacher_id:
+        raise PermissionDenied
+    form = ClaimObjectionForm(request.POST or None)
+    done = submit(
+        request,
+        form,
+        lambda data: claims.claim_object(claim=claim, actor=request.user, **data),
+        success=_("异议已提交，县教师发展中心将核实处理"),
+        then=lambda _objection: ("claim_publicity",),
+    )
+    if done:
+        return done
+    claim.masked_name = mask_name(claim.teacher.name)
+    return render(request, "assessment/claims/object.html", {"form": form, "claim": claim})
+
+
+@login_required
+@require_POST
+def claim_objection_decide(request, pk: int):
+    objection = selectors.claim_objection_get(user=request.user, pk=pk)
+    require_county_level(request.user)
+    form = ClaimObjectionDecisionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("请选择处理结果并填写处理意见"))
+        return redirect("claim_detail", pk=objection.claim_id)
+    uphold = form.cleaned_data["decision"] == "uphold"
+    return _act(
+        request,
+        objection.claim_id,
+        lambda: claims.claim_objection_decide(
+            objection=objection, uphold=uphold, note=form.cleaned_data["handling_note"], actor=request.user
+        ),
+        _("异议成立，申报已撤销") if uphold else _("已处理：异议不成立"),
+    )
 
 
 # The county's claim table

@@ -576,3 +576,122 @@ def test_the_teacher_reads_why_a_claim_was_refused_in_their_list(client_for, wor
     claims.claim_school_review(claim=claim, approve=False, comment="缺少刊物封面与目录页", actor=world.coord_a)
     page = client_for(world.teacher_user_a).get(reverse("claim_list")).content.decode()
     assert "初审未通过" in page and "缺少刊物封面与目录页" in page
+
+
+# 公示异议: objections during the publicity period
+
+
+def _in_publicity(world, days=7):
+    _publicity(world.county_x, days)
+    claim = _approved(world)
+    assert claim.status == S.IN_PUBLICITY
+    return claim
+
+
+def _colleague(world):
+    """Another teacher of county X, with an account (a colleague who reads the 公示 list)."""
+    return UserFactory(role=Role.TEACHER, teacher=TeacherFactory(school=world.school_b))
+
+
+def test_a_colleague_objects_from_the_publicity_list_and_the_county_sees_who_and_why(client_for, world):
+    from assessment.models import ClaimObjection
+
+    claim = _in_publicity(world)
+    colleague = _colleague(world)
+    client = client_for(colleague)
+    page = client.get(reverse("claim_publicity")).content.decode()
+    assert reverse("claim_object", args=[claim.pk]) in page
+    response = client.post(reverse("claim_object", args=[claim.pk]), {"reason": "该论文第一作者不是本人"})
+    assert response.status_code == 302 and response["Location"] == reverse("claim_publicity")
+    objection = ClaimObjection.objects.get()
+    assert (objection.claim, objection.raised_by, objection.status) == (claim, colleague, "open")
+    assert AuditEntry.objects.filter(action="claim_objection", object_id=str(claim.pk)).exists()
+    # The county sees the objector and the reason; the claimant and the school do not see who objected.
+    staff_page = client_for(world.staff_x).get(reverse("claim_detail", args=[claim.pk])).content.decode()
+    assert "该论文第一作者不是本人" in staff_page and "claim-objections" in staff_page
+    for user in (world.teacher_user_a, world.coord_a):
+        assert "该论文第一作者不是本人" not in client_for(user).get(reverse("claim_detail", args=[claim.pk])).content.decode()
+    assert "1 条待处理" in client_for(world.staff_x).get(reverse("claim_publicity")).content.decode()
+
+
+def test_an_objection_needs_a_reason_and_one_open_objection_per_person(client_for, world):
+    claim = _in_publicity(world)
+    client = client_for(_colleague(world))
+    response = client.post(reverse("claim_object", args=[claim.pk]), {"reason": "  "})
+    assert response.status_code == 200
+    assert response.context["form"].errors["reason"]
+    client.post(reverse("claim_object", args=[claim.pk]), {"reason": "级别不符"})
+    again = client.post(reverse("claim_object", args=[claim.pk]), {"reason": "再次提出"})
+    assert again.status_code == 200 and "您对该申报的异议尚在处理中" in again.context["form"].errors["reason"]
+
+
+def test_who_may_object(client_for, world):
+    claim = _in_publicity(world)
+    url = reverse("claim_object", args=[claim.pk])
+    assert client_for(world.teacher_user_a).get(url).status_code == 403  # the claimant
+    assert client_for(world.coord_b).get(url).status_code == 200  # a coordinator of the county
+    assert client_for(world.staff_x).get(url).status_code == 403  # the county decides, it does not object
+    assert client_for(world.staff_y).get(url).status_code == 404  # another county: not on its list
+    other_county_teacher = UserFactory(role=Role.TEACHER, teacher=TeacherFactory(school=world.school_c))
+    assert client_for(other_county_teacher).get(url).status_code == 404  # not on their 公示 list
+    with pytest.raises(ValidationError):
+        claims.claim_object(claim=claim, reason="自己", actor=world.teacher_user_a)
+
+
+def test_no_objection_once_publicity_is_over_or_the_claim_left_it(world):
+    claim = _in_publicity(world, days=3)
+    colleague = _colleague(world)
+    with pytest.raises(ValidationError) as exc:
+        claims.claim_object(claim=claim, reason="晚了", actor=colleague, today=claim.publicity_until + dt.timedelta(days=1))
+    assert exc.value.messages == [claims.ERR_PUBLICITY_OVER]
+    claims.claims_publicity_finalise(today=claim.publicity_until + dt.timedelta(days=1))
+    with pytest.raises(ValidationError):
+        claims.claim_object(claim=claim, reason="已计入", actor=colleague, today=claim.publicity_until)
+
+
+def test_an_open_objection_holds_the_claim_until_the_county_dismisses_it(client_for, world):
+    claim = _in_publicity(world, days=3)
+    objection = claims.claim_object(claim=claim, reason="数量不符", actor=_colleague(world))
+    after = claim.publicity_until + dt.timedelta(days=1)
+    assert claims.claims_publicity_finalise(today=after) == 0  # waits for the decision
+    entry = CreditEntry.objects.get(source_id=claim.pk)
+    assert entry.status == CreditEntry.Status.PENDING
+    response = client_for(world.staff_x).post(
+        reverse("claim_objection_decide", args=[objection.pk]), {"decision": "dismiss", "handling_note": "核实无误"}
+    )
+    assert response.status_code == 302
+    objection.refresh_from_db()
+    assert (objection.status, objection.handling_note, objection.handled_by) == ("dismissed", "核实无误", world.staff_x)
+    assert claims.claims_publicity_finalise(today=after) == 1
+    entry.refresh_from_db()
+    assert entry.status == CreditEntry.Status.COUNTED
+
+
+def test_an_upheld_objection_revokes_the_claim_and_closes_the_others(client_for, world):
+    claim = _in_publicity(world)
+    first = claims.claim_object(claim=claim, reason="成果不属本人", actor=_colleague(world))
+    second = claims.claim_object(claim=claim, reason="同上", actor=world.coord_b)
+    staff = client_for(world.staff_x)
+    missing_note = staff.post(reverse("claim_objection_decide", args=[first.pk]), {"decision": "uphold"})
+    assert missing_note.status_code == 302 and CreditClaim.objects.get(pk=claim.pk).status == S.IN_PUBLICITY
+    staff.post(reverse("claim_objection_decide", args=[first.pk]), {"decision": "uphold", "handling_note": "经核实属实"})
+    claim.refresh_from_db()
+    assert (claim.status, claim.county_comment) == (S.REVOKED, "经核实属实")
+    assert not CreditEntry.objects.filter(source_id=claim.pk, source_kind="claim").exists()
+    second.refresh_from_db()
+    assert second.status == "upheld"
+    assert AuditEntry.objects.filter(action="claim_objection_decide", object_id=str(claim.pk)).exists()
+    with pytest.raises(ValidationError):  # decided already
+        claims.claim_objection_decide(objection=first, uphold=False, note="再议", actor=world.staff_x)
+
+
+def test_only_the_claims_county_decides_an_objection(client_for, world):
+    claim = _in_publicity(world)
+    objection = claims.claim_object(claim=claim, reason="级别不符", actor=_colleague(world))
+    url = reverse("claim_objection_decide", args=[objection.pk])
+    data = {"decision": "uphold", "handling_note": "撤销"}
+    assert client_for(world.coord_a).post(url, data).status_code == 403
+    assert client_for(world.staff_y).post(url, data).status_code == 404
+    with pytest.raises(PermissionDenied):
+        claims.claim_objection_decide(objection=objection, uphold=True, note="撤销", actor=world.coord_a)
+    assert CreditClaim.objects.get(pk=claim.pk).status == S.IN_PUBLICITY

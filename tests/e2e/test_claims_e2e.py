@@ -68,3 +68,45 @@ def test_a_claim_through_the_form_the_school_and_the_county(world, login, page, 
     claim.refresh_from_db()
     assert claim.status == CreditClaim.Status.APPROVED
     assert CreditEntry.objects.get(source_kind=CreditEntry.Source.TRAINER, source_id=claim.pk).credits == 1.5
+
+
+def test_a_colleague_objects_during_publicity_and_the_county_decides(world, login, page, site):
+    from accounts.models import Role
+    from assessment import claims
+    from assessment.credits import credit_settings_save
+    from tests.factories import TeacherFactory, UserFactory
+    from tests.factories.assessment import make_claim
+
+    credit_settings_save(county=world.county_x, hours_per_credit=10, mode="full", claim_publicity_days=7, actor=None)
+    claim = make_claim(world.teacher_user_a, make_claim_item(world.county_x))
+    claims.claim_school_review(claim=claim, approve=True, actor=world.coord_a)
+    claims.claim_county_review(claim=claim, approve=True, actor=world.staff_x)
+    colleague = UserFactory(role=Role.TEACHER, teacher=TeacherFactory(name="赵敏", school=world.school_b))
+
+    login(colleague)
+    page.goto(site("claim_publicity"))
+    expect(page.locator("tbody tr")).to_have_count(1)
+    expect(page.locator("tbody")).to_contain_text("张*")
+    _shoot(page, "claim-publicity")
+    page.get_by_role("link", name="提出异议").click()
+    page.get_by_role("button", name="提交异议").click()  # empty: said on the field
+    expect(page.locator(".invalid-feedback")).to_be_visible()
+    page.fill("textarea[name=reason]", "该论文发表于2024年，已在当年申报过")
+    _shoot(page, "claim-objection-form")
+    page.get_by_role("button", name="提交异议").click()
+    expect(page.locator(".alert-success")).to_contain_text("异议已提交")
+
+    page.context.clear_cookies()  # signed out
+    login(world.staff_x)
+    page.goto(site("claim_publicity"))
+    page.get_by_role("link", name="1 条待处理").click()
+    objections = page.locator("#claim-objections")
+    expect(objections).to_contain_text("该论文发表于2024年，已在当年申报过")
+    page.get_by_label("异议成立，撤销该申报").check()
+    page.fill("input[name=handling_note]", "经核实，2024年已计入")
+    _shoot(page, "claim-objection-decide")
+    page.get_by_role("button", name="提交处理结果").click()
+    expect(page.locator(".alert-success")).to_contain_text("申报已撤销")
+    expect(objections).to_contain_text("异议成立")
+    assert CreditClaim.objects.get(pk=claim.pk).status == CreditClaim.Status.REVOKED
+    assert not CreditEntry.objects.filter(source_id=claim.pk, source_kind="claim").exists()

@@ -139,6 +139,22 @@ def _claim(world):
     return make_claim(world.teacher_user_a, _claim_item(world))
 
 
+def _claim_in_publicity(world):
+    from assessment import claims
+    from assessment.credits import credit_settings_save
+
+    credit_settings_save(county=world.county_x, hours_per_credit=Decimal(10), mode="full", claim_publicity_days=7, actor=None)
+    claim = _claim(world)
+    claims.claim_school_review(claim=claim, approve=True, actor=world.coord_a)
+    return claims.claim_county_review(claim=claim, approve=True, actor=world.staff_x)
+
+
+def _objection(world):
+    from assessment import claims
+
+    return claims.claim_object(claim=_claim_in_publicity(world), reason="级别不符", actor=world.coord_b)
+
+
 # 学分申报: a claim of teacher A (school A, county X). Offices above the county see no claim at all.
 CLAIM_SEEN = expect(teacher=200, coord_a=200, coord_b=404, staff_x=200, staff_y=404, admin_x=200)
 TEACHER_ONLY = expect(teacher=200, coord_a=403, coord_b=403, staff_x=403, staff_y=403, admin_x=403)
@@ -158,6 +174,13 @@ ENTRIES |= {
     "claim_publicity": Case(
         expect(teacher=200, coord_a=200, coord_b=200, staff_x=200, staff_y=200, admin_x=200), above=above(403)
     ),
+    # 提出异议: the county's teachers and coordinators, not the claimant (teacher A) nor the county itself.
+    "claim_object": Case(
+        expect(teacher=403, coord_a=200, coord_b=200, staff_x=403, staff_y=404, admin_x=403),
+        setup=lambda w: [_claim_in_publicity(w).pk],
+        above=above(403),
+    ),
+    "claim_objection_decide": Case(POST_ONLY, setup=lambda w: [_objection(w).pk], above=above(405)),
     "claim_item_list": Case(county_only(), above=above(403)),
     "claim_item_create": Case(county_only(), above=above(403)),
     "claim_item_edit": Case(COUNTY_X, setup=lambda w: [_claim_item(w).pk], above=above(403, other=404)),
