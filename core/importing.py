@@ -462,10 +462,7 @@ class _Spec:
             return outcomes, [i for i, x in enumerate(outcomes) if x.__class__ is _Failed]
         outcomes = list(map(self.text_memo.get, cells, repeat(_MISSING)))
         missed = [i for i, x in enumerate(outcomes) if x is _MISSING]
-        self.seen += len(cells)
-        self.hits += len(cells) - len(missed)
-        if self.seen >= MEMO_TRIAL and self.hits * 4 < self.seen:
-            self.remember = False
+        hits = len(cells) - len(missed)
         failed: list[int] = []
         text_memo, other_memo = self.text_memo, self.other_memo
         for i in missed:
@@ -485,9 +482,16 @@ class _Spec:
                     outcome = self.outcome(value)
                     if len(other_memo) < MEMO_LIMIT:
                         other_memo[key] = outcome
+                else:
+                    hits += 1
             outcomes[i] = outcome
             if outcome.__class__ is _Failed:
                 failed.append(i)
+        # Numbers (years, hours) are remembered by (type, value): their hits count as the texts' do.
+        self.seen += len(cells)
+        self.hits += hits
+        if self.seen >= MEMO_TRIAL and self.hits * 4 < self.seen:
+            self.remember = False
         if self.memo_failed:
             failed = [i for i, x in enumerate(outcomes) if x.__class__ is _Failed]
         return outcomes, failed
