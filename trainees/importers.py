@@ -55,7 +55,8 @@ def parse_gender(value: Any) -> str:
 
 
 def parse_id(value: Any) -> Any:
-    return parse_id_number(parse_id_text(value))
+    # parse_id_number normalises a text itself; only a number needs parse_id_text's own message.
+    return parse_id_number(value if value.__class__ is str else parse_id_text(value))
 
 
 ID_TYPE_RESIDENT = "居民身份证"
