@@ -547,98 +547,85 @@ class EnrolmentImporter(Importer):
         return created, updated
 
     def _write_copy(self, cleaned: list[EnrolmentRow]) -> tuple[int, int]:
-        """The ORM path's writes, set-based: new places by COPY straight into their table (their ids
-        drawn from its sequence first), status changes by one UPDATE, and every changed place's notice
-        by one INSERT from a temporary table of the changes and one of the texts (one per sub-project
-        and status)."""
+        """The ORM path's writes, set-based: new places and status changes from one temporary table,
+        each statement also writing its notices (texts per sub-project and status from a second one)."""
         now = timezone.now()
         actor_id = getattr(self.actor, "pk", None)
-        active = Enrolment.ACTIVE
-        new: list[EnrolmentRow] = []
-        changes: list[tuple[EnrolmentRow, int]] = []
+        rows = []
         wanted: dict[tuple[int, str], SubProject] = {}
+        active = Enrolment.ACTIVE
         for item in cleaned:
             sub = item.subproject
             known = self.existing.get((sub.id, item.teacher_id))
             if known is None or (known[1] not in active and item.status in active):
-                new.append(item)
+                action, existing_id = "new", pgcopy.NULL
             elif known[1] != item.status:
-                changes.append((item, known[0]))
+                action, existing_id = "update", known[0]
             else:
                 continue
             wanted.setdefault((sub.id, item.status), sub)
-        if not wanted:
+            rows.append((action, sub.id, item.teacher_id, item.school_id, item.status, existing_id))
+        if not rows:
             return 0, 0
         first_sessions_load(list({sub.id: sub for sub in wanted.values()}.values()))
         texts = {
             key: notice_build(enrolment=Enrolment(subproject=sub), event=_notice_event(key[1]))
             for key, sub in wanted.items()
         }
-        table = Enrolment._meta.db_table
-        ids = [row[0] for row in pgcopy.fetch(
-            "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)", [table, len(new)]
-        )] if new else []  # fmt: skip
+        pgcopy.copy_temp_table(
+            "import_enrolment",
+            [("action", "varchar(8)"), ("subproject_id", "bigint"), ("teacher_id", "bigint"),
+             ("school_id", "bigint"), ("status", "varchar(16)"), ("existing_id", "bigint")],
+            rows,
+            nulls=False,
+        )  # fmt: skip
+        pgcopy.copy_temp_table(
+            "import_notice_text",
+            [("subproject_id", "bigint"), ("status", "varchar(16)"), ("kind", "varchar(16)"),
+             ("subject", "varchar(200)"), ("body", "text")],
+            [(sub_id, status, n.kind, n.subject, n.body) for (sub_id, status), n in texts.items()],
+        )  # fmt: skip
+        notices = f"""INSERT INTO {Notice._meta.db_table}
+                (teacher_id, enrolment_id, kind, subject, body, created_at, needs_response, response, response_reason)
+            SELECT c.teacher_id, c.id, x.kind, x.subject, x.body, %s, false, '', ''
+            FROM changed c JOIN import_notice_text x ON x.subproject_id = c.subproject_id AND x.status = c.status
+            RETURNING id, teacher_id"""
+        # Each stored notice whose teacher can be e-mailed (an account e-mail) or texted (a phone).
+        reachable = f"""stored AS ({notices})
+            SELECT s.id, u.id IS NOT NULL, t.phone <> '' FROM stored s
+            JOIN {Teacher._meta.db_table} t ON t.id = s.teacher_id
+            LEFT JOIN {User._meta.db_table} u ON u.teacher_id = s.teacher_id AND u.email <> ''
+            WHERE u.id IS NOT NULL OR t.phone <> ''"""
         with history_context(self.actor, "import.enrolments"):
-            # pghistory cannot wrap a COPY, but the context it sets before a statement it wraps lasts
-            # for the transaction (set_config(..., true)); it skips CREATE and SELECT, so an empty block.
-            pgcopy.execute("DO $$ BEGIN END $$")
-            pgcopy.copy_temp_table(
-                "import_enrolment",
-                [("id", "bigint"), ("subproject_id", "bigint"), ("teacher_id", "bigint"), ("status", "varchar(16)"),
-                 ("is_new", "boolean")],
-                [
-                    *((pk, i.subproject.id, i.teacher_id, i.status, True) for pk, i in zip(ids, new, strict=True)),
-                    *((pk, i.subproject.id, i.teacher_id, i.status, False) for i, pk in changes),
-                ],
-                nulls=False,
-            )  # fmt: skip
-            pgcopy.copy_temp_table(
-                "import_notice_text",
-                [("subproject_id", "bigint"), ("status", "varchar(16)"), ("kind", "varchar(16)"),
-                 ("subject", "varchar(200)"), ("body", "text")],
-                [(sub_id, status, n.kind, n.subject, n.body) for (sub_id, status), n in texts.items()],
-            )  # fmt: skip
-            if new:
-                stamp = now.isoformat()
-                actor = pgcopy.NULL if actor_id is None else actor_id
-                pgcopy.copy_rows(
-                    table,
-                    ["id", "subproject_id", "teacher_id", "school_id", "status", "reason", "created_at", "changed_at",
-                     "created_by_id", "changed_by_id"],
-                    ((pk, i.subproject.id, i.teacher_id, i.school_id, i.status, "", stamp, stamp, actor, actor)
-                     for pk, i in zip(ids, new, strict=True)),
-                    nulls=False,
-                )  # fmt: skip
-            if changes:
-                pgcopy.execute(
-                    f"""UPDATE {table} e SET status = i.status, changed_at = %s, changed_by_id = %s
-                    FROM import_enrolment i WHERE NOT i.is_new AND e.id = i.id""",
-                    [now, actor_id],
-                )
-            # Each stored notice whose teacher can be e-mailed (an account e-mail) or texted (a phone).
-            reachable = pgcopy.fetch(
-                f"""WITH stored AS (
-                    INSERT INTO {Notice._meta.db_table} (teacher_id, enrolment_id, kind, subject, body, created_at,
-                        needs_response, response, response_reason)
-                    SELECT c.teacher_id, c.id, x.kind, x.subject, x.body, %s, false, '', ''
-                    FROM import_enrolment c
-                    JOIN import_notice_text x ON x.subproject_id = c.subproject_id AND x.status = c.status
-                    RETURNING id, teacher_id
-                )
-                SELECT s.id, u.id IS NOT NULL, t.phone <> '' FROM stored s
-                JOIN {Teacher._meta.db_table} t ON t.id = s.teacher_id
-                LEFT JOIN {User._meta.db_table} u ON u.teacher_id = s.teacher_id AND u.email <> ''
-                WHERE u.id IS NOT NULL OR t.phone <> ''""",
-                [now],
+            created = pgcopy.fetch(
+                f"""WITH changed AS (
+                    INSERT INTO {Enrolment._meta.db_table}
+                        (subproject_id, teacher_id, school_id, status, reason, created_at, changed_at,
+                         created_by_id, changed_by_id)
+                    SELECT subproject_id, teacher_id, school_id, status, '', %s, %s, %s, %s
+                    FROM import_enrolment WHERE action = 'new'
+                    RETURNING id, teacher_id, subproject_id, status
+                ), {reachable}""",
+                [now, now, actor_id, actor_id, now],
             )
+            updated = pgcopy.fetch(
+                f"""WITH changed AS (
+                    UPDATE {Enrolment._meta.db_table} e SET status = i.status, changed_at = %s, changed_by_id = %s
+                    FROM import_enrolment i WHERE i.action = 'update' AND e.id = i.existing_id
+                    RETURNING e.id, e.teacher_id, e.subproject_id, e.status
+                ), {reachable}""",
+                [now, actor_id, now],
+            )
+        reached = [*created, *updated]
         # A notice is e-mailed or texted only where there is someone to reach (notices_email and
         # notices_sms would skip the others): no task is queued for the rest.
         _send_later(
-            emails=[pk for pk, email, _phone in reachable if email],
-            texts=[pk for pk, _email, phone in reachable if phone],
+            emails=[pk for pk, email, _phone in reached if email], texts=[pk for pk, _e, phone in reached if phone]
         )
-        # Every changed place gets exactly one notice (each sub-project and status has its text).
-        return len(new), len(changes)
+        # Every changed place is written and gets exactly one notice (each sub-project and status has
+        # its text); the temporary table's existing ids are rows the UPDATE finds (read in `finish`).
+        new = sum(1 for row in rows if row[0] == "new")
+        return new, len(rows) - new
 
     def _notice(self, enrolment_id: int, teacher_id: int, subproject: SubProject, status: str) -> Notice:
         """The notice for one changed enrolment; its text is built once per sub-project and event."""
