@@ -210,6 +210,12 @@ class Importer:
         """Check one row's parsed values; append RowErrors; return what `write` needs (or None)."""
         raise NotImplementedError
 
+    # An importer may instead check a block of rows column by column (quicker for large files):
+    # `clean_columns(columns, rows, errors)` gets each mapped column's parsed values by key (a cell
+    # that failed is None there), the rows' numbers, and returns one item or None per row. It runs
+    # every rule for every row (as `clean_partial_rows`); rows with a failed cell are never written.
+    clean_columns: Callable[[dict[str, list[Any]], list[int], list[RowError]], list[Any]] | None = None
+
     def finish(self, cleaned: list[Any], errors: list[RowError]) -> None:
         """Cross-row checks after every row is read."""
 
@@ -534,6 +540,14 @@ def _clean_block(
             bad[i] = True
         columns.append(outcomes)
     keys = [spec.key for spec in specs]
+    if importer.clean_columns is not None:
+        values = {
+            key: [None if x.__class__ is _Failed else x for x in outcomes] if bad else outcomes
+            for key, outcomes in zip(keys, columns, strict=True)
+        }
+        items = importer.clean_columns(values, [number for number, _raw in block], errors)
+        cleaned.extend(item for i, item in enumerate(items) if item is not None and i not in bad)
+        return
     partial = importer.clean_partial_rows
     clean_row = importer.clean_row
     for i, outcomes in enumerate(zip(*columns, strict=True)):
