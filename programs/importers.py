@@ -577,7 +577,6 @@ class EnrolmentImporter(Importer):
             [("action", "varchar(8)"), ("subproject_id", "bigint"), ("teacher_id", "bigint"),
              ("school_id", "bigint"), ("status", "varchar(16)"), ("existing_id", "bigint")],
             rows,
-            nulls=False,
         )  # fmt: skip
         pgcopy.copy_temp_table(
             "import_notice_text",

@@ -530,12 +530,15 @@ class TeacherImporter(Importer):
             updated = 0
         new = [i for i in cleaned if i.info.number not in existing]
         if new:
-            # A blank cell takes the field's default (NULL where it has none); `fields` holds no None.
-            defaults = [pgcopy.NULL if (d := fields[key].get_default()) is None else d for key in keys]
+            # A blank cell takes the field's default (NULL where it has none); `fields` holds no None. A
+            # column whose default is NULL and which no row fills is left out: the table's NULL it is.
+            given = set().union(*(i.fields for i in new))
+            copied = [key for key in keys if key in given or fields[key].get_default() is not None]
+            defaults = [fields[key].get_default() for key in copied]
             stamp = now.isoformat()
             pgcopy.copy_rows(
                 Teacher._meta.db_table,
-                ["id_number", "name", "gender", "birth_date", "school_id", "created_at", "updated_at", *keys],
+                ["id_number", "name", "gender", "birth_date", "school_id", "created_at", "updated_at", *copied],
                 (
                     [
                         i.info.number,
@@ -545,10 +548,9 @@ class TeacherImporter(Importer):
                         i.school.id,
                         stamp,
                         stamp,
-                        *map(i.fields.get, keys, defaults),
+                        *map(i.fields.get, copied, defaults),
                     ]
                     for i in new
                 ),
-                nulls=False,
             )
         return len(new), updated

@@ -198,3 +198,22 @@ def test_copy_notices_are_texted_after_commit_to_teachers_with_a_phone(
     assert sub.name in sms.outbox[0].text
     sent = Notice.objects.filter(enrolment__subproject=sub, sms_sent_at__isnull=False)
     assert list(sent.values_list("teacher", flat=True)) == [texted.pk]
+
+
+def test_copy_text_format_keeps_every_character_and_null_apart(db):
+    """Texts with a tab, newline, carriage return or backslash (even a literal \\N) survive; None is NULL."""
+    from django.db import connection
+
+    from core import pgcopy
+
+    texts = ["a\tb", "c\nd", "e\rf", "g\\h", "\\N", "普通", ""]
+    with transaction.atomic():
+        pgcopy.copy_temp_table(
+            "copy_probe",
+            [("n", "int"), ("t", "text"), ("b", "boolean")],
+            [*((i, t, i % 2 == 0) for i, t in enumerate(texts)), (99, None, None), (100, "x", pgcopy.NULL)],
+        )
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT n, t, b FROM copy_probe ORDER BY n")
+            stored = cursor.fetchall()
+    assert stored == [*((i, t, i % 2 == 0) for i, t in enumerate(texts)), (99, None, None), (100, "x", None)]
