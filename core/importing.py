@@ -210,6 +210,12 @@ class Importer:
         """Check one row's parsed values; append RowErrors; return what `write` needs (or None)."""
         raise NotImplementedError
 
+    # An importer may instead check a block of rows column by column (quicker for large files):
+    # `clean_columns(columns, rows, errors)` gets each mapped column's parsed values by key (a cell
+    # that failed is None there), the rows' numbers, and returns one item or None per row. It runs
+    # every rule for every row (as `clean_partial_rows`); rows with a failed cell are never written.
+    clean_columns: Callable[[dict[str, list[Any]], list[int], list[RowError]], list[Any]] | None = None
+
     def finish(self, cleaned: list[Any], errors: list[RowError]) -> None:
         """Cross-row checks after every row is read."""
 
@@ -462,10 +468,7 @@ class _Spec:
             return outcomes, [i for i, x in enumerate(outcomes) if x.__class__ is _Failed]
         outcomes = list(map(self.text_memo.get, cells, repeat(_MISSING)))
         missed = [i for i, x in enumerate(outcomes) if x is _MISSING]
-        self.seen += len(cells)
-        self.hits += len(cells) - len(missed)
-        if self.seen >= MEMO_TRIAL and self.hits * 4 < self.seen:
-            self.remember = False
+        hits = len(cells) - len(missed)
         failed: list[int] = []
         text_memo, other_memo = self.text_memo, self.other_memo
         for i in missed:
@@ -485,9 +488,16 @@ class _Spec:
                     outcome = self.outcome(value)
                     if len(other_memo) < MEMO_LIMIT:
                         other_memo[key] = outcome
+                else:
+                    hits += 1
             outcomes[i] = outcome
             if outcome.__class__ is _Failed:
                 failed.append(i)
+        # Numbers (years, hours) are remembered by (type, value): their hits count as the texts' do.
+        self.seen += len(cells)
+        self.hits += hits
+        if self.seen >= MEMO_TRIAL and self.hits * 4 < self.seen:
+            self.remember = False
         if self.memo_failed:
             failed = [i for i, x in enumerate(outcomes) if x.__class__ is _Failed]
         return outcomes, failed
@@ -530,6 +540,14 @@ def _clean_block(
             bad[i] = True
         columns.append(outcomes)
     keys = [spec.key for spec in specs]
+    if importer.clean_columns is not None:
+        values = {
+            key: [None if x.__class__ is _Failed else x for x in outcomes] if bad else outcomes
+            for key, outcomes in zip(keys, columns, strict=True)
+        }
+        items = importer.clean_columns(values, [number for number, _raw in block], errors)
+        cleaned.extend(item for i, item in enumerate(items) if item is not None and i not in bad)
+        return
     partial = importer.clean_partial_rows
     clean_row = importer.clean_row
     for i, outcomes in enumerate(zip(*columns, strict=True)):

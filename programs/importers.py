@@ -66,7 +66,8 @@ def parse_import_status(value: Any) -> str:
 
 
 def parse_id(value: Any) -> str:
-    return parse_id_number(parse_id_text(value)).number
+    # parse_id_number normalises a text itself; only a number needs parse_id_text's own message.
+    return parse_id_number(value if value.__class__ is str else parse_id_text(value)).number
 
 
 class CountyResolver:
@@ -370,7 +371,7 @@ class EnrolmentImporter(Importer):
         if teacher.county_id != sub.program.county_id:
             errors.append(RowError(row, "身份证号", _(ERR_TEACHER_OTHER_COUNTY)))
             ok = False
-        first = self.seen.setdefault((sub.pk, teacher.pk), row)
+        first = self.seen.setdefault((sub.id, teacher.pk), row)
         if first != row:
             errors.append(RowError(row, "身份证号", _(ERR_DUPLICATE_IN_FILE).format(row=first)))
             ok = False
@@ -392,7 +393,7 @@ class EnrolmentImporter(Importer):
 
     def _load_existing(self, cleaned: list[EnrolmentRow]) -> None:
         """Each (sub-project, teacher) pair's current record: its active one, else its latest."""
-        sub_ids = sorted({i.subproject.pk for i in cleaned})
+        sub_ids = sorted({i.subproject.id for i in cleaned})
         self.existing: dict[tuple[int, int], tuple[int, str]] = {}
         # Active places per sub-project (for quotas), over every teacher, not only the file's.
         self.active_by_sub: dict[int, set[int]] = defaultdict(set)
@@ -413,7 +414,7 @@ class EnrolmentImporter(Importer):
         rows_by_sub: dict[int, list[EnrolmentRow]] = defaultdict(list)
         for item in cleaned:
             if item.subproject.quota:
-                rows_by_sub[item.subproject.pk].append(item)
+                rows_by_sub[item.subproject.id].append(item)
         for sub_id, items in rows_by_sub.items():
             quota = items[0].subproject.quota
             in_file = {i.teacher_id for i in items}
@@ -428,10 +429,13 @@ class EnrolmentImporter(Importer):
     def _check_overlaps(self, cleaned: list[EnrolmentRow], errors: list[RowError]) -> None:
         """Face-to-face dates of a teacher's active enrolments after the import may not overlap."""
 
-        def dated_face_to_face(sub: SubProject) -> bool:
-            return sub.modality in SubProject.FACE_TO_FACE and bool(sub.start_date and sub.end_date)
-
-        teacher_ids = sorted({i.teacher_id for i in cleaned if dated_face_to_face(i.subproject)})
+        # Decided once per sub-project, not once per row.
+        dated = {
+            sub.id
+            for sub in {id(i.subproject): i.subproject for i in cleaned}.values()
+            if sub.modality in SubProject.FACE_TO_FACE and sub.start_date and sub.end_date
+        }
+        teacher_ids = sorted({i.teacher_id for i in cleaned if i.subproject.id in dated})
         if not teacher_ids:
             return
         # (teacher, sub) -> (start, end, sub, row or None); the file's rows override the database.
@@ -450,9 +454,9 @@ class EnrolmentImporter(Importer):
                 sub = SubProject(pk=sub_id, name=name, start_date=begin, end_date=end)
                 spans[(teacher_id, sub_id)] = (begin, end, sub, None)
         for item in cleaned:
-            key = (item.teacher_id, item.subproject.pk)
+            key = (item.teacher_id, item.subproject.id)
             sub = item.subproject
-            if item.status in Enrolment.ACTIVE and dated_face_to_face(sub):
+            if item.status in Enrolment.ACTIVE and sub.id in dated:
                 spans[key] = (sub.start_date, sub.end_date, sub, item.row)
             else:
                 spans.pop(key, None)
@@ -476,7 +480,7 @@ class EnrolmentImporter(Importer):
     def plan(self, cleaned: list[EnrolmentRow]) -> tuple[int, int]:
         created = updated = 0
         for item in cleaned:
-            known = self.existing.get((item.subproject.pk, item.teacher_id))
+            known = self.existing.get((item.subproject.id, item.teacher_id))
             if known is None or (known[1] not in Enrolment.ACTIVE and item.status in Enrolment.ACTIVE):
                 created += 1
             elif known[1] != item.status:
@@ -498,7 +502,7 @@ class EnrolmentImporter(Importer):
         done = Enrolment.Status.COMPLETED
         out: dict[int, set[int]] = defaultdict(set)
         for item in cleaned:
-            known = self.existing.get((item.subproject.pk, item.teacher_id))
+            known = self.existing.get((item.subproject.id, item.teacher_id))
             before = known[1] if known is not None else None
             if (item.status == done) != (before == done):
                 out[item.subproject.program.year].add(item.teacher_id)
@@ -516,7 +520,7 @@ class EnrolmentImporter(Importer):
                 to_status: dict[str, list[int]] = defaultdict(list)
                 told: list[tuple[int, int, SubProject, str]] = []  # enrolment, teacher, sub-project, event
                 for item in cleaned[start : start + self.chunk]:
-                    known = self.existing.get((item.subproject.pk, item.teacher_id))
+                    known = self.existing.get((item.subproject.id, item.teacher_id))
                     if known is None or (known[1] not in Enrolment.ACTIVE and item.status in Enrolment.ACTIVE):
                         new.append(
                             Enrolment(
@@ -552,18 +556,18 @@ class EnrolmentImporter(Importer):
         active = Enrolment.ACTIVE
         for item in cleaned:
             sub = item.subproject
-            known = self.existing.get((sub.pk, item.teacher_id))
+            known = self.existing.get((sub.id, item.teacher_id))
             if known is None or (known[1] not in active and item.status in active):
                 action, existing_id = "new", pgcopy.NULL
             elif known[1] != item.status:
                 action, existing_id = "update", known[0]
             else:
                 continue
-            wanted.setdefault((sub.pk, item.status), sub)
-            rows.append((action, sub.pk, item.teacher_id, item.school_id, item.status, existing_id))
+            wanted.setdefault((sub.id, item.status), sub)
+            rows.append((action, sub.id, item.teacher_id, item.school_id, item.status, existing_id))
         if not rows:
             return 0, 0
-        first_sessions_load(list({sub.pk: sub for sub in wanted.values()}.values()))
+        first_sessions_load(list({sub.id: sub for sub in wanted.values()}.values()))
         texts = {
             key: notice_build(enrolment=Enrolment(subproject=sub), event=_notice_event(key[1]))
             for key, sub in wanted.items()
@@ -573,7 +577,6 @@ class EnrolmentImporter(Importer):
             [("action", "varchar(8)"), ("subproject_id", "bigint"), ("teacher_id", "bigint"),
              ("school_id", "bigint"), ("status", "varchar(16)"), ("existing_id", "bigint")],
             rows,
-            nulls=False,
         )  # fmt: skip
         pgcopy.copy_temp_table(
             "import_notice_text",
@@ -581,48 +584,55 @@ class EnrolmentImporter(Importer):
              ("subject", "varchar(200)"), ("body", "text")],
             [(sub_id, status, n.kind, n.subject, n.body) for (sub_id, status), n in texts.items()],
         )  # fmt: skip
-        notices = """INSERT INTO programs_notice
+        notices = f"""INSERT INTO {Notice._meta.db_table}
                 (teacher_id, enrolment_id, kind, subject, body, created_at, needs_response, response, response_reason)
             SELECT c.teacher_id, c.id, x.kind, x.subject, x.body, %s, false, '', ''
             FROM changed c JOIN import_notice_text x ON x.subproject_id = c.subproject_id AND x.status = c.status
             RETURNING id, teacher_id"""
-        # Each stored notice, and whether its teacher has an account e-mail (only those are e-mailed).
-        emailable = f"""stored AS ({notices})
-            SELECT s.id, u.id IS NOT NULL FROM stored s
-            LEFT JOIN {User._meta.db_table} u ON u.teacher_id = s.teacher_id AND u.email <> ''"""
+        # Each stored notice whose teacher can be e-mailed (an account e-mail) or texted (a phone).
+        reachable = f"""stored AS ({notices})
+            SELECT s.id, u.id IS NOT NULL, t.phone <> '' FROM stored s
+            JOIN {Teacher._meta.db_table} t ON t.id = s.teacher_id
+            LEFT JOIN {User._meta.db_table} u ON u.teacher_id = s.teacher_id AND u.email <> ''
+            WHERE u.id IS NOT NULL OR t.phone <> ''"""
         with history_context(self.actor, "import.enrolments"):
             created = pgcopy.fetch(
                 f"""WITH changed AS (
-                    INSERT INTO programs_enrolment
+                    INSERT INTO {Enrolment._meta.db_table}
                         (subproject_id, teacher_id, school_id, status, reason, created_at, changed_at,
                          created_by_id, changed_by_id)
                     SELECT subproject_id, teacher_id, school_id, status, '', %s, %s, %s, %s
                     FROM import_enrolment WHERE action = 'new'
                     RETURNING id, teacher_id, subproject_id, status
-                ), {emailable}""",
+                ), {reachable}""",
                 [now, now, actor_id, actor_id, now],
             )
             updated = pgcopy.fetch(
                 f"""WITH changed AS (
-                    UPDATE programs_enrolment e SET status = i.status, changed_at = %s, changed_by_id = %s
+                    UPDATE {Enrolment._meta.db_table} e SET status = i.status, changed_at = %s, changed_by_id = %s
                     FROM import_enrolment i WHERE i.action = 'update' AND e.id = i.existing_id
                     RETURNING e.id, e.teacher_id, e.subproject_id, e.status
-                ), {emailable}""",
+                ), {reachable}""",
                 [now, actor_id, now],
             )
-        # A notice whose teacher has no account e-mail is stored (shown in the app) but has no one to
-        # e-mail: notices_email would skip it, so no task is queued for it.
-        _send_later([row[0] for row in (*created, *updated) if row[1]])
-        # Every changed place gets exactly one notice (each sub-project and status has its text).
-        return len(created), len(updated)
+        reached = [*created, *updated]
+        # A notice is e-mailed or texted only where there is someone to reach (notices_email and
+        # notices_sms would skip the others): no task is queued for the rest.
+        _send_later(
+            emails=[pk for pk, email, _phone in reached if email], texts=[pk for pk, _e, phone in reached if phone]
+        )
+        # Every changed place is written and gets exactly one notice (each sub-project and status has
+        # its text); the temporary table's existing ids are rows the UPDATE finds (read in `finish`).
+        new = sum(1 for row in rows if row[0] == "new")
+        return new, len(rows) - new
 
     def _notice(self, enrolment_id: int, teacher_id: int, subproject: SubProject, status: str) -> Notice:
         """The notice for one changed enrolment; its text is built once per sub-project and event."""
         event = _notice_event(status)
-        text = self._texts.get((subproject.pk, event))
+        text = self._texts.get((subproject.id, event))
         if text is None:
             text = notice_build(enrolment=Enrolment(subproject=subproject), event=event)
-            self._texts[(subproject.pk, event)] = text
+            self._texts[(subproject.id, event)] = text
         return Notice(
             teacher_id=teacher_id, enrolment_id=enrolment_id, kind=text.kind, subject=text.subject, body=text.body
         )
@@ -635,14 +645,16 @@ class EnrolmentImporter(Importer):
         }
 
 
-def _send_later(notice_ids: list[int]) -> None:
+def _send_later(*, emails: list[int], texts: list[int]) -> None:
+    """Queue the e-mails and the text messages of stored notices, once the import commits."""
     from django.db import transaction
 
-    from .tasks import send_notices
+    from .tasks import send_notice_sms, send_notices
 
-    for start in range(0, len(notice_ids), 1000):
-        chunk = notice_ids[start : start + 1000]
-        transaction.on_commit(lambda chunk=chunk: send_notices.delay(chunk))
+    for task, ids in ((send_notices, emails), (send_notice_sms, texts)):
+        for start in range(0, len(ids), 1000):
+            chunk = ids[start : start + 1000]
+            transaction.on_commit(lambda task=task, chunk=chunk: task.delay(chunk))
 
 
 NOTICE_EVENTS = {

@@ -432,7 +432,10 @@ class Notice(ExplainedConstraints, models.Model):
         WITHDRAWN = "withdrawn", _("退出培训")
         OTHER = "other", _("其他")
 
-    teacher = models.ForeignKey("trainees.Teacher", on_delete=models.CASCADE, related_name="notices")
+    # No index of its own: `notice_pending_response` starts with the teacher and serves every look-up
+    # by teacher (a teacher's notices, the cascade when one is deleted); an import writes one index less
+    # for each of its notices.
+    teacher = models.ForeignKey("trainees.Teacher", on_delete=models.CASCADE, related_name="notices", db_index=False)
     enrolment = models.ForeignKey(Enrolment, null=True, blank=True, on_delete=models.CASCADE, related_name="notices")
     kind = models.CharField(_("类型"), max_length=16, choices=Kind.choices)
     subject = models.CharField(_("标题"), max_length=200)

@@ -55,7 +55,8 @@ def parse_gender(value: Any) -> str:
 
 
 def parse_id(value: Any) -> Any:
-    return parse_id_number(parse_id_text(value))
+    # parse_id_number normalises a text itself; only a number needs parse_id_text's own message.
+    return parse_id_number(value if value.__class__ is str else parse_id_text(value))
 
 
 ID_TYPE_RESIDENT = "居民身份证"
@@ -190,7 +191,7 @@ def _teachers_by_number(numbers: list[str]) -> Any:
     return rows
 
 
-@dataclass
+@dataclass(slots=True)
 class TeacherRow:
     row: int
     name: str
@@ -323,12 +324,7 @@ class TeacherImporter(Importer):
         self.seen: dict[str, int] = {}
         self.this_year = timezone.localdate().year
         self.national = False
-        self._keys: tuple[str, ...] | None = None
-
-    def _present_keys(self, values: dict[str, Any]) -> tuple[str, ...]:
-        # Every row of a file has the same columns: the optional keys are found once.
-        self._keys = tuple(key for key in TEACHER_OPTIONAL_KEYS if key in values)
-        return self._keys
+        self._resolved: dict[str, School | str] = {}  # 学校 cell -> its school, or why none
 
     def headers_found(self, headers: list[str], notes: list[str]) -> None:
         if len(NATIONAL_HEADERS & set(headers)) >= 2:
@@ -347,42 +343,78 @@ class TeacherImporter(Importer):
 
     def clean_row(self, values: dict[str, Any], row: int, errors: list[RowError]) -> TeacherRow | None:
         """Every rule runs even when other cells of the row failed (their keys are then missing)."""
-        info = values.get("info")
-        ok = True
-        school = None
-        if values.get("school"):
-            try:
-                school = self._school(values["school"])
-            except CellError as exc:
-                errors.append(RowError(row, "学校", str(exc), values["school"]))
-                ok = False
-        if info is not None and values.get("gender") and values["gender"] != info.gender:
-            errors.append(RowError(row, "性别", _(ERR_GENDER_MISMATCH)))
-            ok = False
-        year = values.get("entry_year")
-        if year is not None and not 1950 <= year <= self.this_year:
-            errors.append(RowError(row, "入职年份", _(ERR_ENTRY_YEAR), str(year)))
-            ok = False
-        birth = values.get("birth_date")
-        if info is not None and birth is not None and birth != info.birth_date:
-            errors.append(
-                RowError(row, "出生日期", _(ERR_BIRTH_MISMATCH).format(birth=info.birth_date.isoformat()), str(birth))
+        return self.clean_columns({key: [value] for key, value in values.items()}, [row], errors)[0]
+
+    def clean_columns(self, columns: dict[str, list[Any]], rows: list[int], errors: list[RowError]) -> list[Any]:
+        """The row rules, column by column over a block of rows (a failed or missing cell is None)."""
+        blank = [None] * len(rows)
+        infos, names = columns.get("info", blank), columns.get("name", blank)
+        ok = [True] * len(rows)
+
+        def refuse(failing: list[int], header: str, message: Any, shown: Any = None) -> None:
+            for i in failing:
+                text = message(i) if callable(message) else message
+                errors.append(RowError(rows[i], header, text, shown(i) if shown else ""))
+                ok[i] = False
+
+        # 学校: each distinct value is resolved once; a failure is kept as its message.
+        resolved = self._resolved
+        schools = columns.get("school", blank)
+        for value in set(schools):
+            if value and value not in resolved:
+                try:
+                    resolved[value] = self._school(value)
+                except CellError as exc:
+                    resolved[value] = str(exc)
+        schools = [resolved[v] if v else None for v in schools]
+        unknown = [i for i, school in enumerate(schools) if school.__class__ is str]
+        refuse(unknown, "学校", lambda i: schools[i], lambda i: columns["school"][i])
+        for i in unknown:
+            schools[i] = None
+        if "gender" in columns:
+            genders = columns["gender"]
+            mismatch = [
+                i for i, info in enumerate(infos) if info is not None and genders[i] and genders[i] != info.gender
+            ]
+            refuse(mismatch, "性别", _(ERR_GENDER_MISMATCH))
+        if "entry_year" in columns:
+            years, this_year = columns["entry_year"], self.this_year
+            wrong = [i for i, year in enumerate(years) if year is not None and not 1950 <= year <= this_year]
+            refuse(wrong, "入职年份", _(ERR_ENTRY_YEAR), lambda i: str(years[i]))
+        if "birth_date" in columns:
+            births = columns["birth_date"]
+            wrong = [i for i, info in enumerate(infos) if info is not None and births[i] is not None
+                     and births[i] != info.birth_date]  # fmt: skip
+            refuse(
+                wrong,
+                "出生日期",
+                lambda i: _(ERR_BIRTH_MISMATCH).format(birth=infos[i].birth_date.isoformat()),
+                lambda i: str(births[i]),
             )
-            ok = False
-        work, joined = values.get("work_start_month"), values.get("school_start_month")
-        if work and joined and joined < work:
-            errors.append(RowError(row, "进本校年月", _(ERR_SCHOOL_BEFORE_WORK), f"{joined:%Y-%m}"))
-            ok = False
-        if info is not None:
-            first = self.seen.setdefault(info.number, row)
-            if first != row:
-                errors.append(RowError(row, "身份证号", _(ERR_DUPLICATE_IN_FILE).format(row=first)))
-                ok = False
-        if not ok or info is None or school is None or "name" not in values:
-            return None
-        keys = self._keys if self._keys is not None else self._present_keys(values)
-        fields = {key: value for key in keys if (value := values.get(key)) is not None}
-        return TeacherRow(row=row, name=values["name"], info=info, school=school, fields=fields)
+        if "work_start_month" in columns and "school_start_month" in columns:
+            works, joins = columns["work_start_month"], columns["school_start_month"]
+            wrong = [i for i, (work, joined) in enumerate(zip(works, joins, strict=True)) if work and joined
+                     and joined < work]  # fmt: skip
+            refuse(wrong, "进本校年月", _(ERR_SCHOOL_BEFORE_WORK), lambda i: f"{joins[i]:%Y-%m}")
+        seen = self.seen
+        repeated = [i for i, (info, row) in enumerate(zip(infos, rows, strict=True))
+                    if info is not None and seen.setdefault(info.number, row) != row]  # fmt: skip
+        refuse(repeated, "身份证号", lambda i: _(ERR_DUPLICATE_IN_FILE).format(row=seen[infos[i].number]))
+        keys = [key for key in TEACHER_OPTIONAL_KEYS if key in columns]
+        if keys:
+            optional = zip(*(columns[key] for key in keys), strict=True)
+            fields = [
+                {key: value for key, value in zip(keys, values, strict=True) if value is not None}
+                for values in optional
+            ]
+        else:
+            fields = [{} for _row in rows]
+        return [
+            TeacherRow(row=row, name=name, info=info, school=school, fields=given)
+            if good and info is not None and school is not None and name is not None
+            else None
+            for row, name, info, school, given, good in zip(rows, names, infos, schools, fields, ok, strict=True)
+        ]
 
     def finish(self, cleaned: list[TeacherRow], errors: list[RowError]) -> None:
         numbers = [item.info.number for item in cleaned]
@@ -498,25 +530,27 @@ class TeacherImporter(Importer):
             updated = 0
         new = [i for i in cleaned if i.info.number not in existing]
         if new:
-            # A blank cell takes the field's default (NULL where it has none); `fields` holds no None.
-            defaults = [pgcopy.NULL if (d := fields[key].get_default()) is None else d for key in keys]
+            # A blank cell takes the field's default (NULL where it has none); `fields` holds no None. A
+            # column whose default is NULL and which no row fills is left out: the table's NULL it is.
+            given = set().union(*(i.fields for i in new))
+            copied = [key for key in keys if key in given or fields[key].get_default() is not None]
+            defaults = [fields[key].get_default() for key in copied]
             stamp = now.isoformat()
             pgcopy.copy_rows(
                 Teacher._meta.db_table,
-                ["id_number", "name", "gender", "birth_date", "school_id", "created_at", "updated_at", *keys],
+                ["id_number", "name", "gender", "birth_date", "school_id", "created_at", "updated_at", *copied],
                 (
                     [
                         i.info.number,
                         i.name,
                         i.info.gender,
-                        i.info.birth_date.isoformat(),
-                        i.school.pk,
+                        i.info.birth_date,
+                        i.school.id,
                         stamp,
                         stamp,
-                        *map(i.fields.get, keys, defaults),
+                        *map(i.fields.get, copied, defaults),
                     ]
                     for i in new
                 ),
-                nulls=False,
             )
         return len(new), updated

@@ -173,3 +173,47 @@ def test_copy_notices_carry_the_first_session_and_are_emailed_only_where_there_i
     assert [m.to for m in mail.outbox] == [["zhangsan@example.cn"]]
     emailed = Notice.objects.filter(enrolment__subproject=sub, emailed_at__isnull=False)
     assert list(emailed.values_list("teacher", flat=True)) == [world.teacher_a.pk]
+
+
+def test_copy_notices_are_texted_after_commit_to_teachers_with_a_phone(
+    world, program, django_capture_on_commit_callbacks
+):
+    """As the ORM path's notify(): every notice whose teacher has a phone gets its text message."""
+    from core import sms
+
+    sub = make_subproject(program, quota=0)
+    texted = TeacherFactory(school=world.school_a, phone="13800138000")
+    silent = TeacherFactory(school=world.school_a, phone="")
+    rows = [["年度", "项目名称", "子项目名称", "身份证号"]] + [
+        [2026, program.name, sub.name, t.id_number] for t in (texted, silent)
+    ]
+    importer = EnrolmentImporter(actor=world.admin_x)
+    importer.copy_threshold = 0
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        result = run_import(importer, io.BytesIO(make_xlsx(rows)))
+    assert result.written and sms.outbox == []
+    for callback in callbacks:
+        callback()
+    assert [m.phone for m in sms.outbox] == ["13800138000"]
+    assert sub.name in sms.outbox[0].text
+    sent = Notice.objects.filter(enrolment__subproject=sub, sms_sent_at__isnull=False)
+    assert list(sent.values_list("teacher", flat=True)) == [texted.pk]
+
+
+def test_copy_text_format_keeps_every_character_and_null_apart(db):
+    """Texts with a tab, newline, carriage return or backslash (even a literal \\N) survive; None is NULL."""
+    from django.db import connection
+
+    from core import pgcopy
+
+    texts = ["a\tb", "c\nd", "e\rf", "g\\h", "\\N", "普通", ""]
+    with transaction.atomic():
+        pgcopy.copy_temp_table(
+            "copy_probe",
+            [("n", "int"), ("t", "text"), ("b", "boolean")],
+            [*((i, t, i % 2 == 0) for i, t in enumerate(texts)), (99, None, None), (100, "x", pgcopy.NULL)],
+        )
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT n, t, b FROM copy_probe ORDER BY n")
+            stored = cursor.fetchall()
+    assert stored == [*((i, t, i % 2 == 0) for i, t in enumerate(texts)), (99, None, None), (100, "x", None)]
