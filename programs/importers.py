@@ -4,6 +4,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
+from django.db import connection
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -581,20 +582,29 @@ class EnrolmentImporter(Importer):
         pgcopy.copy_temp_table(
             "import_notice_text",
             [("subproject_id", "bigint"), ("status", "varchar(16)"), ("kind", "varchar(16)"),
-             ("subject", "varchar(200)"), ("body", "text")],
-            [(sub_id, status, n.kind, n.subject, n.body) for (sub_id, status), n in texts.items()],
+             ("subject", "varchar(200)"), ("body", "text"), ("needs_response", "boolean")],
+            [(sub_id, status, n.kind, n.subject, n.body, _asks(n, status)) for (sub_id, status), n in texts.items()],
         )  # fmt: skip
-        notices = f"""INSERT INTO {Notice._meta.db_table}
-                (teacher_id, enrolment_id, kind, subject, body, created_at, needs_response, response, response_reason)
-            SELECT c.teacher_id, c.id, x.kind, x.subject, x.body, %s, false, '', ''
-            FROM changed c JOIN import_notice_text x ON x.subproject_id = c.subproject_id AND x.status = c.status
-            RETURNING id, teacher_id"""
-        # Each stored notice whose teacher can be e-mailed (an account e-mail) or texted (a phone).
-        reachable = f"""stored AS ({notices})
-            SELECT s.id, u.id IS NOT NULL, t.phone <> '' FROM stored s
-            JOIN {Teacher._meta.db_table} t ON t.id = s.teacher_id
-            LEFT JOIN {User._meta.db_table} u ON u.teacher_id = s.teacher_id AND u.email <> ''
-            WHERE u.id IS NOT NULL OR t.phone <> ''"""
+        notice_table = Notice._meta.db_table
+
+        def reachable(asks: str) -> str:
+            """Store a notice per changed place (asking 确认参训 where its text does, as notify() does),
+            and return those whose teacher can be e-mailed (an account e-mail) or texted (a phone)."""
+            notices = f"""INSERT INTO {notice_table}
+                    (teacher_id, enrolment_id, kind, subject, body, created_at, needs_response, response, response_reason)
+                SELECT c.teacher_id, c.id, x.kind, x.subject, x.body, %s, {asks}, '', ''
+                FROM changed c JOIN import_notice_text x ON x.subproject_id = c.subproject_id AND x.status = c.status
+                RETURNING id, teacher_id"""
+            return f"""stored AS ({notices})
+                SELECT s.id, u.id IS NOT NULL, t.phone <> '' FROM stored s
+                JOIN {Teacher._meta.db_table} t ON t.id = s.teacher_id
+                LEFT JOIN {User._meta.db_table} u ON u.teacher_id = s.teacher_id AND u.email <> ''
+                WHERE u.id IS NOT NULL OR t.phone <> ''"""
+
+        # A place already acknowledged is not asked again; an older question still open is replaced by
+        # the new notice (programs.notices.retire_open_questions, set-based). New places have neither.
+        asks_again = f"""x.needs_response AND NOT EXISTS (SELECT 1 FROM {notice_table} a
+            WHERE a.enrolment_id = c.id AND a.response = '{Notice.Response.ACKNOWLEDGED}')"""
         with history_context(self.actor, "import.enrolments"):
             created = pgcopy.fetch(
                 f"""WITH changed AS (
@@ -604,15 +614,23 @@ class EnrolmentImporter(Importer):
                     SELECT subproject_id, teacher_id, school_id, status, '', %s, %s, %s, %s
                     FROM import_enrolment WHERE action = 'new'
                     RETURNING id, teacher_id, subproject_id, status
-                ), {reachable}""",
+                ), {reachable("x.needs_response")}""",
                 [now, now, actor_id, actor_id, now],
             )
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    f"""UPDATE {notice_table} SET needs_response = false
+                    WHERE needs_response AND response = '' AND enrolment_id IN (
+                        SELECT i.existing_id FROM import_enrolment i JOIN import_notice_text x
+                            ON x.subproject_id = i.subproject_id AND x.status = i.status
+                        WHERE i.action = 'update' AND x.needs_response)"""
+                )
             updated = pgcopy.fetch(
                 f"""WITH changed AS (
                     UPDATE {Enrolment._meta.db_table} e SET status = i.status, changed_at = %s, changed_by_id = %s
                     FROM import_enrolment i WHERE i.action = 'update' AND e.id = i.existing_id
                     RETURNING e.id, e.teacher_id, e.subproject_id, e.status
-                ), {reachable}""",
+                ), {reachable(asks_again)}""",
                 [now, actor_id, now],
             )
         reached = [*created, *updated]
@@ -634,7 +652,12 @@ class EnrolmentImporter(Importer):
             text = notice_build(enrolment=Enrolment(subproject=subproject), event=event)
             self._texts[(subproject.id, event)] = text
         return Notice(
-            teacher_id=teacher_id, enrolment_id=enrolment_id, kind=text.kind, subject=text.subject, body=text.body
+            teacher_id=teacher_id,
+            enrolment_id=enrolment_id,
+            kind=text.kind,
+            subject=text.subject,
+            body=text.body,
+            needs_response=_asks(text, status),
         )
 
     def preview_row(self, item: EnrolmentRow) -> dict[str, Any]:
@@ -667,3 +690,9 @@ NOTICE_EVENTS = {
 
 def _notice_event(status: str) -> str:
     return NOTICE_EVENTS[status]
+
+
+def _asks(text: Notice, status: str) -> bool:
+    """Whether an imported place's notice asks 确认参训 / 无法参加, as one given in the app does: a place
+    to come to does; one recorded as completed (its text is the confirmation's) has nothing to answer."""
+    return text.needs_response and status != Enrolment.Status.COMPLETED

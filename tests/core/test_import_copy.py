@@ -7,7 +7,7 @@ import pytest
 from django.db import transaction
 
 from core.importing import run_import
-from programs import services
+from programs import notices, services
 from programs.importers import EnrolmentImporter
 from programs.models import Enrolment, Notice
 from tests.factories import CategoryFactory, TeacherFactory, make_id_number
@@ -217,3 +217,29 @@ def test_copy_text_format_keeps_every_character_and_null_apart(db):
             cursor.execute("SELECT n, t, b FROM copy_probe ORDER BY n")
             stored = cursor.fetchall()
     assert stored == [*((i, t, i % 2 == 0) for i, t in enumerate(texts)), (99, None, None), (100, "x", None)]
+
+
+@pytest.mark.parametrize("threshold", [10**9, 0], ids=["orm", "copy"])
+def test_imported_places_ask_the_teacher_to_answer_once_per_place(world, program, threshold):
+    """An imported place asks 确认参训 / 无法参加 as one given in the app does; a place imported again
+    replaces its open question, and a place the teacher acknowledged is not asked again."""
+
+    def imported(rows):
+        importer = EnrolmentImporter(actor=world.admin_x)
+        importer.copy_threshold = threshold
+        result = run_import(importer, io.BytesIO(make_xlsx([["年度", "项目名称", "子项目名称", "身份证号", "状态"], *rows])))
+        assert result.written, result.errors
+
+    sub = make_subproject(program, quota=0)
+    other = TeacherFactory(school=world.school_b)
+    imported([[2026, program.name, sub.name, t.id_number, "已提名"] for t in (world.teacher_a, other)])
+    first = {n.teacher_id: n for n in Notice.objects.filter(enrolment__subproject=sub)}
+    assert all(n.needs_response and n.response == "" for n in first.values())
+    notices.notice_answer(notice=first[world.teacher_a.pk], response="acknowledged", actor=world.teacher_user_a)
+
+    imported([[2026, program.name, sub.name, t.id_number, "已确认"] for t in (world.teacher_a, other)])
+    open_questions = Notice.objects.filter(enrolment__subproject=sub, needs_response=True, response="")
+    assert list(open_questions.values_list("teacher", flat=True)) == [other.pk]  # the new one only
+    assert Notice.objects.filter(enrolment__subproject=sub, teacher=other).count() == 2
+    imported([[2026, program.name, sub.name, other.id_number, "已完成"]])
+    assert not Notice.objects.filter(enrolment__subproject=sub, teacher=other).latest("pk").needs_response
