@@ -43,6 +43,18 @@ def _retally_next_year(review: CycleReview, teacher_ids: list[int]) -> None:
         tally_credits(year=year, teacher_ids=tallied, force=True)
 
 
+def _review_row(*, county: Region, year: int) -> CycleReview:
+    """The county's review of the cycle containing `year`, locked (or a new one), with the cycle's
+    definition as it stands; refused when that cycle is already reviewed."""
+    cycle = cycle_for(county_id=county.pk, year=year)
+    existing = CycleReview.objects.select_for_update().filter(county=county, start_year=cycle.start_year).first()
+    if existing is not None and existing.status == CycleReview.Status.DONE:
+        raise ValidationError(_(ERR_ALREADY_REVIEWED))
+    review = existing or CycleReview(county=county, start_year=cycle.start_year)
+    review.years, review.unit, review.total = cycle.years, cycle.unit, cycle.total
+    return review
+
+
 @transaction.atomic
 def cycle_review_run(
     *,
@@ -56,12 +68,7 @@ def cycle_review_run(
     """Review the cycle containing `year`: each teacher's cycle sum from the ledger against the cycle
     total; surplus up to `carry_cap` enters the next cycle's first year as a carry-over row; those short
     get 宽限补修 until `grace_until`; every ledger row and tally of the cycle's years locks."""
-    cycle = cycle_for(county_id=county.pk, year=year)
-    existing = CycleReview.objects.select_for_update().filter(county=county, start_year=cycle.start_year).first()
-    if existing is not None and existing.status == CycleReview.Status.DONE:
-        raise ValidationError(_(ERR_ALREADY_REVIEWED))
-    review = existing or CycleReview(county=county, start_year=cycle.start_year)
-    review.years, review.unit, review.total = cycle.years, cycle.unit, cycle.total
+    review = _review_row(county=county, year=year)
     review.carry_cap, review.grace_until, review.reviewed_by = carry_cap, grace_until, actor
     review.status, review.reopen_reason, review.error = CycleReview.Status.DONE, "", ""
     review.reviewed_at = timezone.now()
@@ -174,19 +181,14 @@ def cycle_review_request(
     years: long); the Celery task runs `cycle_review_run` with these settings once this commits."""
     from .tasks import run_cycle_review
 
-    cycle = cycle_for(county_id=county.pk, year=year)
-    existing = CycleReview.objects.select_for_update().filter(county=county, start_year=cycle.start_year).first()
-    if existing is not None and existing.status == CycleReview.Status.DONE:
-        raise ValidationError(_(ERR_ALREADY_REVIEWED))
+    review = _review_row(county=county, year=year)
     busy = (CycleReview.Status.QUEUED, CycleReview.Status.RUNNING)
-    if existing is not None and existing.status in busy and existing.reviewed_at > timezone.now() - STALE_AFTER:
+    if review.pk is not None and review.status in busy and review.reviewed_at > timezone.now() - STALE_AFTER:
         raise ValidationError(_(ERR_IN_PROGRESS))
     if carry_cap > 0 and carry_category is not None:
         from .credits import category_lookup
 
         carry_category = category_lookup(county=county, key=carry_category)
-    review = existing or CycleReview(county=county, start_year=cycle.start_year)
-    review.years, review.unit, review.total = cycle.years, cycle.unit, cycle.total
     review.carry_cap, review.grace_until, review.carry_category = carry_cap, grace_until, carry_category
     review.reviewed_by, review.reviewed_at = actor, timezone.now()
     review.status, review.error = CycleReview.Status.QUEUED, ""
