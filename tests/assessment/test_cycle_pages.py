@@ -22,24 +22,19 @@ from assessment.cycles import (
     cycle_review_run,
 )
 from assessment.models import AuditEntry, CreditEntry, CycleResult, CycleReview
-from programs.models import Enrolment
-from tests.factories import EnrolmentFactory, ProgramFactory, SubProjectFactory, TeacherFactory
+from tests.factories import TeacherFactory
+from tests.factories.assessment import earn_hours
 from trainees.models import Teacher
 
 D = Decimal
 GRACE = dt.date(2027, 6, 30)
 
 
-def _earn(world, teacher, hours, year):
-    sub = SubProjectFactory(program=ProgramFactory(county=world.county_x, year=year), hours=D(hours))
-    EnrolmentFactory(subproject=sub, teacher=teacher, status=Enrolment.Status.COMPLETED)
-
-
 @pytest.fixture
 def cycle(world):
     cycle_save(county=world.county_x, start_year=2022, years=5, total=D(360), actor=None)
-    _earn(world, world.teacher_a, 450, 2023)  # 90 over
-    _earn(world, world.teacher_b, 300, 2024)  # 60 short
+    earn_hours(world.county_x, world.teacher_a, 450, 2023)  # 90 over
+    earn_hours(world.county_x, world.teacher_b, 300, 2024)  # 60 short
     for year in (2023, 2024):
         tally_credits(year=year, county=world.county_x)
 
@@ -284,34 +279,31 @@ def _review_with(world, teachers: int):
     return cycle_review_run(county=world.county_x, year=2024, carry_cap=D(10), grace_until=GRACE, actor=world.staff_x)
 
 
-@pytest.mark.parametrize("name", ["cycle_review_detail", "cycle_review_list"])
-def test_the_pages_query_count_does_not_grow_with_teachers(client_for, world, cycle, name):
-    client = client_for(world.staff_x)
+def _counts_for_5_and_50(client, world, name: str, args) -> list[int]:
+    """The queries of page `name` over a review of 5 teachers, then of 50 (`args(review)`: its URL args)."""
     counts = []
     for teachers in (5, 50):
         review = _review_with(world, teachers)
-        args = [review.pk] if name == "cycle_review_detail" else []
-        counts.append(_count(client, reverse(name, args=args)))
+        counts.append(_count(client, reverse(name, args=args(review))))
+    return counts
+
+
+@pytest.mark.parametrize("name", ["cycle_review_detail", "cycle_review_list"])
+def test_the_pages_query_count_does_not_grow_with_teachers(client_for, world, cycle, name):
+    args = (lambda review: [review.pk]) if name == "cycle_review_detail" else (lambda review: [])
+    counts = _counts_for_5_and_50(client_for(world.staff_x), world, name, args)
     # Detail (7): session, user, the review, the summary aggregate, the page's count and rows, the
     # history. List (3): session, user, the reviews with their counts. None per teacher.
     assert counts[0] == counts[1]
 
 
 def test_the_result_page_with_a_school_chosen_reads_the_same_for_5_and_50(client_for, world, cycle):
-    client = client_for(world.coord_a)
-    counts = []
-    for teachers in (5, 50):
-        review = _review_with(world, teachers)
-        counts.append(_count(client, reverse("cycle_review_detail", args=[review.pk])))
+    counts = _counts_for_5_and_50(client_for(world.coord_a), world, "cycle_review_detail", lambda r: [r.pk])
     assert counts[0] == counts[1]
 
 
 def test_the_workbook_reads_the_same_number_of_queries_for_5_and_50(client_for, world, cycle):
-    client = client_for(world.staff_x)
-    counts = []
-    for teachers in (5, 50):
-        review = _review_with(world, teachers)
-        counts.append(_count(client, reverse("cycle_review_export", args=[review.pk])))
+    counts = _counts_for_5_and_50(client_for(world.staff_x), world, "cycle_review_export", lambda r: [r.pk])
     assert counts[0] == counts[1]
 
 

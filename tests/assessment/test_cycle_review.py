@@ -12,24 +12,18 @@ from assessment.exports import cycle_review_workbook
 from assessment.models import AuditEntry, CreditEntry, CreditTally, CycleResult
 from assessment.selectors import cycle_results
 from core.excel import workbook_bytes
-from programs.models import Enrolment
-from tests.factories import EnrolmentFactory, ProgramFactory, SubProjectFactory
+from tests.factories.assessment import earn_hours
 from tests.xlsx import read_xlsx
 
 D = Decimal
 
 
-def _earn(world, teacher, hours, year):
-    sub = SubProjectFactory(program=ProgramFactory(county=world.county_x, year=year), hours=D(hours))
-    EnrolmentFactory(subproject=sub, teacher=teacher, status=Enrolment.Status.COMPLETED)
-
-
 @pytest.fixture
 def cycle(world):
     cycle_save(county=world.county_x, start_year=2022, years=5, total=D(360), actor=None)
-    _earn(world, world.teacher_a, 200, 2022)
-    _earn(world, world.teacher_a, 250, 2026)  # 450: 90 over
-    _earn(world, world.teacher_b, 300, 2024)  # 60 short
+    earn_hours(world.county_x, world.teacher_a, 200, 2022)
+    earn_hours(world.county_x, world.teacher_a, 250, 2026)  # 450: 90 over
+    earn_hours(world.county_x, world.teacher_b, 300, 2024)  # 60 short
     for year in range(2022, 2027):
         tally_credits(year=year, county=world.county_x)
 
@@ -53,7 +47,7 @@ def test_review_decides_met_per_teacher_and_carries_surplus_up_to_the_cap(world,
 def test_review_locks_the_cycles_rows_so_a_rebuild_changes_nothing(world, cycle):
     _review(world)
     assert not CreditEntry.objects.filter(year__range=(2022, 2026), locked=False).exists()
-    _earn(world, world.teacher_b, 100, 2025)
+    earn_hours(world.county_x, world.teacher_b, 100, 2025)
     tally_credits(year=2025, county=world.county_x)
     assert CreditTally.objects.get(teacher=world.teacher_b, year=2025).total_hours == 0
 
@@ -74,7 +68,7 @@ def test_reopening_needs_a_reason_is_audited_and_unlocks(world, cycle):
     assert not CreditEntry.objects.filter(year__range=(2022, 2026), locked=True).exists()
     entry = AuditEntry.objects.filter(action="cycle_review_reopen").get()
     assert (entry.actor, entry.detail["reason"]) == (world.admin_x, "补录2025年送教学时")
-    _earn(world, world.teacher_b, 100, 2025)
+    earn_hours(world.county_x, world.teacher_b, 100, 2025)
     tally_credits(year=2025, county=world.county_x)
     again = _review(world)
     assert CycleResult.objects.get(review=again, teacher=world.teacher_b).met

@@ -65,3 +65,13 @@ def make_claim(teacher_user, item, *, year=2026, quantity="1", files=None, descr
         files=files if files is not None else [upload("证书.pdf")],
         actor=teacher_user,
     )
+
+
+def earn_hours(county, teacher, hours, year):
+    """A completed enrolment of `teacher` in a sub-project of `hours` of a county program of `year`."""
+    from programs.models import Enrolment
+
+    from . import EnrolmentFactory, ProgramFactory, SubProjectFactory
+
+    sub = SubProjectFactory(program=ProgramFactory(county=county, year=year), hours=Decimal(hours))
+    return EnrolmentFactory(subproject=sub, teacher=teacher, status=Enrolment.Status.COMPLETED)
