@@ -70,3 +70,32 @@ def test_lowercase_x_and_spaces_are_normalised():
 
 def test_masking_keeps_the_first_and_last_four():
     assert mask_id_number("320102198506151234") == "3201**********1234"
+
+
+@pytest.mark.parametrize(
+    "number",
+    [
+        "３２０１０２１９８５０６１５１２３４",  # full-width digits
+        "32010219850615123²",  # a superscript two, which str.isdigit() accepts
+        "٣٢٠١٠٢١٩٨٥٠٦١٥١٢٣٤",  # Arabic-Indic digits
+    ],
+)
+def test_digits_other_than_ascii_are_refused_as_not_half_width(number):
+    with pytest.raises(ValidationError) as exc:
+        parse_id_number(number, today=TODAY)
+    assert exc.value.code == "format"
+    assert "半角" in exc.value.messages[0]
+
+
+def test_a_remembered_birth_date_still_decides_each_number():
+    # The second sight of each eight digits comes from memory, and must decide as the first did.
+    for _round in range(2):
+        with pytest.raises(ValidationError) as exc:
+            parse_id_number("32010219850230123X", today=TODAY)
+        assert exc.value.code == "birth"
+        assert parse_id_number(build("320102", dt.date(1985, 2, 28), 12), today=TODAY).birth_date == dt.date(
+            1985, 2, 28
+        )
+        with pytest.raises(ValidationError) as exc:
+            parse_id_number(build("320102", dt.date(2026, 11, 24), 12), today=TODAY)
+        assert exc.value.code == "birth"
