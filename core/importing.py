@@ -211,9 +211,10 @@ class Importer:
         raise NotImplementedError
 
     # An importer may instead check a block of rows column by column (quicker for large files):
-    # `clean_columns(columns, rows, errors)` gets each mapped column's parsed values by key (a cell
-    # that failed is None there), the rows' numbers, and returns one item or None per row. It runs
-    # every rule for every row (as `clean_partial_rows`); rows with a failed cell are never written.
+    # `clean_columns(columns, rows, errors)` gets each mapped column's parsed values by key, the rows'
+    # numbers, and returns one item or None per row. With `clean_partial_rows` it gets every row (a
+    # cell that failed is None there) and runs every rule for each; without, only the rows whose
+    # cells all parsed, as `clean_row` would. Rows with a failed cell are never written.
     clean_columns: Callable[[dict[str, list[Any]], list[int], list[RowError]], list[Any]] | None = None
 
     def finish(self, cleaned: list[Any], errors: list[RowError]) -> None:
@@ -474,11 +475,17 @@ class _Spec:
         for i in missed:
             value = cells[i]
             if value is None or value.__class__ is str:
-                outcome = self.outcome(value)
-                if len(text_memo) < MEMO_LIMIT:
-                    text_memo[value] = outcome
-                    if outcome.__class__ is _Failed:
-                        self.memo_failed = True
+                # An earlier cell of this block may have brought the value: a file sorted by sub-project
+                # repeats each name within a block, and those repeats are hits too.
+                outcome = text_memo.get(value, _MISSING)
+                if outcome is not _MISSING:
+                    hits += 1
+                else:
+                    outcome = self.outcome(value)
+                    if len(text_memo) < MEMO_LIMIT:
+                        text_memo[value] = outcome
+                        if outcome.__class__ is _Failed:
+                            self.memo_failed = True
             elif value.__class__ is float and value != value:
                 outcome = self.outcome(value)  # NaN equals nothing, not even itself
             else:
@@ -541,11 +548,18 @@ def _clean_block(
         columns.append(outcomes)
     keys = [spec.key for spec in specs]
     if importer.clean_columns is not None:
+        numbers = [number for number, _raw in block]
+        if bad and not importer.clean_partial_rows:
+            # The row rules see only the rows whose every cell parsed, as clean_row would.
+            kept = [i for i in range(len(block)) if i not in bad]
+            columns = [[outcomes[i] for i in kept] for outcomes in columns]
+            numbers = [numbers[i] for i in kept]
+            bad = {}
         values = {
             key: [None if x.__class__ is _Failed else x for x in outcomes] if bad else outcomes
             for key, outcomes in zip(keys, columns, strict=True)
         }
-        items = importer.clean_columns(values, [number for number, _raw in block], errors)
+        items = importer.clean_columns(values, numbers, errors)
         cleaned.extend(item for i, item in enumerate(items) if item is not None and i not in bad)
         return
     partial = importer.clean_partial_rows

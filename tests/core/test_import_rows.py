@@ -136,3 +136,58 @@ def test_the_command_prints_row_errors_for_hostile_values_and_no_traceback(categ
         f"第 2 行 [名额]：{ERR_OUT_OF_RANGE.format(low=0, high=2147483647)}（填写的是“99999999999”）",
         f"第 2 行 [学时]：{ERR_NOT_FINITE}（填写的是“NaN”）",
     ]
+
+
+@pytest.mark.parametrize("partial", [False, True], ids=["whole-rows", "partial-rows"])
+def test_clean_columns_sees_failed_rows_only_when_the_importer_asks_for_partial_rows(partial):
+    from core.importing import Column, Importer, Table, parse_int
+
+    seen = []
+
+    class Probe(Importer):
+        kind = "probe"
+        columns = (Column("数", "n", required=True, parse=parse_int), Column("名", "name"))
+        clean_partial_rows = partial
+
+        def clean_columns(self, columns, rows, errors):
+            seen.append((rows, columns["n"], columns["name"]))
+            return list(rows)
+
+        def write(self, cleaned):
+            return len(cleaned), 0
+
+    table = Table(sheet="", sheets=[], first_row=1, rows=[["数", "名"], [1, "a"], ["x", "b"], [3, "c"]])
+    result = run_import(Probe(), None, table=table, dry_run=True)
+    assert [(e.row, e.column) for e in result.errors] == [(3, "数")]
+    if partial:
+        assert seen == [([2, 3, 4], [1, None, 3], ["a", "b", "c"])]
+    else:
+        assert seen == [([2, 4], [1, 3], ["a", "c"])]
+    assert result.created == 2  # the failed row is never among the cleaned ones
+
+
+def test_a_value_repeated_within_each_block_is_parsed_once():
+    """A list sorted by sub-project repeats each name a few hundred times, rarely across blocks: the
+    column stays remembered and each distinct name is checked once (not once a cell)."""
+    from core.importing import Column, Importer, Table, parse_text
+
+    calls = []
+
+    def parse(value):
+        calls.append(value)
+        return parse_text(value)
+
+    class Probe(Importer):
+        kind = "probe"
+        columns = (Column("子项目", "sub", required=True, parse=parse),)
+
+        def clean_row(self, values, row, errors):
+            return values["sub"]
+
+        def write(self, cleaned):
+            return len(cleaned), 0
+
+    rows = [["子项目"], *([f"班{i // 200:03d}"] for i in range(10_000))]
+    result = run_import(Probe(), None, table=Table(sheet="", sheets=[], first_row=1, rows=rows), dry_run=True)
+    assert result.errors == [] and result.created == 10_000
+    assert sorted(calls) == [f"班{n:03d}" for n in range(50)]
