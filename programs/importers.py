@@ -1,7 +1,8 @@
 """Importers for programs (one row per sub-project) and enrolments, on core.importing's rules."""
 
+import operator
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from django.db import connection
@@ -336,6 +337,12 @@ class EnrolmentImporter(Importer):
             teachers = teachers.filter(school__county=self.county_limit)
         self.teachers = {row[1]: _TeacherInfo(row[0], row[2], row[3], row[4]) for row in teachers.iterator(2000)}
         self.seen: dict[tuple[int, int], int] = {}
+        # (年度, 项目, 子项目, 县区) -> (sub-project, its county id), or the message why none
+        self._resolved: dict[tuple, tuple[SubProject, int] | str] = {}
+        self.columns = tuple(
+            replace(column, parse=self._parse_id) if column.key == "id_number" else column
+            for column in type(self).columns
+        )
 
     def _subproject(self, values: dict[str, Any]) -> SubProject:
         matches = self.subs.get((values["year"], values["program"], values["subproject"]), [])
@@ -352,40 +359,67 @@ class EnrolmentImporter(Importer):
             raise CellError(_(ERR_PROGRAM_AMBIGUOUS).format(program=values["program"]))
         return matches[0]
 
+    def _parse_id(self, value: Any) -> str:
+        """The 身份证号 column's parser for this import: a registered teacher's number was checked when
+        the teacher was stored, so only the others are decoded (for their message, or ERR_TEACHER_UNKNOWN
+        in the row rules when well-formed)."""
+        if value.__class__ is str:
+            text = value.strip().upper().replace(" ", "")
+            return text if text in self.teachers else parse_id_number(text).number
+        return parse_id(value)
+
     def clean_row(self, values: dict[str, Any], row: int, errors: list[RowError]) -> EnrolmentRow | None:
-        ok = True
-        try:
-            sub = self._subproject(values)
-        except CellError as exc:
-            errors.append(RowError(row, "子项目名称", str(exc)))
-            sub = None
-            ok = False
-        teacher = self.teachers.get(values["id_number"])
-        if teacher is None:
-            errors.append(RowError(row, "身份证号", _(ERR_TEACHER_UNKNOWN)))
-            return None
-        if values.get("name") and values["name"] != teacher.name:
-            errors.append(RowError(row, "姓名", _(ERR_NAME_MISMATCH).format(name=teacher.name)))
-            ok = False
-        if sub is None:
-            return None
-        if teacher.county_id != sub.program.county_id:
-            errors.append(RowError(row, "身份证号", _(ERR_TEACHER_OTHER_COUNTY)))
-            ok = False
-        first = self.seen.setdefault((sub.id, teacher.pk), row)
-        if first != row:
-            errors.append(RowError(row, "身份证号", _(ERR_DUPLICATE_IN_FILE).format(row=first)))
-            ok = False
-        if not ok:
-            return None
-        return EnrolmentRow(
-            row=row,
-            subproject=sub,
-            teacher_id=teacher.pk,
-            school_id=teacher.school_id,
-            status=values.get("status") or Enrolment.Status.CONFIRMED,
-            id_number=values["id_number"],
+        return self.clean_columns({key: [value] for key, value in values.items()}, [row], errors)[0]
+
+    def clean_columns(self, columns: dict[str, list[Any]], rows: list[int], errors: list[RowError]) -> list[Any]:
+        """The row rules over a block of rows whose cells all parsed, a row at a time but without a
+        dictionary per row; each distinct (年度, 项目, 子项目, 县区) is resolved once per import."""
+        blank = [None] * len(rows)
+        keys = list(
+            zip(columns["year"], columns["program"], columns["subproject"], columns.get("county", blank), strict=True)
         )
+        resolved = self._resolved
+        for key in set(keys):
+            if key not in resolved:
+                year, program, sub_name, county = key
+                try:
+                    sub = self._subproject({"year": year, "program": program, "subproject": sub_name, "county": county})
+                except CellError as exc:
+                    resolved[key] = str(exc)
+                else:
+                    resolved[key] = (sub, sub.program.county_id)
+        teachers, seen, out = self.teachers, self.seen, []
+        confirmed = Enrolment.Status.CONFIRMED
+        for row, key, number, name, status in zip(
+            rows, keys, columns["id_number"], columns.get("name", blank), columns.get("status", blank), strict=True
+        ):
+            found = resolved[key]
+            ok = found.__class__ is not str
+            if not ok:
+                errors.append(RowError(row, "子项目名称", found))
+            teacher = teachers.get(number)
+            if teacher is None:
+                errors.append(RowError(row, "身份证号", _(ERR_TEACHER_UNKNOWN)))
+                out.append(None)
+                continue
+            if name and name != teacher.name:
+                errors.append(RowError(row, "姓名", _(ERR_NAME_MISMATCH).format(name=teacher.name)))
+                ok = False
+            if found.__class__ is str:
+                out.append(None)
+                continue
+            sub, county_id = found
+            if teacher.county_id != county_id:
+                errors.append(RowError(row, "身份证号", _(ERR_TEACHER_OTHER_COUNTY)))
+                ok = False
+            first = seen.setdefault((sub.id, teacher.pk), row)
+            if first != row:
+                errors.append(RowError(row, "身份证号", _(ERR_DUPLICATE_IN_FILE).format(row=first)))
+                ok = False
+            out.append(
+                EnrolmentRow(row, sub, teacher.pk, teacher.school_id, status or confirmed, number) if ok else None
+            )
+        return out
 
     def finish(self, cleaned: list[EnrolmentRow], errors: list[RowError]) -> None:
         self._load_existing(cleaned)
@@ -432,15 +466,15 @@ class EnrolmentImporter(Importer):
 
         # Decided once per sub-project, not once per row.
         dated = {
-            sub.id
+            sub.id: sub
             for sub in {id(i.subproject): i.subproject for i in cleaned}.values()
             if sub.modality in SubProject.FACE_TO_FACE and sub.start_date and sub.end_date
         }
         teacher_ids = sorted({i.teacher_id for i in cleaned if i.subproject.id in dated})
         if not teacher_ids:
             return
-        # (teacher, sub) -> (start, end, sub, row or None); the file's rows override the database.
-        spans: dict[tuple[int, int], tuple] = {}
+        # teacher -> sub -> (start, end, sub, row or None); the file's rows override the database.
+        by_teacher: dict[int, dict[int, tuple]] = defaultdict(dict)
         for start in range(0, len(teacher_ids), self.chunk):
             rows = Enrolment.objects.filter(
                 teacher_id__in=teacher_ids[start : start + self.chunk],
@@ -453,21 +487,23 @@ class EnrolmentImporter(Importer):
             )
             for teacher_id, sub_id, begin, end, name in rows.iterator(self.chunk):
                 sub = SubProject(pk=sub_id, name=name, start_date=begin, end_date=end)
-                spans[(teacher_id, sub_id)] = (begin, end, sub, None)
+                by_teacher[teacher_id][sub_id] = (begin, end, sub, None)
+        dated = {sub_id: (sub.start_date, sub.end_date, sub) for sub_id, sub in dated.items()}
+        active = Enrolment.ACTIVE
         for item in cleaned:
-            key = (item.teacher_id, item.subproject.id)
-            sub = item.subproject
-            if item.status in Enrolment.ACTIVE and sub.id in dated:
-                spans[key] = (sub.start_date, sub.end_date, sub, item.row)
+            sub_id = item.subproject.id
+            span = dated.get(sub_id) if item.status in active else None
+            if span is not None:
+                by_teacher[item.teacher_id][sub_id] = (*span, item.row)
             else:
-                spans.pop(key, None)
-        by_teacher: dict[int, list[tuple]] = defaultdict(list)
-        for (teacher_id, _sub), span in spans.items():
-            by_teacher[teacher_id].append(span)
-        for teacher_spans in by_teacher.values():
-            if len(teacher_spans) < 2:
+                known = by_teacher.get(item.teacher_id)
+                if known:
+                    known.pop(sub_id, None)
+        by_dates = operator.itemgetter(0, 1)
+        for spans in by_teacher.values():
+            if len(spans) < 2:
                 continue
-            teacher_spans.sort(key=lambda s: (s[0], s[1]))
+            teacher_spans = sorted(spans.values(), key=by_dates)
             latest = teacher_spans[0]
             for span in teacher_spans[1:]:
                 if span[0] <= latest[1]:

@@ -91,6 +91,30 @@ def test_an_unknown_or_invalid_id_number_is_reported(world, subproject):
     assert [e.column for e in bad.errors] == ["身份证号"]
 
 
+def test_a_registered_number_is_matched_as_typed_and_others_get_their_own_message(world, subproject):
+    from core.importing import ERR_ID_AS_NUMBER
+    from trainees.idcard import ERR_CHECKSUM
+
+    typed = " " + world.teacher_a.id_number.lower()[:9] + " " + world.teacher_a.id_number.lower()[9:] + " "
+    number = make_id_number()
+    wrong = number[:-1] + ("0" if number[-1] != "0" else "1")
+    result = run(
+        [
+            [2026, "2026年县级骨干教师培训", "小学数学骨干班", typed, "", ""],
+            [2026, "2026年县级骨干教师培训", "小学数学骨干班", wrong, "", ""],
+            [2026, "2026年县级骨干教师培训", "小学数学骨干班", 3.699011987070724e17, "", ""],
+        ]
+    )
+    assert [(e.row, e.column, e.message) for e in result.errors] == [
+        (3, "身份证号", ERR_CHECKSUM),
+        (4, "身份证号", ERR_ID_AS_NUMBER),
+    ]
+    assert result.errors[0].value == wrong
+    assert not Enrolment.objects.exists()
+    assert run([[2026, "2026年县级骨干教师培训", "小学数学骨干班", typed, "", ""]]).created == 1
+    assert Enrolment.objects.get().teacher == world.teacher_a
+
+
 def test_a_teacher_of_another_county_is_refused(world, subproject):
     result = run([line(world.teacher_c)])
     assert [(e.column, e.message) for e in result.errors] == [("身份证号", ERR_TEACHER_OTHER_COUNTY)]
