@@ -206,17 +206,30 @@ def test_copy_text_format_keeps_every_character_and_null_apart(db):
 
     from core import pgcopy
 
-    texts = ["a\tb", "c\nd", "e\rf", "g\\h", "\\N", "普通", ""]
+    # Backslashes next to N (a whole field's \N is NULL's spelling) and at either end of a text.
+    texts = ["a\tb", "c\nd", "e\rf", "g\\h", "\\N", "a\\N", "\\Nb", "\\N\\N", "x\\", "\\", "None", "普通", ""]
     with transaction.atomic():
         pgcopy.copy_temp_table(
             "copy_probe",
             [("n", "int"), ("t", "text"), ("b", "boolean")],
-            [*((i, t, i % 2 == 0) for i, t in enumerate(texts)), (99, None, None), (100, "x", pgcopy.NULL)],
+            [
+                *((i, t, i % 2 == 0) for i, t in enumerate(texts)),
+                (99, None, None),
+                (100, "x", pgcopy.NULL),
+                (101, "None", None),  # the text None beside a NULL
+                *((200 + i, t, pgcopy.NULL) for i, t in enumerate(texts)),  # a NULL in the same line
+            ],
         )
         with connection.cursor() as cursor:
             cursor.execute("SELECT n, t, b FROM copy_probe ORDER BY n")
             stored = cursor.fetchall()
-    assert stored == [*((i, t, i % 2 == 0) for i, t in enumerate(texts)), (99, None, None), (100, "x", None)]
+    assert stored == [
+        *((i, t, i % 2 == 0) for i, t in enumerate(texts)),
+        (99, None, None),
+        (100, "x", None),
+        (101, "None", None),
+        *((200 + i, t, None) for i, t in enumerate(texts)),
+    ]
 
 
 @pytest.mark.parametrize("threshold", [10**9, 0], ids=["orm", "copy"])
@@ -227,7 +240,9 @@ def test_imported_places_ask_the_teacher_to_answer_once_per_place(world, program
     def imported(rows):
         importer = EnrolmentImporter(actor=world.admin_x)
         importer.copy_threshold = threshold
-        result = run_import(importer, io.BytesIO(make_xlsx([["年度", "项目名称", "子项目名称", "身份证号", "状态"], *rows])))
+        result = run_import(
+            importer, io.BytesIO(make_xlsx([["年度", "项目名称", "子项目名称", "身份证号", "状态"], *rows]))
+        )
         assert result.written, result.errors
 
     sub = make_subproject(program, quota=0)
@@ -243,3 +258,22 @@ def test_imported_places_ask_the_teacher_to_answer_once_per_place(world, program
     assert Notice.objects.filter(enrolment__subproject=sub, teacher=other).count() == 2
     imported([[2026, program.name, sub.name, other.id_number, "已完成"]])
     assert not Notice.objects.filter(enrolment__subproject=sub, teacher=other).latest("pk").needs_response
+
+
+def test_copy_streams_many_blocks_and_none_at_all(db):
+    """Lines go to the server a block at a time: every row of several blocks arrives once, in order,
+    and no rows at all is no COPY (the table stays empty)."""
+    from django.db import connection
+
+    from core import pgcopy
+
+    count = pgcopy.STREAM_LINES * 2 + 7
+    with transaction.atomic():
+        pgcopy.copy_temp_table("copy_blocks", [("n", "int"), ("t", "text")], ((i, f"行{i}\t") for i in range(count)))
+        pgcopy.copy_temp_table("copy_none", [("n", "int")], iter(()))
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT n, t FROM copy_blocks ORDER BY n")
+            stored = cursor.fetchall()
+            cursor.execute("SELECT count(*) FROM copy_none")
+            assert cursor.fetchone() == (0,)
+    assert stored == [(i, f"行{i}\t") for i in range(count)]
