@@ -403,8 +403,11 @@ class TeacherImporter(Importer):
         keys = [key for key in TEACHER_OPTIONAL_KEYS if key in columns]
         if keys:
             optional = zip(*(columns[key] for key in keys), strict=True)
+            # A row with every optional cell filled (the usual one) makes its dict in C.
             fields = [
                 {key: value for key, value in zip(keys, values, strict=True) if value is not None}
+                if None in values
+                else dict(zip(keys, values, strict=True))
                 for values in optional
             ]
         else:
