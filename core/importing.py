@@ -6,11 +6,13 @@ every row with its parser and its model field's limits, collect every problem at
 everything in one transaction or nothing. An importer only declares its columns and its row rules.
 """
 
+import contextlib
 import datetime as dt
+import gc
 import logging
 import re
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from itertools import repeat
@@ -281,6 +283,36 @@ def run_import(
 ) -> ImportResult:
     """Validate the whole file (or an already read `table`); unless `dry_run` or any row is bad, write
     it all in one transaction. `progress` gets a percentage now and then."""
+    with _collector_paused():
+        return _run_import(importer, stream, dry_run, size, name, sheet, table, progress)
+
+
+@contextlib.contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Python's cycle collector paused for one import. A file becomes hundreds of thousands of rows,
+    cells and cleaned items that live until the write and form no cycles, and each collection would
+    walk them all again for nothing (about 6% of a 50,000-teacher import). Reference counting still
+    frees everything; the collector resumes, as it was, when the import ends or fails."""
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
+
+
+def _run_import(
+    importer: Importer,
+    stream: IO[bytes] | None,
+    dry_run: bool,
+    size: int | None,
+    name: str | None,
+    sheet: str | None,
+    table: Table | None,
+    progress: Callable[[int], Any] | None,
+) -> ImportResult:
     result = ImportResult()
     book = None
     try:

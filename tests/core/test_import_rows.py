@@ -191,3 +191,45 @@ def test_a_value_repeated_within_each_block_is_parsed_once():
     result = run_import(Probe(), None, table=Table(sheet="", sheets=[], first_row=1, rows=rows), dry_run=True)
     assert result.errors == [] and result.created == 10_000
     assert sorted(calls) == [f"班{n:03d}" for n in range(50)]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("fails", [False, True], ids=["written", "write-fails"])
+def test_the_cycle_collector_rests_during_an_import_and_resumes_after_it(fails):
+    """Checking and writing run with Python's cycle collector paused (they make no cycles); it is on
+    again afterwards, whether the import wrote, failed inside, or was already paused by the caller."""
+    import gc
+
+    from core.importing import Column, Importer, Table, parse_text
+
+    during = []
+
+    class Probe(Importer):
+        kind = "probe"
+        columns = (Column("名", "name", required=True, parse=parse_text),)
+
+        def clean_row(self, values, row, errors):
+            during.append(gc.isenabled())
+            return values["name"]
+
+        def write(self, cleaned):
+            during.append(gc.isenabled())
+            if fails:
+                raise RuntimeError("boom")
+            return len(cleaned), 0
+
+    table = Table(sheet="", sheets=[], first_row=1, rows=[["名"], ["甲"]])
+    assert gc.isenabled()
+    if fails:
+        with pytest.raises(RuntimeError):
+            run_import(Probe(), None, table=table)
+    else:
+        assert run_import(Probe(), None, table=table).created == 1
+    assert during == [False, False]
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        run_import(Probe(), None, table=table, dry_run=True)
+        assert not gc.isenabled()  # a caller's own pause is left as it was
+    finally:
+        gc.enable()
