@@ -470,37 +470,42 @@ class EnrolmentImporter(Importer):
             for sub in {id(i.subproject): i.subproject for i in cleaned}.values()
             if sub.modality in SubProject.FACE_TO_FACE and sub.start_date and sub.end_date
         }
-        teacher_ids = sorted({i.teacher_id for i in cleaned if i.subproject.id in dated})
-        if not teacher_ids:
+        wanted = {i.teacher_id for i in cleaned if i.subproject.id in dated}
+        if not wanted:
             return
         # teacher -> sub -> (start, end, sub, row or None); the file's rows override the database.
         by_teacher: dict[int, dict[int, tuple]] = defaultdict(dict)
         stored: dict[int, tuple] = {}  # sub-project id -> (start, end, sub, None), one instance each
-        for start in range(0, len(teacher_ids), self.chunk):
-            rows = (
-                Enrolment.objects.filter(
-                    teacher_id__in=teacher_ids[start : start + self.chunk],
-                    status__in=Enrolment.ACTIVE,
-                    subproject__modality__in=SubProject.FACE_TO_FACE,
-                    subproject__start_date__isnull=False,
-                    subproject__end_date__isnull=False,
-                )
-                # Not the model's list ordering (four joins and a sort per chunk): order is not needed.
-                .order_by()
-                .values_list(
-                    "teacher_id", "subproject_id", "subproject__start_date", "subproject__end_date", "subproject__name"
-                )
+        # The stored places that could overlap one of the file's: within the file's dates, of teachers
+        # of the sub-projects' counties (a row's teacher is of its sub-project's county: clean_columns).
+        # One query however many teachers, the others skipped below: a list of 50,000 teacher ids cost
+        # more to send and plan than the places it found.
+        rows = (
+            Enrolment.objects.filter(
+                teacher__school__county_id__in=sorted({sub.program.county_id for sub in dated.values()}),
+                status__in=Enrolment.ACTIVE,
+                subproject__modality__in=SubProject.FACE_TO_FACE,
+                subproject__start_date__lte=max(sub.end_date for sub in dated.values()),
+                subproject__end_date__gte=min(sub.start_date for sub in dated.values()),
             )
-            for teacher_id, sub_id, begin, end, name in rows.iterator(self.chunk):
-                span = stored.get(sub_id)
-                if span is None:
-                    span = stored[sub_id] = (
-                        begin,
-                        end,
-                        SubProject(pk=sub_id, name=name, start_date=begin, end_date=end),
-                        None,
-                    )
-                by_teacher[teacher_id][sub_id] = span
+            # Not the model's list ordering (four joins and a sort): the order is not needed.
+            .order_by()
+            .values_list(
+                "teacher_id", "subproject_id", "subproject__start_date", "subproject__end_date", "subproject__name"
+            )
+        )
+        for teacher_id, sub_id, begin, end, name in rows.iterator(self.chunk):
+            if teacher_id not in wanted:
+                continue
+            span = stored.get(sub_id)
+            if span is None:
+                span = stored[sub_id] = (
+                    begin,
+                    end,
+                    SubProject(pk=sub_id, name=name, start_date=begin, end_date=end),
+                    None,
+                )
+            by_teacher[teacher_id][sub_id] = span
         dated = {sub_id: (sub.start_date, sub.end_date, sub) for sub_id, sub in dated.items()}
         active = Enrolment.ACTIVE
         for item in cleaned:

@@ -142,6 +142,30 @@ def test_overlap_with_an_enrolment_already_stored_is_refused(world, program, sub
     ]
 
 
+@pytest.mark.parametrize(
+    ("start", "end", "overlaps"),
+    [
+        (dt.date(2026, 8, 28), dt.date(2026, 9, 1), True),  # ends on the file's first day
+        (dt.date(2026, 9, 3), dt.date(2026, 9, 9), True),  # starts on the file's last day
+        (dt.date(2026, 8, 25), dt.date(2026, 8, 31), False),  # the day before
+        (dt.date(2026, 9, 4), dt.date(2026, 9, 6), False),  # the day after
+    ],
+)
+def test_a_stored_place_of_another_countys_programme_counts_up_to_the_files_first_and_last_day(
+    world, subproject, start, end, overlaps
+):
+    """The stored places are looked up by the file's dates and the teachers' counties, not by the
+    programme's: a teacher's place in another county's (or a city's) programme still takes their days."""
+    from tests.factories import EnrolmentFactory, SubProjectFactory
+
+    elsewhere = SubProjectFactory(name="外县研修班", start_date=start, end_date=end)
+    assert elsewhere.program.county_id != subproject.program.county_id
+    EnrolmentFactory(subproject=elsewhere, teacher=world.teacher_a)
+    result = run([line(world.teacher_a), line(world.teacher_b)])
+    expected = [(2, f"该教师已报名“外县研修班”（{start:%Y-%m-%d} 至 {end:%Y-%m-%d}），与本子项目的面授日期重叠")]
+    assert [(e.row, e.message) for e in result.errors] == (expected if overlaps else [])
+
+
 def test_withdrawing_in_the_same_file_clears_the_overlap(world, program, subproject):
     run([line(world.teacher_a)])
     make_subproject(program, "同期班")
