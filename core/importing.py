@@ -494,11 +494,37 @@ class _Spec:
             return _Failed(exc.messages[0] if isinstance(exc, ValidationError) else str(exc))
         return value
 
+    def _parse_each(self, cells: Sequence[Any]) -> tuple[list[Any], list[int]]:
+        """`outcome` for each cell of a column not remembered (names, ID numbers), as one loop: these
+        columns are checked cell by cell, 600,000 calls for a 300,000-row file of two of them."""
+        parse, max_length, full = self.column.parse, self.max_length, self.full
+        blank: Any = _Failed(_(ERR_REQUIRED), keep=True) if self.column.required else None
+        outcomes: list[Any] = []
+        failed: list[int] = []
+        append = outcomes.append
+        for value in cells:
+            if value is None or (value.__class__ is str and not value.strip()):
+                if blank is not None:
+                    failed.append(len(outcomes))
+                append(blank)
+                continue
+            try:
+                if parse is not None:
+                    value = parse(value)
+                if max_length and value.__class__ is str and len(value) > max_length:
+                    raise CellError(_(ERR_TOO_LONG).format(limit=max_length, length=len(value)))
+                if full:
+                    check_limits(self.model_field, value)
+            except (CellError, ValidationError) as exc:
+                failed.append(len(outcomes))
+                value = _Failed(exc.messages[0] if isinstance(exc, ValidationError) else str(exc))
+            append(value)
+        return outcomes, failed
+
     def parse(self, cells: Sequence[Any]) -> tuple[list[Any], list[int]]:
         """Every cell's outcome, and the positions of those that failed."""
         if not self.remember:
-            outcomes = list(map(self.outcome, cells))
-            return outcomes, [i for i, x in enumerate(outcomes) if x.__class__ is _Failed]
+            return self._parse_each(cells)
         outcomes = list(map(self.text_memo.get, cells, repeat(_MISSING)))
         missed = [i for i, x in enumerate(outcomes) if x is _MISSING]
         hits = len(cells) - len(missed)

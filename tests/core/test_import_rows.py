@@ -13,6 +13,7 @@ from core.importing import (
     ERR_NOT_FINITE,
     ERR_OUT_OF_RANGE,
     ERR_PHONE,
+    ERR_REQUIRED,
     ERR_TOO_LONG,
     run_import,
 )
@@ -233,3 +234,38 @@ def test_the_cycle_collector_rests_during_an_import_and_resumes_after_it(fails):
         assert not gc.isenabled()  # a caller's own pause is left as it was
     finally:
         gc.enable()
+
+
+def test_a_column_no_longer_remembered_still_names_each_bad_cell():
+    """Past MEMO_TRIAL cells a column of distinct values is checked cell by cell: a blank required cell,
+    one its parser refuses and one too long for its field are each reported on their own row."""
+    from core.importing import MEMO_TRIAL, Column, Importer, Table, parse_int
+    from trainees.models import Teacher
+
+    class Probe(Importer):
+        kind = "probe"
+        columns = (
+            Column("数", "n", required=True, parse=parse_int),
+            Column("姓名", "name", field=Teacher.name),
+        )
+
+        def clean_row(self, values, row, errors):
+            return values
+
+        def write(self, cleaned):
+            return len(cleaned), 0
+
+    count = MEMO_TRIAL + 3000
+    rows = [["数", "姓名"], *([n, f"教师{n}"] for n in range(count))]
+    late = MEMO_TRIAL + 1000  # well past the trial: the column has stopped being remembered
+    rows[late + 1] = ["", "教师甲"]
+    rows[late + 2] = ["abc", "教师乙"]
+    rows[late + 3] = [7, "长" * 65]
+    result = run_import(Probe(), None, table=Table(sheet="", sheets=[], first_row=1, rows=rows), dry_run=True)
+    assert [(e.row, e.column, e.message) for e in result.errors] == [
+        (late + 2, "数", ERR_REQUIRED),
+        (late + 3, "数", "应为整数"),
+        (late + 4, "姓名", ERR_TOO_LONG.format(limit=64, length=65)),
+    ]
+    assert result.errors[1].value == "abc"
+    assert result.created == count - 3
