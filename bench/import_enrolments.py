@@ -13,16 +13,21 @@ enrolment table:
 
 Targets (issue 18): import <= 1.5x baseline, peak memory < 500 MB.
 
-Measured 2026-12-03 on the 2-core development machine with another benchmark and test runs beside
-it (load 3.1-3.6), one run each, the code before and after the branch `imports` one after the other:
-before 1.16x (41.1 s baseline, 47.7 s import, 322 MB), after 1.88x (27.0 s, 50.7 s, 307 MB). At that
-load the baseline alone swung from 17 s to 41 s between runs, so one run's ratio says little; run with
---repeat 3 on a quiet machine for a figure worth keeping. What is known from measuring the parts: the
-import's extra over the baseline is its Python checks (7-8 s of CPU for 300,000 rows at that load)
-and the notices. In SQL alone, 300,000 notices cost about 5.5 s, of which about 3 s are the two
-deferred foreign-key checks per row (teacher, enrolment) run at commit; the width of their subject
-and body hardly counts (the same notices without the text columns but with a third foreign key, to a
-shared text, measured 6.4 s: slower), so the texts are not split off into a table of their own.
+Measured 2026-12-04 on the quiet 2-core development machine (load 1.0), best of 3: 1.61x (11.65 s
+baseline, 18.77 s import, peak 305 MB): the target is not met. Where the import's 7 s over the
+baseline go (one run, auto_explain and timers): the file's pre-scan 0.7 s, the checks 1.7 s, the COPY
+into the temporary table 0.6 s, and the notices about 3.5 s (their INSERT 1.4 s in the statement, and
+at commit their two deferred foreign-key checks per row, teacher and enrolment, about 2 s: the commit
+takes 6.2 s against the baseline's 4.2 s). The enrolment INSERT itself and the history trigger (2.2 s)
+cost what the baseline's COPY costs. Without the notices the import would be about 1.3x; writing them
+after the commit (an outbox row in the import's transaction, the notices made by the notices queue)
+is the remaining step, not taken here, as it changes when a teacher first sees a place.
+
+Earlier figures: 2026-12-03, with other runs beside it (load 3.1-3.6), one run each: before the branch
+`imports` 1.16x (41.1 s, 47.7 s, 322 MB), after it 1.88x (27.0 s, 50.7 s, 307 MB); at that load the
+baseline alone swung from 17 s to 41 s. The width of a notice's subject and body hardly counts (the
+same notices without the text columns but with a third foreign key, to a shared text, measured 6.4 s
+against 5.5 s in SQL alone), so the texts are not split off into a table of their own.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres .venv/bin/python bench/import_enrolments.py [--repeat 3]
 """

@@ -11,12 +11,13 @@ Run on demand (`make bench`), never in CI. It makes a scratch database through `
 Each phase runs in its own child process, so its peak memory (ru_maxrss) is its own; the table is
 emptied before each phase. Targets (issue 18): import <= 1.5x baseline, peak memory < 500 MB.
 
-Measured 2026-12-03 on the 2-core development machine with another benchmark and test runs beside
-it, best of 3, the code before and after the branch `imports` one after the other (load 3.4-4.1):
-before 2.25x (3.34 s baseline, 7.53 s import, 222 MB), after 1.47x (3.59 s, 5.27 s, 185 MB). The ratio
-depends on the load: at load 1.6 the same code measured 2.15x (2.38 s, 5.13 s), as the baseline is
-mostly the server's COPY, which a quieter machine runs sooner, and the import's extra is client CPU
-(the pre-scan about 0.2 s, the checks about 1 s, building the COPY rows about 0.3 s).
+Measured 2026-12-04 on the quiet 2-core development machine (load 0.8), best of 3: 1.28x (1.93 s
+baseline, 2.47 s import, peak 164 MB). The day before, with other runs beside it, the same file gave
+1.47x to 2.15x as the load moved: the baseline is mostly the server's COPY and the import's extra is
+client CPU (the pre-scan about 0.2 s, the checks about 0.6 s, the COPY lines about 0.2 s), so only a
+quiet machine's figure is worth keeping. What brought it from 1.58x to 1.28x: the cycle collector
+paused during the import (0.15 s), the COPY streamed in blocks while the next is built, ID numbers
+checked by one ASCII match with their birth dates remembered.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres .venv/bin/python bench/import_teachers.py [--rows N]
 """
