@@ -347,8 +347,10 @@ _FORMULA = re.compile(rb"<f[ >/]")
 # Rows or cells without a leading reference, or namespace-prefixed ones, go to the exact parser.
 # One search each (a literal-prefix regex runs at C speed; `in` for six tags cost more than all the rest):
 # cells or rows without a leading reference (<c>, <c/>, <row …> without r=…), namespace-prefixed ones.
-_UNREFERENCED = re.compile(rb'<(?:c|row)(?: (?!r=")|/?>)')
-_PREFIXED = re.compile(rb":(?:c|row) ")
+# XML allows any whitespace before an attribute; Excel writes one space, so a tab or a newline there
+# (which the plain patterns below would not see) sends the sheet to the exact parser too.
+_UNREFERENCED = re.compile(rb'<(?:c|row)(?:[\t\r\n]| (?!r=")|/?>)')
+_PREFIXED = re.compile(rb":(?:c|row)[ \t\r\n]")
 _FORMULA_CELL = re.compile(rb'<c r="([A-Z]{1,3}\d{1,7})"[^>]*>\s*<f[\s>/]')
 _ROW_REF = re.compile(rb'<row r="(\d+)"')
 _ONE_LETTER_CELL = re.compile(rb'<c r="([A-Z])\d')

@@ -162,3 +162,24 @@ def test_a_file_that_takes_longer_than_the_time_budget_is_refused(db, settings, 
 
 def test_unnumbered_blank_rows_are_counted_too(db, limits):
     assert _errors(raw_xlsx([HEADER, b"<row/>" * 2000])) == [ERR_SHEET_ROWS.format(sheet="Sheet1", limit=500)]
+
+
+@pytest.mark.parametrize("space", [b"\t", b"\n", b"\r\n", b"  "], ids=["tab", "newline", "crlf", "two-spaces"])
+def test_rows_and_cells_spelled_with_other_whitespace_are_still_counted(db, limits, space):
+    # XML allows any whitespace before an attribute: such rows take the exact scan, not a blind one.
+    rows = (
+        b"<row"
+        + space
+        + f'r="{n}"><c'.encode()
+        + space
+        + f'r="A{n}" t="inlineStr"><is><t>x</t></is></c></row>'.encode()
+        for n in range(2, 2000)
+    )
+    assert _errors(raw_xlsx([HEADER, *rows])) == [ERR_SHEET_ROWS.format(sheet="Sheet1", limit=500)]
+
+
+@pytest.mark.parametrize("space", [b"\t", b"\n"], ids=["tab", "newline"])
+def test_prefixed_rows_spelled_with_other_whitespace_take_the_exact_scan(db, limits, space):
+    ns = b'xmlns:x="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
+    rows = (b"<x:row" + space + ns + f' r="{n}"/>'.encode() for n in range(2, 2000))
+    assert _errors(raw_xlsx([HEADER, *rows])) == [ERR_SHEET_ROWS.format(sheet="Sheet1", limit=500)]
