@@ -21,6 +21,8 @@ DEFAULT_WORKER_GROUPS = f"{NOTICES},{DEFAULT} {IMPORTS},{TALLIES} {EXPORTS}"
 TASK_QUEUES: dict[str, str] = {
     "programs.tasks.send_notices": NOTICES,
     "programs.tasks.send_notice_sms": NOTICES,
+    "programs.tasks.deliver_pending_notices": NOTICES,
+    "programs.sweep_pending_notices": DEFAULT,
     "assessment.tasks.run_tally": TALLIES,
     "assessment.finalise_claim_publicity": TALLIES,
     "outreach.tasks.build_resource_pack": EXPORTS,

@@ -326,6 +326,7 @@ CELERY_BEAT_SCHEDULE = {
     "reports-sweep-stale-exports": {"task": "reports.sweep_stale_exports", "schedule": 5 * 60},
     "certificates-sweep-stale-batches": {"task": "certificates.sweep_stale_batches", "schedule": 5 * 60},
     "core-expire-import-files": {"task": "core.expire_import_files", "schedule": 6 * 60 * 60},
+    "programs-sweep-pending-notices": {"task": "programs.sweep_pending_notices", "schedule": 5 * 60},
     # 学分申报: claims whose 公示 ended yesterday are counted (daily 01:30).
     "assessment-finalise-claim-publicity": {
         "task": "assessment.finalise_claim_publicity",

@@ -5,11 +5,9 @@ from collections import defaultdict
 from dataclasses import dataclass, replace
 from typing import Any
 
-from django.db import connection
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.models import User
 from core import pgcopy
 from core.importing import (
     ERR_DUPLICATE_IN_FILE,
@@ -31,8 +29,8 @@ from core.scoping import ALL, is_admin, is_county_level, scope_of
 from trainees.idcard import mask_id_number, parse_id_number
 from trainees.models import Region, Teacher
 
-from .models import Category, CreditCategory, Enrolment, Level, Notice, Program, SubProject
-from .notices import first_sessions_load
+from . import import_notices
+from .models import Category, CreditCategory, Enrolment, Level, Notice, PendingNotices, Program, SubProject
 from .services import ERR_SUBPROJECT_FULL, history_context, notice_build, notify, overlap_message
 
 ERR_CATEGORY_UNKNOWN = "类别“{value}”不存在（管理员可在“项目类别”中添加，或使用 --create-categories）"
@@ -603,11 +601,10 @@ class EnrolmentImporter(Importer):
 
     def _write_copy(self, cleaned: list[EnrolmentRow]) -> tuple[int, int]:
         """The ORM path's writes, set-based: new places and status changes from one temporary table,
-        each statement also writing its notices (texts per sub-project and status from a second one)."""
+        each statement also storing the notices it owes (`PendingNotices`)."""
         now = timezone.now()
         actor_id = getattr(self.actor, "pk", None)
         rows = []
-        wanted: dict[tuple[int, str], SubProject] = {}
         active = Enrolment.ACTIVE
         for item in cleaned:
             sub = item.subproject
@@ -618,89 +615,48 @@ class EnrolmentImporter(Importer):
                 action, existing_id = "update", known[0]
             else:
                 continue
-            wanted.setdefault((sub.id, item.status), sub)
             rows.append((action, sub.id, item.teacher_id, item.school_id, item.status, existing_id))
         if not rows:
             return 0, 0
-        first_sessions_load(list({sub.id: sub for sub in wanted.values()}.values()))
-        texts = {
-            key: notice_build(enrolment=Enrolment(subproject=sub), event=_notice_event(key[1]))
-            for key, sub in wanted.items()
-        }
         pgcopy.copy_temp_table(
             "import_enrolment",
             [("action", "varchar(8)"), ("subproject_id", "bigint"), ("teacher_id", "bigint"),
              ("school_id", "bigint"), ("status", "varchar(16)"), ("existing_id", "bigint")],
             rows,
         )  # fmt: skip
-        pgcopy.copy_temp_table(
-            "import_notice_text",
-            [("subproject_id", "bigint"), ("status", "varchar(16)"), ("kind", "varchar(16)"),
-             ("subject", "varchar(200)"), ("body", "text"), ("needs_response", "boolean")],
-            [(sub_id, status, n.kind, n.subject, n.body, _asks(n, status)) for (sub_id, status), n in texts.items()],
-        )  # fmt: skip
-        notice_table = Notice._meta.db_table
-
-        def reachable(asks: str) -> str:
-            """Store a notice per changed place (asking 确认参训 where its text does, as notify() does),
-            and return those whose teacher can be e-mailed (an account e-mail) or texted (a phone)."""
-            notices = f"""INSERT INTO {notice_table}
-                    (teacher_id, enrolment_id, kind, subject, body, created_at, needs_response, response, response_reason)
-                SELECT c.teacher_id, c.id, x.kind, x.subject, x.body, %s, {asks}, '', ''
-                FROM changed c JOIN import_notice_text x ON x.subproject_id = c.subproject_id AND x.status = c.status
-                RETURNING id, teacher_id"""
-            return f"""stored AS ({notices})
-                SELECT s.id, u.id IS NOT NULL, t.phone <> '' FROM stored s
-                JOIN {Teacher._meta.db_table} t ON t.id = s.teacher_id
-                LEFT JOIN {User._meta.db_table} u ON u.teacher_id = s.teacher_id AND u.email <> ''
-                WHERE u.id IS NOT NULL OR t.phone <> ''"""
-
-        # A place already acknowledged is not asked again; an older question still open is replaced by
-        # the new notice (programs.notices.retire_open_questions, set-based). New places have neither.
-        asks_again = f"""x.needs_response AND NOT EXISTS (SELECT 1 FROM {notice_table} a
-            WHERE a.enrolment_id = c.id AND a.response = '{Notice.Response.ACKNOWLEDGED}')"""
+        # The notices are owed here, in the places' transaction, and made by the notices queue once it
+        # commits (programs.import_notices): the import waits for its places alone.
         with history_context(self.actor, "import.enrolments"):
-            created = pgcopy.fetch(
-                f"""WITH changed AS (
-                    INSERT INTO {Enrolment._meta.db_table}
+            owed = pgcopy.fetch(
+                import_notices.owe_sql(
+                    f"""INSERT INTO {Enrolment._meta.db_table}
                         (subproject_id, teacher_id, school_id, status, reason, created_at, changed_at,
                          created_by_id, changed_by_id)
                     SELECT subproject_id, teacher_id, school_id, status, '', %s, %s, %s, %s
                     FROM import_enrolment WHERE action = 'new'
-                    RETURNING id, teacher_id, subproject_id, status
-                ), {reachable("x.needs_response")}""",
+                    RETURNING id, status""",
+                    PendingNotices.Action.NEW,
+                ),
                 [now, now, actor_id, actor_id, now],
             )
-            with connection.cursor() as cursor:
-                cursor.execute(
-                    f"""UPDATE {notice_table} SET needs_response = false
-                    WHERE needs_response AND response = '' AND enrolment_id IN (
-                        SELECT i.existing_id FROM import_enrolment i JOIN import_notice_text x
-                            ON x.subproject_id = i.subproject_id AND x.status = i.status
-                        WHERE i.action = 'update' AND x.needs_response)"""
-                )
-            updated = pgcopy.fetch(
-                f"""WITH changed AS (
-                    UPDATE {Enrolment._meta.db_table} e SET status = i.status, changed_at = %s, changed_by_id = %s
+            owed += pgcopy.fetch(
+                import_notices.owe_sql(
+                    f"""UPDATE {Enrolment._meta.db_table} e SET status = i.status, changed_at = %s, changed_by_id = %s
                     FROM import_enrolment i WHERE i.action = 'update' AND e.id = i.existing_id
-                    RETURNING e.id, e.teacher_id, e.subproject_id, e.status
-                ), {reachable(asks_again)}""",
+                    RETURNING e.id, e.status""",
+                    PendingNotices.Action.UPDATE,
+                ),
                 [now, actor_id, now],
             )
-        reached = [*created, *updated]
-        # A notice is e-mailed or texted only where there is someone to reach (notices_email and
-        # notices_sms would skip the others): no task is queued for the rest.
-        _send_later(
-            emails=[pk for pk, email, _phone in reached if email], texts=[pk for pk, _e, phone in reached if phone]
-        )
-        # Every changed place is written and gets exactly one notice (each sub-project and status has
-        # its text); the temporary table's existing ids are rows the UPDATE finds (read in `finish`).
+        import_notices.deliver_after_commit([pk for (pk,) in owed])
+        # Every changed place is written and owed exactly one notice; the temporary table's existing
+        # ids are rows the UPDATE finds (read in `finish`).
         new = sum(1 for row in rows if row[0] == "new")
         return new, len(rows) - new
 
     def _notice(self, enrolment_id: int, teacher_id: int, subproject: SubProject, status: str) -> Notice:
         """The notice for one changed enrolment; its text is built once per sub-project and event."""
-        event = _notice_event(status)
+        event = import_notices.notice_event(status)
         text = self._texts.get((subproject.id, event))
         if text is None:
             text = notice_build(enrolment=Enrolment(subproject=subproject), event=event)
@@ -711,7 +667,7 @@ class EnrolmentImporter(Importer):
             kind=text.kind,
             subject=text.subject,
             body=text.body,
-            needs_response=_asks(text, status),
+            needs_response=import_notices.asks(text, status),
         )
 
     def preview_row(self, item: EnrolmentRow) -> dict[str, Any]:
@@ -720,33 +676,3 @@ class EnrolmentImporter(Importer):
             "身份证号": mask_id_number(item.id_number),
             "状态": Enrolment.Status(item.status).label,
         }
-
-
-def _send_later(*, emails: list[int], texts: list[int]) -> None:
-    """Queue the e-mails and the text messages of stored notices, once the import commits."""
-    from django.db import transaction
-
-    from .tasks import send_notice_sms, send_notices
-
-    for task, ids in ((send_notices, emails), (send_notice_sms, texts)):
-        for start in range(0, len(ids), 1000):
-            chunk = ids[start : start + 1000]
-            transaction.on_commit(lambda task=task, chunk=chunk: task.delay(chunk))
-
-
-NOTICE_EVENTS = {
-    Enrolment.Status.NOMINATED: "nominated",
-    Enrolment.Status.CONFIRMED: "confirmed",
-    Enrolment.Status.COMPLETED: "confirmed",
-    Enrolment.Status.WITHDRAWN: "withdrawn",
-}
-
-
-def _notice_event(status: str) -> str:
-    return NOTICE_EVENTS[status]
-
-
-def _asks(text: Notice, status: str) -> bool:
-    """Whether an imported place's notice asks 确认参训 / 无法参加, as one given in the app does: a place
-    to come to does; one recorded as completed (its text is the confirmation's) has nothing to answer."""
-    return text.needs_response and status != Enrolment.Status.COMPLETED

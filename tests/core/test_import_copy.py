@@ -7,9 +7,9 @@ import pytest
 from django.db import transaction
 
 from core.importing import run_import
-from programs import notices, services
+from programs import import_notices, notices, services
 from programs.importers import EnrolmentImporter
-from programs.models import Enrolment, Notice
+from programs.models import Enrolment, Notice, PendingNotices
 from tests.factories import CategoryFactory, TeacherFactory, make_id_number
 from tests.programs.conftest import make_subproject
 from tests.xlsx import make_xlsx
@@ -28,6 +28,12 @@ def program(world):
     return services.program_create(
         county=world.county_x, year=2026, level="county", category=CategoryFactory(), name="2026年县级骨干教师培训"
     )
+
+
+def _deliver_owed() -> int:
+    """What the notices queue does once a COPY-path import has committed."""
+    pks = PendingNotices.objects.values_list("pk", flat=True)
+    return sum(import_notices.pending_notices_deliver(pending_id=pk) for pk in pks)
 
 
 def _both_paths(importer_cls, data, snapshot, *, actor=None):
@@ -92,6 +98,7 @@ def test_enrolments_come_out_the_same_and_the_history_triggers_fire(world, progr
 
     def snapshot():
         enrolments = sorted(Enrolment.objects.values_list("teacher__id_number", "school", "status", "changed_by"))
+        _deliver_owed()  # the COPY path's notices, made after its commit (none are owed on the ORM path)
         notices = sorted(Notice.objects.values_list("teacher__id_number", "kind", "subject", "enrolment__status"))
         events = sorted(
             (e.pgh_label, e.status, e.teacher.id_number, (e.pgh_context.metadata if e.pgh_context else {}).get("user"))
@@ -192,8 +199,9 @@ def test_copy_notices_are_texted_after_commit_to_teachers_with_a_phone(
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         result = run_import(importer, io.BytesIO(make_xlsx(rows)))
     assert result.written and sms.outbox == []
-    for callback in callbacks:
-        callback()
+    with django_capture_on_commit_callbacks(execute=True):  # the notices, then their texts
+        for callback in callbacks:
+            callback()
     assert [m.phone for m in sms.outbox] == ["13800138000"]
     assert sub.name in sms.outbox[0].text
     sent = Notice.objects.filter(enrolment__subproject=sub, sms_sent_at__isnull=False)
@@ -233,16 +241,19 @@ def test_copy_text_format_keeps_every_character_and_null_apart(db):
 
 
 @pytest.mark.parametrize("threshold", [10**9, 0], ids=["orm", "copy"])
-def test_imported_places_ask_the_teacher_to_answer_once_per_place(world, program, threshold):
+def test_imported_places_ask_the_teacher_to_answer_once_per_place(
+    world, program, threshold, django_capture_on_commit_callbacks
+):
     """An imported place asks 确认参训 / 无法参加 as one given in the app does; a place imported again
     replaces its open question, and a place the teacher acknowledged is not asked again."""
 
     def imported(rows):
         importer = EnrolmentImporter(actor=world.admin_x)
         importer.copy_threshold = threshold
-        result = run_import(
-            importer, io.BytesIO(make_xlsx([["年度", "项目名称", "子项目名称", "身份证号", "状态"], *rows]))
-        )
+        with django_capture_on_commit_callbacks(execute=True):
+            result = run_import(
+                importer, io.BytesIO(make_xlsx([["年度", "项目名称", "子项目名称", "身份证号", "状态"], *rows]))
+            )
         assert result.written, result.errors
 
     sub = make_subproject(program, quota=0)
