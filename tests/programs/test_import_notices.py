@@ -135,3 +135,33 @@ def test_an_import_that_fails_while_writing_owes_nothing(world, program, sub, mo
     assert not result.written and len(calls) == 2
     assert not Enrolment.objects.filter(subproject=sub).exists()
     assert not PendingNotices.objects.exists()
+
+
+@pytest.mark.celery_worker
+def test_a_notices_worker_tells_the_places_of_a_committed_import(
+    transactional_db, world, program, sub, celery_broker, settings
+):
+    """End to end: the import commits, its delivery goes to the notices queue, a worker consuming that
+    queue alone makes the notices, and their e-mail follows on the same queue."""
+    from celery.contrib.testing.worker import start_worker
+    from django.core import mail
+
+    from config import queues
+
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    mail.outbox = []
+    world.teacher_user_a.email = "zhangsan@example.cn"
+    world.teacher_user_a.save(update_fields=["email"])
+    other = TeacherFactory(school=world.school_a)
+    rows = [[2026, program.name, sub.name, t.id_number, "已确认"] for t in (world.teacher_a, other)]
+    with start_worker(
+        celery_broker, pool="solo", perform_ping_check=False, shutdown_timeout=10, queues=[queues.NOTICES]
+    ):
+        _import(world, program, rows)
+        for _attempt in range(100):
+            if mail.outbox:
+                break
+            celery_broker.control.ping(timeout=0.1)  # waits on the broker, not a sleep
+    assert sorted(Notice.objects.values_list("teacher", flat=True)) == sorted([world.teacher_a.pk, other.pk])
+    assert not PendingNotices.objects.exists()
+    assert [m.to for m in mail.outbox] == [["zhangsan@example.cn"]]
