@@ -5,6 +5,7 @@ from collections import defaultdict
 from dataclasses import dataclass, replace
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -312,6 +313,7 @@ class EnrolmentImporter(Importer):
     batch_size = 2000
     chunk = 5000
     copy_threshold = 5000  # rows from which PostgreSQL writes go through COPY
+    PRELOAD_MAX = 200_000  # sub-projects or teachers in scope loaded up front (see `prepare`)
 
     @classmethod
     def allowed(cls, user: Any) -> bool:
@@ -325,15 +327,25 @@ class EnrolmentImporter(Importer):
         self.county_limit: Region | None = self.options.get("county")
         self.counties = CountyResolver(limit=self.county_limit, default=None)
         subs = SubProject.objects.select_related("program")
-        if self.county_limit is not None:
-            subs = subs.filter(program__county=self.county_limit)
-        self.subs: dict[tuple, list[SubProject]] = defaultdict(list)
-        for sub in subs:
-            self.subs[(sub.program.year, sub.program.name, sub.name)].append(sub)
         teachers = Teacher.objects.values_list("pk", "id_number", "name", "school_id", "school__county_id")
         if self.county_limit is not None:
+            subs = subs.filter(program__county=self.county_limit)
             teachers = teachers.filter(school__county=self.county_limit)
-        self.teachers = {row[1]: _TeacherInfo(row[0], row[2], row[3], row[4]) for row in teachers.iterator(2000)}
+        self.subs: dict[tuple, list[SubProject]] = defaultdict(list)
+        self.teachers: dict[str, _TeacherInfo] = {}
+        # A county's registry is loaded up front (a few queries, and registered numbers need no
+        # decoding). Beyond PRELOAD_MAX (a province-wide run over a million teachers) each block reads
+        # only the sub-projects and teachers its rows name, so memory follows the file, not the province.
+        self._subs_by_block = subs if subs.count() > self.PRELOAD_MAX else None
+        self._teachers_by_block = teachers if teachers.count() > self.PRELOAD_MAX else None
+        self._subs_asked: set[tuple] = set()
+        self._numbers_asked: set[str] = set()
+        self._undecoded: dict[str, str] = {}
+        if self._subs_by_block is None:
+            for sub in subs:
+                self.subs[(sub.program.year, sub.program.name, sub.name)].append(sub)
+        if self._teachers_by_block is None:
+            self.teachers = {r[1]: _TeacherInfo(r[0], r[2], r[3], r[4]) for r in teachers.iterator(2000)}
         self.seen: dict[tuple[int, int], int] = {}
         # (年度, 项目, 子项目, 县区) -> (sub-project, its county id), or the message why none
         self._resolved: dict[tuple, tuple[SubProject, int] | str] = {}
@@ -341,6 +353,30 @@ class EnrolmentImporter(Importer):
             replace(column, parse=self._parse_id) if column.key == "id_number" else column
             for column in type(self).columns
         )
+
+    def _load_block(self, keys: set[tuple], numbers: list[Any]) -> None:
+        """Read what a block names and was not read yet (only beyond PRELOAD_MAX, see `prepare`)."""
+        if self._subs_by_block is not None:
+            wanted = {key[:3] for key in keys} - self._subs_asked
+            if wanted:
+                found = self._subs_by_block.filter(
+                    program__year__in={w[0] for w in wanted},
+                    program__name__in={w[1] for w in wanted},
+                    name__in={w[2] for w in wanted},
+                )
+                for sub in found:
+                    key = (sub.program.year, sub.program.name, sub.name)
+                    if key in wanted:
+                        self.subs[key].append(sub)
+                self._subs_asked |= wanted
+        if self._teachers_by_block is not None:
+            asked = self._numbers_asked
+            missing = sorted({n for n in numbers if n.__class__ is str and n not in asked})
+            for start in range(0, len(missing), 2000):
+                chunk = missing[start : start + 2000]
+                for r in self._teachers_by_block.filter(id_number__in=chunk):
+                    self.teachers[r[1]] = _TeacherInfo(r[0], r[2], r[3], r[4])
+                asked.update(chunk)
 
     def _subproject(self, values: dict[str, Any]) -> SubProject:
         matches = self.subs.get((values["year"], values["program"], values["subproject"]), [])
@@ -363,7 +399,17 @@ class EnrolmentImporter(Importer):
         in the row rules when well-formed)."""
         if value.__class__ is str:
             text = value.strip().upper().replace(" ", "")
-            return text if text in self.teachers else parse_id_number(text).number
+            if text in self.teachers:
+                return text
+            if self._teachers_by_block is None:
+                return parse_id_number(text).number
+            try:
+                return parse_id_number(text).number
+            except ValidationError as exc:
+                # Read block by block, a registered number (a passport's, say) is known only once its
+                # block is read: the message waits for the row rules, which give it if none matches.
+                self._undecoded[text] = exc.messages[0]
+                return text
         return parse_id(value)
 
     def clean_row(self, values: dict[str, Any], row: int, errors: list[RowError]) -> EnrolmentRow | None:
@@ -377,6 +423,7 @@ class EnrolmentImporter(Importer):
             zip(columns["year"], columns["program"], columns["subproject"], columns.get("county", blank), strict=True)
         )
         resolved = self._resolved
+        self._load_block({key for key in keys if key not in resolved}, columns["id_number"])
         for key in set(keys):
             if key not in resolved:
                 year, program, sub_name, county = key
@@ -397,7 +444,11 @@ class EnrolmentImporter(Importer):
                 errors.append(RowError(row, "子项目名称", found))
             teacher = teachers.get(number)
             if teacher is None:
-                errors.append(RowError(row, "身份证号", _(ERR_TEACHER_UNKNOWN)))
+                undecoded = self._undecoded.get(number)
+                if undecoded is not None:
+                    errors.append(RowError(row, "身份证号", undecoded, value=number))
+                else:
+                    errors.append(RowError(row, "身份证号", _(ERR_TEACHER_UNKNOWN)))
                 out.append(None)
                 continue
             if name and name != teacher.name:

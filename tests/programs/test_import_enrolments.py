@@ -32,6 +32,40 @@ def run(rows, **options):
     return run_import(EnrolmentImporter(**options), io.BytesIO(make_xlsx([HEADER, *rows])))
 
 
+@pytest.fixture(autouse=True, params=["preloaded", "by-block"])
+def registry_reading(request, monkeypatch):
+    """Every rule here holds both ways the importer reads the registry: a county's up front, and
+    block by block what the file names (a province-wide run beyond PRELOAD_MAX)."""
+    if request.param == "by-block":
+        monkeypatch.setattr(EnrolmentImporter, "PRELOAD_MAX", 0)
+    return request.param
+
+
+def test_read_block_by_block_the_importer_holds_only_the_files_teachers(world, subproject, registry_reading):
+    for _ in range(5):
+        TeacherFactory(school=world.school_a)
+    importer = EnrolmentImporter()
+    result = run_import(importer, io.BytesIO(make_xlsx([HEADER, line(world.teacher_a), line(world.teacher_b)])))
+    assert result.created == 2
+    held = set(importer.teachers)
+    if registry_reading == "by-block":
+        assert held == {world.teacher_a.id_number, world.teacher_b.id_number}
+        assert set(importer.subs) == {(2026, "2026年县级骨干教师培训", "小学数学骨干班")}
+    else:
+        assert len(held) > 2
+
+
+def test_a_registered_number_that_does_not_decode_is_still_matched(world, subproject):
+    """A number stored before its check digit was checked is the teacher's: it is matched, not refused."""
+    from trainees.models import Teacher
+
+    number = world.teacher_a.id_number
+    legacy = number[:-1] + ("0" if number[-1] != "0" else "1")
+    Teacher.objects.filter(pk=world.teacher_a.pk).update(id_number=legacy)
+    result = run([[2026, "2026年县级骨干教师培训", "小学数学骨干班", legacy, "", ""]])
+    assert result.errors == [] and result.created == 1
+
+
 def test_a_good_file_enrols_and_tells_each_teacher(world, subproject):
     other = TeacherFactory(school=world.school_a)
     result = run([line(world.teacher_a), line(other, status=None), line(world.teacher_b, status="已提名")])
