@@ -1,4 +1,5 @@
-"""Health checks behind /healthz: database, broker and worker.
+"""Health checks behind /healthz: database, broker and worker, and what apps add to CHECKS in their
+ready() (programs: notices a large import owes that no worker has made).
 
 Monitors poll this often and the probe must not become the load, so the result is kept in process
 memory for a few seconds (not in the cache backend: that is Redis, which may be the thing that is
@@ -80,6 +81,10 @@ def run_checks() -> dict[str, Any]:
         if name == "worker" and not checks.get("broker", {}).get("ok"):
             # Asking workers goes through the broker; without one it would only wait for nothing.
             checks[name] = {"ok": False, "detail": "broker unavailable"}
+            continue
+        if name not in ("database", "broker", "worker") and not checks.get("database", {}).get("ok"):
+            # The apps' own checks (programs: notices owed) read the database; it has already failed.
+            checks[name] = {"ok": False, "detail": "database unavailable"}
             continue
         checks[name] = _run(name, check)
     return {"status": "ok" if all(c["ok"] for c in checks.values()) else "error", "checks": checks}

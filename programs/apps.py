@@ -7,4 +7,8 @@ class ProgramsConfig(AppConfig):
     verbose_name = _("培训项目")
 
     def ready(self) -> None:
-        from . import importers  # noqa: F401  (registers the program and enrolment importers)
+        from core import health
+
+        from . import import_notices, importers  # noqa: F401  (registers the program and enrolment importers)
+
+        health.CHECKS["notices"] = import_notices.check_owed

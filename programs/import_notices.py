@@ -22,6 +22,8 @@ from .notices import first_sessions_load
 CHUNK = 20_000  # places per PendingNotices row: one delivery is one short transaction
 # A row older than this is taken as missed by its task (a worker or the broker was down) and swept.
 SWEEP_AFTER_SECONDS = 120
+# Owed this long, the notices queue is not keeping up (or no worker consumes it): /healthz says so.
+OVERDUE_SECONDS = 15 * 60
 
 NOTICE_EVENTS = {
     Enrolment.Status.NOMINATED: "nominated",
@@ -81,6 +83,15 @@ def pending_notices_sweep(*, older_than_seconds: int = SWEEP_AFTER_SECONDS) -> i
     cutoff = timezone.now() - timezone.timedelta(seconds=older_than_seconds)
     ids = list(PendingNotices.objects.filter(created_at__lt=cutoff).values_list("pk", flat=True))
     return sum(pending_notices_deliver(pending_id=pk) for pk in ids)
+
+
+def check_owed() -> dict:
+    """/healthz: notices owed for longer than OVERDUE_SECONDS mean teachers are not being told."""
+    cutoff = timezone.now() - timezone.timedelta(seconds=OVERDUE_SECONDS)
+    overdue = PendingNotices.objects.filter(created_at__lt=cutoff).count()
+    if overdue:
+        return {"ok": False, "detail": f"{overdue} batches of notices owed for over {OVERDUE_SECONDS // 60} minutes"}
+    return {"ok": True}
 
 
 def _store(pending: PendingNotices) -> int:

@@ -96,6 +96,8 @@ def test_database_failure_answers_503(client, db, settings, monkeypatch):
         "detail": "OperationalError",
         "ms": pytest.approx(0, abs=50),
     }
+    # The apps' checks read the database too: they say so rather than fail again.
+    assert response.json()["checks"]["notices"] == {"ok": False, "detail": "database unavailable"}
 
 
 def test_polling_within_the_cache_window_costs_no_query(client, db, settings, django_assert_num_queries):
@@ -104,3 +106,23 @@ def test_polling_within_the_cache_window_costs_no_query(client, db, settings, dj
 
     with django_assert_num_queries(0):
         assert client.get(reverse("healthz")).status_code == 200
+
+
+def test_notices_a_large_import_owes_for_too_long_answer_503(client, db, settings):
+    """The notices queue not keeping up (or no worker on it) means teachers are not told: a monitor
+    sees it. Owed for a moment, as every large import's notices are, is healthy."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from programs.models import PendingNotices
+
+    settings.CELERY_BROKER_URL = ""
+    owed = PendingNotices.objects.create(action="new", status="confirmed", enrolment_ids=[1, 2])
+    assert client.get(reverse("healthz")).json()["checks"]["notices"] == {"ok": True, "ms": pytest.approx(0, abs=50)}
+
+    PendingNotices.objects.filter(pk=owed.pk).update(created_at=timezone.now() - dt.timedelta(minutes=16))
+    health.reset_cache()
+    response = client.get(reverse("healthz"))
+    assert response.status_code == 503
+    assert response.json()["checks"]["notices"]["detail"] == "1 batches of notices owed for over 15 minutes"
