@@ -15,15 +15,14 @@ enrolment table:
 
 Targets (issue 18): import <= 1.5x baseline, peak memory < 500 MB.
 
-Measured 2026-12-04 on the quiet 2-core development machine (load 1.0), best of 3: 1.61x (11.65 s
-baseline, 18.77 s import, peak 305 MB): the target is not met. Where the import's 7 s over the
-baseline go (one run, auto_explain and timers): the file's pre-scan 0.7 s, the checks 1.7 s, the COPY
-into the temporary table 0.6 s, and the notices about 3.5 s (their INSERT 1.4 s in the statement, and
-at commit their two deferred foreign-key checks per row, teacher and enrolment, about 2 s: the commit
-takes 6.2 s against the baseline's 4.2 s). The enrolment INSERT itself and the history trigger (2.2 s)
-cost what the baseline's COPY costs. Without the notices the import would be about 1.3x; writing them
-after the commit (an outbox row in the import's transaction, the notices made by the notices queue)
-is the remaining step, not taken here, as it changes when a teacher first sees a place.
+Measured 2026-12-04, second session, on a quiet 2-core machine (load 1.0), best of 3: 1.29x
+(7.07 s baseline, 9.09 s import, peak 308 MB); the notices, made after the commit as one worker of
+the notices queue makes them, took 3.87 s more (import + notices 1.83x). Under `make bench`'s own
+load the same code gave 1.21x (8.50 s, 10.29 s). Before the notices were owed rather than written in
+the import (same session, same machine, under load): 1.58x (9.20 s, 14.53 s); an earlier machine,
+quiet: 1.61x (11.65 s, 18.77 s), where the notices' INSERT and their two deferred foreign-key checks
+per row at commit took about 3.5 s of the 7 s over the baseline. What remains over it: the file's
+pre-scan (about 0.5 s), the checks (about 1.2 s), the COPY into the temporary table (about 0.6 s).
 
 Earlier figures: 2026-12-03, with other runs beside it (load 3.1-3.6), one run each: before the branch
 `imports` 1.16x (41.1 s, 47.7 s, 322 MB), after it 1.88x (27.0 s, 50.7 s, 307 MB); at that load the

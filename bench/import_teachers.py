@@ -12,7 +12,8 @@ Each phase runs in its own child process, so its peak memory (ru_maxrss) is its 
 emptied before each phase. Targets (issue 18): import <= 1.5x baseline, peak memory < 500 MB.
 
 Measured 2026-12-04 on the quiet 2-core development machine (load 0.8), best of 3: 1.28x (1.93 s
-baseline, 2.47 s import, peak 164 MB). The day before, with other runs beside it, the same file gave
+baseline, 2.47 s import, peak 164 MB); on the next session's machine, whose server COPY is faster
+(load 1.2, best of 3): 1.42x (1.35 s baseline, 1.90 s import, peak 164 MB). The day before, with other runs beside it, the same file gave
 1.47x to 2.15x as the load moved: the baseline is mostly the server's COPY and the import's extra is
 client CPU (the pre-scan about 0.2 s, the checks about 0.6 s, the COPY lines about 0.2 s), so only a
 quiet machine's figure is worth keeping. What brought it from 1.58x to 1.28x: the cycle collector
