@@ -15,7 +15,6 @@ from tests.factories import TeacherFactory
 pytestmark = pytest.mark.e2e
 
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots"
-DESKTOP = {"width": 1280, "height": 900}
 # name, school (a or b), hours earned over 2022–2026 against 360
 TEACHERS = [
     ("王芳", "a", 420), ("刘洋", "a", 365), ("陈静", "a", 298), ("杨帆", "b", 512),
