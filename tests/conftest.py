@@ -24,12 +24,25 @@ def _port_open(port: int) -> bool:
         return False
 
 
+def _sqlite_reads_take_no_table_locks(sender, connection, **kwargs):
+    """SQLite's in-memory test database is one shared cache for every thread's connection, where a
+    read holds a lock on its table and a write by another connection then fails at once ("database
+    table is locked", no busy timeout): a browser test's status poll beside the in-process worker's
+    progress update did. Reads that take no table lock cannot block those writes."""
+    if connection.vendor == "sqlite":
+        with connection.cursor() as cursor:
+            cursor.execute("PRAGMA read_uncommitted = 1")
+
+
 def pytest_configure(config):
     # CI must exercise the real services; a silent SQLite fallback would hide that.
     if SERVICES_REQUIRED and not settings.USING_POSTGRES:
         raise pytest.UsageError("PEIXUN_REQUIRE_SERVICES=1 but DATABASE_URL is not PostgreSQL")
     # Deliberately slow password hashing only slows the suite; what is tested is the login flow.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    from django.db.backends.signals import connection_created
+
+    connection_created.connect(_sqlite_reads_take_no_table_locks, dispatch_uid="sqlite_read_uncommitted")
 
 
 def pytest_collection_modifyitems(config, items):
