@@ -19,6 +19,10 @@ measured at a million teachers in minutes. What it used on this 2-core machine (
                                `--only tally` 8 min in all, `--only tally,search,grid` 18 min; the
                                county's annual summary 6 s; the province's annual summary and its
                                baseline were not finished here (about 100 min from the 0.1 run)
+    scale 1, 2026-12-04, quiet (load 0.8), with the ledger rows: database 7.84 GB after generation
+                               (188 s), 8.33 GB at the end, whole run 1,132 s; the province's annual
+                               summary 353.7 s against its baseline's 271.2 s (1.30x, peak 132 MB),
+                               the county's 2.96 s against 2.62 s (1.13x)
 
 The data is made in a scratch database of its own (bench/_scratch.py, dropped at the end) by the set-based
 generator shared with annual_summary.py (bench/_generate.py), with realistic Chinese names (a surname
