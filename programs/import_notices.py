@@ -10,6 +10,7 @@ notices in its own transaction.
 """
 
 from django.db import connection, transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from accounts.models import User
@@ -78,24 +79,26 @@ def pending_notices_deliver(*, pending_id: int) -> int:
     return made
 
 
+def _owed_for_over(seconds: int) -> QuerySet[PendingNotices]:
+    return PendingNotices.objects.filter(created_at__lt=timezone.now() - timezone.timedelta(seconds=seconds))
+
+
 def pending_notices_sweep(*, older_than_seconds: int = SWEEP_AFTER_SECONDS) -> int:
     """Deliver rows whose task never ran (broker down at the commit, worker lost); return notices made."""
-    cutoff = timezone.now() - timezone.timedelta(seconds=older_than_seconds)
-    ids = list(PendingNotices.objects.filter(created_at__lt=cutoff).values_list("pk", flat=True))
+    ids = list(_owed_for_over(older_than_seconds).values_list("pk", flat=True))
     return sum(pending_notices_deliver(pending_id=pk) for pk in ids)
 
 
 def check_owed() -> dict:
     """/healthz: notices owed for longer than OVERDUE_SECONDS mean teachers are not being told."""
-    cutoff = timezone.now() - timezone.timedelta(seconds=OVERDUE_SECONDS)
-    overdue = PendingNotices.objects.filter(created_at__lt=cutoff).count()
+    overdue = _owed_for_over(OVERDUE_SECONDS).count()
     if overdue:
         return {"ok": False, "detail": f"{overdue} batches of notices owed for over {OVERDUE_SECONDS // 60} minutes"}
     return {"ok": True}
 
 
 def _store(pending: PendingNotices) -> int:
-    from .services import notice_build
+    from .services import notice_build, notices_send_later
 
     status = pending.status
     event = notice_event(status)
@@ -151,15 +154,7 @@ def _store(pending: PendingNotices) -> int:
     )
     # A notice is e-mailed or texted only where there is someone to reach (notices_email and
     # notices_sms would skip the others): no task is queued for the rest.
-    send_later(emails=[pk for pk, email, _p in reached if email], texts=[pk for pk, _e, phone in reached if phone])
+    notices_send_later(
+        emails=[pk for pk, email, _p in reached if email], texts=[pk for pk, _e, phone in reached if phone]
+    )
     return len(reached)
-
-
-def send_later(*, emails: list[int], texts: list[int]) -> None:
-    """Queue the e-mails and the text messages of stored notices, once their transaction commits."""
-    from .tasks import send_notice_sms, send_notices
-
-    for task, ids in ((send_notices, emails), (send_notice_sms, texts)):
-        for start in range(0, len(ids), 1000):
-            chunk = ids[start : start + 1000]
-            transaction.on_commit(lambda task=task, chunk=chunk: task.delay(chunk))

@@ -354,10 +354,10 @@ class EnrolmentImporter(Importer):
             for column in type(self).columns
         )
 
-    def _load_block(self, keys: set[tuple], numbers: list[Any]) -> None:
+    def _load_block(self, keys: list[tuple], numbers: list[Any]) -> None:
         """Read what a block names and was not read yet (only beyond PRELOAD_MAX, see `prepare`)."""
         if self._subs_by_block is not None:
-            wanted = {key[:3] for key in keys} - self._subs_asked
+            wanted = {key[:3] for key in keys if key not in self._resolved} - self._subs_asked
             if wanted:
                 found = self._subs_by_block.filter(
                     program__year__in={w[0] for w in wanted},
@@ -401,11 +401,11 @@ class EnrolmentImporter(Importer):
             text = value.strip().upper().replace(" ", "")
             if text in self.teachers:
                 return text
-            if self._teachers_by_block is None:
-                return parse_id_number(text).number
             try:
                 return parse_id_number(text).number
             except ValidationError as exc:
+                if self._teachers_by_block is None:
+                    raise
                 # Read block by block, a registered number (a passport's, say) is known only once its
                 # block is read: the message waits for the row rules, which give it if none matches.
                 self._undecoded[text] = exc.messages[0]
@@ -423,7 +423,7 @@ class EnrolmentImporter(Importer):
             zip(columns["year"], columns["program"], columns["subproject"], columns.get("county", blank), strict=True)
         )
         resolved = self._resolved
-        self._load_block({key for key in keys if key not in resolved}, columns["id_number"])
+        self._load_block(keys, columns["id_number"])
         for key in set(keys):
             if key not in resolved:
                 year, program, sub_name, county = key

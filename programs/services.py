@@ -542,16 +542,22 @@ def notice_build(
 
 def notify(notices: list[Notice]) -> list[Notice]:
     """Store the notices now; e-mail and text them once the transaction that made the change commits."""
-    from .tasks import send_notice_sms, send_notices
-
     notices_module.retire_open_questions(notices)
     created = Notice.objects.bulk_create(notices, batch_size=2000)
     ids = [n.pk for n in created]
-    for start in range(0, len(ids), 1000):
-        chunk = ids[start : start + 1000]
-        transaction.on_commit(lambda chunk=chunk: send_notices.delay(chunk))
-        transaction.on_commit(lambda chunk=chunk: send_notice_sms.delay(chunk))
+    notices_send_later(emails=ids, texts=ids)
     return created
+
+
+def notices_send_later(*, emails: list[int], texts: list[int]) -> None:
+    """Queue the e-mail of the `emails` notices and the text message of the `texts` ones, a task per
+    1,000, once the current transaction commits (each task skips a notice it cannot or need not send)."""
+    from .tasks import send_notice_sms, send_notices
+
+    for task, ids in ((send_notices, emails), (send_notice_sms, texts)):
+        for start in range(0, len(ids), 1000):
+            chunk = ids[start : start + 1000]
+            transaction.on_commit(lambda task=task, chunk=chunk: task.delay(chunk))
 
 
 def notices_email(*, notice_ids: list[int]) -> int:
